@@ -1,0 +1,33 @@
+-- Internal C functions shared by the other parts.
+
+CREATE FUNCTION @extschema@.library_version() RETURNS text
+    LANGUAGE c IMMUTABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'cel_library_version';
+COMMENT ON FUNCTION @extschema@.library_version() IS
+    'Version of the loaded C library (compare with the extension version: status check library_version)';
+
+-- Registration-time check of a function named in the registry: same lookup
+-- and same errors as at use time.  kind: code_resolver | set_requires_action_by.
+CREATE FUNCTION @extschema@._check_function(name text, kind text) RETURNS void
+    LANGUAGE c STABLE
+    AS 'MODULE_PATHNAME', 'cel_check_function';
+COMMENT ON FUNCTION @extschema@._check_function(text, text) IS
+    'Internal: checks that a registry function exists with the right signature';
+
+-- Statement trigger on the registry tables: marks every backend's registry
+-- cache stale (transactionally, through a relcache invalidation), so raw DML
+-- on the catalog is seen as surely as register_event().
+CREATE FUNCTION @extschema@._registry_changed() RETURNS trigger
+    LANGUAGE c
+    AS 'MODULE_PATHNAME', 'cel_registry_changed';
+COMMENT ON FUNCTION @extschema@._registry_changed() IS
+    'Internal: invalidates the registry cache of every backend when the registry tables change';
+
+CREATE TRIGGER registry_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+    ON @extschema@.role FOR EACH STATEMENT EXECUTE FUNCTION @extschema@._registry_changed();
+CREATE TRIGGER registry_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+    ON @extschema@.event FOR EACH STATEMENT EXECUTE FUNCTION @extschema@._registry_changed();
+CREATE TRIGGER registry_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+    ON @extschema@.code FOR EACH STATEMENT EXECUTE FUNCTION @extschema@._registry_changed();
+CREATE TRIGGER binding_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+    ON @extschema@.case_binding FOR EACH STATEMENT EXECUTE FUNCTION @extschema@._registry_changed();

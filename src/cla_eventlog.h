@@ -1,0 +1,192 @@
+/*-------------------------------------------------------------------------
+ *
+ * cla_eventlog.h
+ *	  The one internal header of cla_eventlog: shared types, the column
+ *	  numbers of our tables, and prototypes grouped by the file that
+ *	  defines them.
+ *
+ * Exported symbols carry the prefix cel_ (all loaded libraries share one
+ * symbol namespace).
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef CLA_EVENTLOG_H
+#define CLA_EVENTLOG_H
+
+#include "postgres.h"
+
+#include "executor/spi.h"
+#include "utils/timestamp.h"
+
+#define CEL_SCHEMA			"cla_eventlog"
+#define CEL_VERSION			"1.0"
+
+/* Log levels (SPEC 1) */
+#define CEL_LEVEL_MINOR		11
+#define CEL_LEVEL_MODERATE	21
+#define CEL_LEVEL_HIGH		29
+
+/* Longest event key or code the registry accepts (bytes) */
+#define CEL_MAX_NAME		63
+
+/* Column numbers of cla_eventlog.log (sql/parts/10_tables.sql) */
+#define Natts_cel_log					16
+#define Anum_cel_log_id					1
+#define Anum_cel_log_case_id			2
+#define Anum_cel_log_timer_id			3
+#define Anum_cel_log_event_key			4
+#define Anum_cel_log_code				5
+#define Anum_cel_log_type				6
+#define Anum_cel_log_level				7
+#define Anum_cel_log_created_by			8
+#define Anum_cel_log_created_by_role	9
+#define Anum_cel_log_notes				10
+#define Anum_cel_log_patch				11
+#define Anum_cel_log_context			12
+#define Anum_cel_log_content_type		13
+#define Anum_cel_log_object_id			14
+#define Anum_cel_log_created			15
+#define Anum_cel_log_modified			16
+
+/* Log types */
+typedef enum CelLogType
+{
+	CEL_TYPE_OUTCOME,
+	CEL_TYPE_SYSTEM,
+	CEL_TYPE_EVENT
+} CelLogType;
+
+/* What a code does to the case's requires-action-by (SPEC 2.2) */
+typedef enum CelRabMode
+{
+	CEL_RAB_KEEP = 0,			/* attribute absent */
+	CEL_RAB_SET = 1,			/* null or a string: rab_value (NULL = NULL) */
+	CEL_RAB_CLEAR_IF = 2,		/* NULL if the current value is in rab_list */
+	CEL_RAB_FUNCTION = 3		/* rab_function(case_id, current) decides */
+} CelRabMode;
+
+/* Case-column roles that set_case_columns may stamp (SPEC 6.3) */
+typedef enum CelStampRole
+{
+	CEL_STAMP_PROVIDER_VIEWED,
+	CEL_STAMP_PROVIDER_ACCEPTED,
+	CEL_STAMP_PROVIDER_CLOSED,
+	CEL_STAMP_PROVIDER_ASSIGNED_AT,
+	CEL_N_STAMPS
+} CelStampRole;
+
+typedef enum CelStampMode
+{
+	CEL_STAMP_KEEP = 0,
+	CEL_STAMP_NOW = 1,
+	CEL_STAMP_NULL = 2,
+	CEL_STAMP_NOW_IF_NULL = 3
+} CelStampMode;
+
+typedef enum CelOncePer
+{
+	CEL_ONCE_NONE,
+	CEL_ONCE_CASE,
+	CEL_ONCE_CASE_TIMER
+} CelOncePer;
+
+/*
+ * One registered code, as cached in backend memory (registry.c).  All
+ * pointers live in the registry cache's memory context and stay valid until
+ * the next cel_registry_* call that finds the cache stale: copy what must
+ * survive a call into user code.
+ */
+typedef struct CelCode
+{
+	char	   *event_key;
+	char	   *code;
+	CelLogType	type;
+	const char *type_name;
+	int			level;
+	int			n_selectable;
+	char	  **selectable_by;
+	bool		stops_timer;
+	bool		retired;
+	CelRabMode	rab_mode;
+	char	   *rab_value;		/* CEL_RAB_SET: NULL means set to NULL */
+	Datum		rab_list;		/* CEL_RAB_CLEAR_IF: text[] */
+	char	   *rab_function;	/* CEL_RAB_FUNCTION */
+	CelStampMode stamps[CEL_N_STAMPS];
+	bool		has_stamps;
+	CelOncePer	once_per;
+	Datum		once_codes;		/* CEL_ONCE_CASE_TIMER: text[] incl. own code */
+} CelCode;
+
+/* One registered event, as cached */
+typedef struct CelEvent
+{
+	char	   *event_key;
+	char	   *code_resolver;	/* NULL when none */
+	int			n_live;			/* live codes */
+	CelCode    *single_live;	/* the live code when n_live == 1 */
+} CelEvent;
+
+/* cla_eventlog.c */
+extern void _PG_init(void);
+
+/* guc.c */
+extern char *cel_apps;
+extern char *cel_acting_role;
+extern bool cel_require_acting_role;
+extern bool cel_debounce_outcomes;
+extern char *cel_day_time_zone;
+extern char *cel_report_time_zone;
+extern int	cel_stale_timer_after;
+extern bool cel_allow_log_maintenance;
+extern void cel_guc_init(void);
+
+/* spi.c: saved plans and small SPI helpers */
+extern SPIPlanPtr cel_prepare(const char *sql, int nargs, Oid *argtypes);
+extern int	cel_exec(SPIPlanPtr plan, Datum *values, const char *nulls,
+					 bool read_only, long tcount, int expected);
+extern Oid	cel_schema_oid(void);
+extern Oid	cel_table_oid(const char *relname);
+extern Oid	cel_resolve_function(const char *name, int nargs, Oid *argtypes,
+								 const char *what, bool missing_ok);
+
+/* registry.c */
+extern void cel_registry_init(void);
+extern CelCode *cel_registry_lookup(const char *event_key, const char *code);
+extern int	cel_registry_candidates(const char *code, CelCode ***candidates);
+extern CelEvent *cel_registry_event(const char *event_key);
+extern bool cel_registry_role_exists(const char *role);
+extern char *cel_registry_live_codes(const char *event_key);
+
+/* binding.c: the application's case table */
+typedef struct CelCaseChange
+{
+	int64		case_id;
+	int64		outcome_log_id;	/* 0: the row is not a HIGH outcome */
+	const char *outcome_code;
+	int			outcome_level;
+	CelRabMode	rab_mode;		/* KEEP, SET or CLEAR_IF (functions are
+								 * resolved by the caller) */
+	const char *rab_value;
+	Datum		rab_list;
+	bool		set_billable;
+	int64		billable;
+	CelStampMode stamps[CEL_N_STAMPS];
+} CelCaseChange;
+
+extern void cel_binding_init(void);
+extern void cel_binding_require(void);
+extern bool cel_case_exists(int64 case_id, bool lock);
+extern bool cel_case_has_role(const char *role);
+extern char *cel_case_current_rab(int64 case_id, bool *isnull);
+extern bool cel_case_apply(const CelCaseChange *change);
+extern void cel_case_change_init(CelCaseChange *change, int64 case_id);
+
+/* log_trigger.c, log_apply.c, log_event.c, maintenance.c: SQL-callable */
+
+/* timers.c */
+extern int64 cel_timer_running(int64 user_id);
+extern void cel_timer_check(int64 timer_id, int64 user_id);
+extern bool cel_timer_finish(int64 timer_id, int64 case_id, bool cancelled);
+extern int64 cel_billable_seconds(int64 case_id);
+
+#endif							/* CLA_EVENTLOG_H */

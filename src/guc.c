@@ -1,0 +1,79 @@
+/*-------------------------------------------------------------------------
+ *
+ * guc.c
+ *	  The settings of cla_eventlog (SPEC 10), all under the reserved prefix
+ *	  "cla_eventlog.".  The two superuser-only ones are PGC_SUSET; the time
+ *	  zone settings are checked when set, so a typo fails at SET time rather
+ *	  than in the middle of a log insert or an MI query.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "cla_eventlog.h"
+
+#include <limits.h>
+
+#include "pgtime.h"
+#include "utils/guc.h"
+
+char	   *cel_apps = NULL;
+char	   *cel_acting_role = NULL;
+bool		cel_require_acting_role = false;
+bool		cel_debounce_outcomes = true;
+char	   *cel_day_time_zone = NULL;
+char	   *cel_report_time_zone = NULL;
+int			cel_stale_timer_after = 12 * 60 * 60;
+bool		cel_allow_log_maintenance = false;
+
+/* GUC check hook: the value must name a time zone PostgreSQL knows */
+static bool
+check_time_zone_name(char **newval, void **extra, GucSource source)
+{
+	if (*newval == NULL || **newval == '\0' || pg_tzset(*newval) == NULL)
+	{
+		GUC_check_errmsg("time zone \"%s\" is not recognized",
+						 *newval ? *newval : "");
+		GUC_check_errhint("Use a name from pg_timezone_names, for example \"Europe/London\" or \"UTC\".");
+		return false;
+	}
+	return true;
+}
+
+/* Define every setting; called once from _PG_init */
+void
+cel_guc_init(void)
+{
+	DefineCustomStringVariable("cla_eventlog.apps",
+							   "Application schemas autodiscover() visits, in order (comma-separated).",
+							   NULL, &cel_apps, "",
+							   PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomStringVariable("cla_eventlog.acting_role",
+							   "Acting role for log rows that do not give created_by_role.",
+							   NULL, &cel_acting_role, "",
+							   PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomBoolVariable("cla_eventlog.require_acting_role",
+							 "Refuse log rows that have no acting role.",
+							 NULL, &cel_require_acting_role, false,
+							 PGC_SUSET, 0, NULL, NULL, NULL);
+	DefineCustomBoolVariable("cla_eventlog.debounce_outcomes",
+							 "Skip a HIGH outcome that repeats the case's latest one on the same day with the same notes.",
+							 NULL, &cel_debounce_outcomes, true,
+							 PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomStringVariable("cla_eventlog.day_time_zone",
+							   "Time zone of the calendar day used by the outcome debounce.",
+							   NULL, &cel_day_time_zone, "UTC",
+							   PGC_USERSET, 0, check_time_zone_name, NULL, NULL);
+	DefineCustomStringVariable("cla_eventlog.report_time_zone",
+							   "Time zone of day boundaries and local times in MI views.",
+							   NULL, &cel_report_time_zone, "Europe/London",
+							   PGC_USERSET, 0, check_time_zone_name, NULL, NULL);
+	DefineCustomIntVariable("cla_eventlog.stale_timer_after",
+							"A timer running longer than this is reported by the stale_timers status check.",
+							NULL, &cel_stale_timer_after, 12 * 60 * 60, 1, INT_MAX,
+							PGC_USERSET, GUC_UNIT_S, NULL, NULL, NULL);
+	DefineCustomBoolVariable("cla_eventlog.allow_log_maintenance",
+							 "Allow UPDATE, DELETE and TRUNCATE on the log (audited clean-up only).",
+							 NULL, &cel_allow_log_maintenance, false,
+							 PGC_SUSET, 0, NULL, NULL, NULL);
+
+	MarkGUCPrefixReserved("cla_eventlog");
+}

@@ -1,0 +1,168 @@
+/*-------------------------------------------------------------------------
+ *
+ * spi.c
+ *	  Small helpers shared by every file that talks to tables through SPI:
+ *	  saved plans, execution with return-code checks, and name lookups in
+ *	  the extension's schema.
+ *
+ * All SQL run through these helpers is fully qualified, so the caller's
+ * search_path never changes what it means.  Callers are connected to SPI.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "cla_eventlog.h"
+
+#include "catalog/namespace.h"
+#include "catalog/pg_proc.h"
+#include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "nodes/makefuncs.h"
+#include "parser/parse_func.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/regproc.h"
+#include "utils/syscache.h"
+
+/*
+ * Prepare a plan and keep it for the life of the backend.  The caller
+ * stores the pointer; a plan whose tables change is re-planned by
+ * PostgreSQL's plan cache.
+ */
+SPIPlanPtr
+cel_prepare(const char *sql, int nargs, Oid *argtypes)
+{
+	SPIPlanPtr	plan = SPI_prepare(sql, nargs, argtypes);
+
+	if (plan == NULL)
+		elog(ERROR, "cla_eventlog: SPI_prepare failed for \"%s\": %s",
+			 sql, SPI_result_code_string(SPI_result));
+	if (SPI_keepplan(plan) != 0)
+		elog(ERROR, "cla_eventlog: SPI_keepplan failed");
+	return plan;
+}
+
+/*
+ * Execute a saved plan and check its return code against the expected
+ * SPI_OK_* value.  Returns SPI_processed.
+ */
+int
+cel_exec(SPIPlanPtr plan, Datum *values, const char *nulls,
+		 bool read_only, long tcount, int expected)
+{
+	int			rc = SPI_execute_plan(plan, values, nulls, read_only, tcount);
+
+	if (rc != expected)
+		elog(ERROR, "cla_eventlog: SPI_execute_plan returned %s, expected %s",
+			 SPI_result_code_string(rc), SPI_result_code_string(expected));
+	return (int) SPI_processed;
+}
+
+/* OID of the extension's schema; error if the extension is not installed */
+Oid
+cel_schema_oid(void)
+{
+	return get_namespace_oid(CEL_SCHEMA, false);
+}
+
+/* OID of a table in the extension's schema, or InvalidOid */
+Oid
+cel_table_oid(const char *relname)
+{
+	Oid			nsp = get_namespace_oid(CEL_SCHEMA, true);
+
+	if (!OidIsValid(nsp))
+		return InvalidOid;
+	return get_relname_relid(relname, nsp);
+}
+
+/*
+ * Resolve a function given by schema-qualified name, optionally with
+ * argument types ("app.pick" or "app.pick(bigint,jsonb)"), that must take
+ * exactly argtypes and return text.  "what" names the role of the function
+ * in error messages.  Returns InvalidOid when missing_ok and it does not
+ * exist.
+ */
+Oid
+cel_resolve_function(const char *name, int nargs, Oid *argtypes,
+					 const char *what, bool missing_ok)
+{
+	List	   *names;
+	Oid			fn;
+	const char *paren = strchr(name, '(');
+	char	   *bare = paren ? pnstrdup(name, paren - name) : pstrdup(name);
+
+	names = stringToQualifiedNameList(bare);
+	if (list_length(names) < 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s \"%s\" must be a schema-qualified function name",
+						what, name),
+				 errhint("Write it as schema.function, for example \"app.pick_code\".")));
+
+	if (paren)
+	{
+		/* a signature was given: it must be exactly the expected one */
+		Oid			given = DatumGetObjectId(DirectFunctionCall1(to_regprocedure,
+																  CStringGetTextDatum(name)));
+
+		fn = OidIsValid(given) ? LookupFuncName(names, nargs, argtypes, true) : InvalidOid;
+		if (OidIsValid(given) && given != fn)
+			ereport(ERROR,
+					(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+					 errmsg("%s \"%s\" has the wrong signature", what, name),
+					 errdetail("It must take (%s) and return text.",
+							   nargs == 2 && argtypes[1] == TEXTOID ?
+							   "case_id bigint, current text" :
+							   "case_id bigint, params jsonb")));
+	}
+	else
+		fn = LookupFuncName(names, nargs, argtypes, true);
+
+	if (!OidIsValid(fn))
+	{
+		if (missing_ok)
+			return InvalidOid;
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_FUNCTION),
+				 errmsg("%s \"%s\" does not exist", what, name),
+				 errdetail("It must take (%s) and return text.",
+						   nargs == 2 && argtypes[1] == TEXTOID ?
+						   "case_id bigint, current text" :
+						   "case_id bigint, params jsonb"),
+				 errhint("Create the function first, or check the schema and argument types.")));
+	}
+	if (get_func_rettype(fn) != TEXTOID)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("%s \"%s\" must return text", what, name)));
+	return fn;
+}
+
+PG_FUNCTION_INFO_V1(cel_check_function);
+
+/*
+ * _check_function(name text, kind text) RETURNS void: registration-time
+ * check of a function named in the registry.  kind is 'code_resolver'
+ * (case_id bigint, params jsonb) or 'set_requires_action_by' (case_id
+ * bigint, current text); errors exactly as the use-time lookup would.
+ */
+Datum
+cel_check_function(PG_FUNCTION_ARGS)
+{
+	char	   *name;
+	char	   *kind;
+	Oid			argtypes[2] = {INT8OID, JSONBOID};
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("function name must not be null")));
+	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	kind = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	if (strcmp(kind, "set_requires_action_by") == 0)
+		argtypes[1] = TEXTOID;
+	else if (strcmp(kind, "code_resolver") != 0)
+		elog(ERROR, "cla_eventlog: unknown function kind \"%s\"", kind);
+	(void) cel_resolve_function(name, 2, argtypes, kind, false);
+	PG_RETURN_VOID();
+}

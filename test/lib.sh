@@ -1,0 +1,62 @@
+# Shared shell helpers for the test, demo and bench commands.
+#
+# cel_install_packages   apt-get what a fresh Debian 12 machine lacks
+# cel_build_install      make && make install (warnings are errors)
+# cel_start_cluster PORT a throwaway cluster owned by the postgres OS user,
+#                        socket in a private directory ($CEL_SOCKDIR)
+# cel_stop_cluster       stop it and remove its directory
+
+CEL_PGVER=${CEL_PGVER:-15}
+
+cel_install_packages() {
+    local need=()
+    command -v make >/dev/null 2>&1 || need+=(make)
+    command -v gcc >/dev/null 2>&1 || need+=(gcc)
+    [ -x /usr/lib/postgresql/$CEL_PGVER/bin/postgres ] || need+=(postgresql-$CEL_PGVER)
+    [ -f /usr/lib/postgresql/$CEL_PGVER/lib/pgxs/src/makefiles/pgxs.mk ] || need+=(postgresql-server-dev-$CEL_PGVER)
+    command -v pgbench >/dev/null 2>&1 || need+=(postgresql-contrib)
+    if [ ${#need[@]} -gt 0 ]; then
+        echo "installing: ${need[*]}"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq >/dev/null
+        apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null || return 1
+    fi
+    export PATH=/usr/lib/postgresql/$CEL_PGVER/bin:$PATH
+}
+
+cel_build_install() {
+    make -s >/dev/null && make -s install >/dev/null
+}
+
+cel_start_cluster() {
+    local port=$1
+    CEL_CLUSTER=$(mktemp -d /tmp/cla_eventlog_cluster.XXXXXX)
+    CEL_SOCKDIR=$CEL_CLUSTER/sock
+    mkdir -p "$CEL_SOCKDIR"
+    chown -R postgres: "$CEL_CLUSTER"
+    export CEL_CLUSTER CEL_SOCKDIR
+    local bin; bin=$(pg_config --bindir)
+    su postgres -s /bin/sh -c "$bin/initdb -D '$CEL_CLUSTER/data' -A trust -U postgres --no-sync" >"$CEL_CLUSTER/initdb.log" 2>&1 || { cat "$CEL_CLUSTER/initdb.log"; return 1; }
+    cat >> "$CEL_CLUSTER/data/postgresql.conf" <<CONF
+listen_addresses = ''
+port = $port
+unix_socket_directories = '$CEL_SOCKDIR'
+fsync = off
+max_connections = 50
+max_prepared_transactions = 10
+shared_preload_libraries = ''
+log_min_messages = warning
+CONF
+    su postgres -s /bin/sh -c "$bin/pg_ctl -D '$CEL_CLUSTER/data' -l '$CEL_CLUSTER/server.log' -w start" >/dev/null || { cat "$CEL_CLUSTER/server.log"; return 1; }
+    export PGHOST=$CEL_SOCKDIR PGPORT=$port PGUSER=postgres
+}
+
+cel_stop_cluster() {
+    [ -n "${CEL_CLUSTER:-}" ] || return 0
+    su postgres -s /bin/sh -c "$(pg_config --bindir)/pg_ctl -D '$CEL_CLUSTER/data' -m fast -w stop" >/dev/null 2>&1
+    if grep -qE 'PANIC|server process .* was terminated by signal' "$CEL_CLUSTER/server.log"; then
+        echo "server log shows a crash:"; grep -E 'PANIC|terminated by signal' "$CEL_CLUSTER/server.log" | head
+    fi
+    rm -rf "$CEL_CLUSTER"
+    CEL_CLUSTER=
+}
