@@ -1,0 +1,2 @@
+/* log_event.c: see cla_eventlog.h */
+#include "cla_eventlog.h"

@@ -1,0 +1,2 @@
+/* log_trigger.c: see cla_eventlog.h */
+#include "cla_eventlog.h"

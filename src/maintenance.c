@@ -1,0 +1,2 @@
+/* maintenance.c: see cla_eventlog.h */
+#include "cla_eventlog.h"

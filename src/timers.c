@@ -1,0 +1,2 @@
+/* timers.c: see cla_eventlog.h */
+#include "cla_eventlog.h"
