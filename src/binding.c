@@ -1,3 +1,396 @@
-/* binding.c: see cla_eventlog.h */
+/*-------------------------------------------------------------------------
+ *
+ * binding.c
+ *	  The application's case table, as bound by bind_case_table() (SPEC 3):
+ *	  a backend-local cache of the binding and the saved plans that read,
+ *	  lock and update case rows.
+ *
+ * Design rules:
+ *	- Every write to the case goes through one generic UPDATE (case_apply),
+ *	  built once per binding from the bound column names.  Its SET list is
+ *	  written so that it is evaluated against the newest row version: under
+ *	  READ COMMITTED a blocked UPDATE re-evaluates it on the row the other
+ *	  transaction committed, which is what keeps "the case shows its
+ *	  highest-id HIGH outcome" true whatever the commit order.
+ *	- The cache is loaded under the latest snapshot and marked stale by a
+ *	  relcache invalidation of cla_eventlog.case_binding (rebinding) or of
+ *	  the case table itself (ALTER TABLE); stale plans are freed on reload.
+ *
+ *-------------------------------------------------------------------------
+ */
 #include "cla_eventlog.h"
-void cel_binding_init(void) {}
+
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "lib/stringinfo.h"
+#include "utils/builtins.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+
+/* Case-column roles whose columns the plans use (SPEC 3) */
+typedef enum CaseRole
+{
+	ROLE_ID,
+	ROLE_OUTCOME_CODE,
+	ROLE_OUTCOME_CODE_ID,
+	ROLE_LEVEL,
+	ROLE_REQUIRES_ACTION_BY,
+	ROLE_BILLABLE_TIME,
+	ROLE_MODIFIED,
+	ROLE_SOURCE,
+	ROLE_CREATED,
+	ROLE_PROVIDER_VIEWED,		/* the stamp roles, in CelStampRole order */
+	ROLE_PROVIDER_ACCEPTED,
+	ROLE_PROVIDER_CLOSED,
+	ROLE_PROVIDER_ASSIGNED_AT,
+	N_ROLES
+} CaseRole;
+
+static const char *const role_names[N_ROLES] = {
+	"id", "outcome_code", "outcome_code_id", "level", "requires_action_by",
+	"billable_time", "modified", "source", "created", "provider_viewed",
+	"provider_accepted", "provider_closed", "provider_assigned_at"
+};
+
+typedef struct Binding
+{
+	bool		bound;
+	Oid			case_relid;
+	char	   *qualified;		/* quoted schema.table */
+	char	   *columns[N_ROLES];	/* quoted column name, NULL = role off */
+	SPIPlanPtr	exists_plan;
+	SPIPlanPtr	lock_plan;
+	SPIPlanPtr	rab_plan;
+	SPIPlanPtr	update_plan;
+	int			update_ok;		/* SPI_OK_UPDATE, or SPI_OK_SELECT when no
+								 * column but the id is bound */
+} Binding;
+
+static MemoryContext BindingContext = NULL;
+static Binding binding;
+static bool binding_valid = false;
+static Oid	binding_relid = InvalidOid;
+
+/* Relcache callback: rebinding or a change of the case table */
+static void
+binding_relcache_callback(Datum arg, Oid relid)
+{
+	if (relid == InvalidOid || relid == binding_relid ||
+		(binding.bound && relid == binding.case_relid))
+		binding_valid = false;
+}
+
+/* Register the invalidation callback; called once from _PG_init */
+void
+cel_binding_init(void)
+{
+	memset(&binding, 0, sizeof(binding));
+	CacheRegisterRelcacheCallback(binding_relcache_callback, (Datum) 0);
+}
+
+/* Free the plans of the previous binding */
+static void
+binding_reset(void)
+{
+	SPIPlanPtr *plans[] = {&binding.exists_plan, &binding.lock_plan,
+	&binding.rab_plan, &binding.update_plan};
+
+	for (size_t i = 0; i < lengthof(plans); i++)
+	{
+		if (*plans[i] != NULL)
+			SPI_freeplan(*plans[i]);
+	}
+	if (BindingContext != NULL)
+		MemoryContextDelete(BindingContext);
+	memset(&binding, 0, sizeof(binding));
+	BindingContext = AllocSetContextCreate(CacheMemoryContext,
+										   "cla_eventlog case binding",
+										   ALLOCSET_SMALL_SIZES);
+}
+
+/* Read the binding row under the latest snapshot */
+static void
+binding_load(void)
+{
+	SPIPlanPtr	plan;
+	Snapshot	snap;
+	MemoryContext spicxt;
+
+	binding_reset();
+	binding_valid = true;
+	binding_relid = cel_table_oid("case_binding");
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "cla_eventlog: SPI_connect failed");
+	spicxt = CurrentMemoryContext;
+	snap = RegisterSnapshot(GetLatestSnapshot());
+	plan = SPI_prepare("SELECT case_schema, case_table, r.key, r.value"
+					   "  FROM cla_eventlog.case_binding b,"
+					   "       pg_catalog.jsonb_each_text(b.columns) r", 0, NULL);
+	if (plan == NULL ||
+		SPI_execute_snapshot(plan, NULL, NULL, snap, InvalidSnapshot,
+							 true, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "cla_eventlog: could not read the case binding");
+	UnregisterSnapshot(snap);
+
+	MemoryContextSwitchTo(BindingContext);
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		char	   *role = SPI_getvalue(tup, SPI_tuptable->tupdesc, 3);
+		char	   *column = SPI_getvalue(tup, SPI_tuptable->tupdesc, 4);
+
+		if (i == 0)
+		{
+			char	   *nsp = SPI_getvalue(tup, SPI_tuptable->tupdesc, 1);
+			char	   *rel = SPI_getvalue(tup, SPI_tuptable->tupdesc, 2);
+			Oid			nspid = get_namespace_oid(nsp, true);
+
+			binding.bound = true;
+			binding.qualified = quote_qualified_identifier(nsp, rel);
+			binding.case_relid = OidIsValid(nspid) ? get_relname_relid(rel, nspid) : InvalidOid;
+		}
+		for (int r = 0; r < N_ROLES; r++)
+		{
+			if (column != NULL && strcmp(role, role_names[r]) == 0)
+				binding.columns[r] = pstrdup(quote_identifier(column));
+		}
+	}
+	MemoryContextSwitchTo(spicxt);
+	SPI_finish();
+}
+
+/* Make sure the binding cache is current; error if nothing is bound */
+void
+cel_binding_require(void)
+{
+	if (!binding_valid)
+		binding_load();
+	if (!binding.bound || binding.columns[ROLE_ID] == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("no case table is bound to cla_eventlog"),
+				 errdetail("Log rows refer to cases, and the extension does not know the application's case table yet."),
+				 errhint("Call cla_eventlog.bind_case_table('app.case_table') once, as the extension's administrator.")));
+	if (!OidIsValid(binding.case_relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("bound case table %s does not exist", binding.qualified),
+				 errhint("Bind the case table again with cla_eventlog.bind_case_table().")));
+}
+
+/* Is the case-column role bound to a column? */
+bool
+cel_case_has_role(const char *role)
+{
+	cel_binding_require();
+	for (int r = 0; r < N_ROLES; r++)
+	{
+		if (strcmp(role, role_names[r]) == 0)
+			return binding.columns[r] != NULL;
+	}
+	return false;
+}
+
+/* SET item "col = CASE WHEN cond THEN value ELSE col END" for a bound role */
+static void
+append_set(StringInfo buf, CaseRole role, const char *fmt,...)
+pg_attribute_printf(3, 4);
+
+static void
+append_set(StringInfo buf, CaseRole role, const char *fmt,...)
+{
+	va_list		args;
+
+	if (binding.columns[role] == NULL)
+		return;
+	appendStringInfo(buf, "%s%s = ", buf->len ? ", " : "", binding.columns[role]);
+	for (;;)
+	{
+		int			needed;
+
+		va_start(args, fmt);
+		needed = appendStringInfoVA(buf, fmt, args);
+		va_end(args);
+		if (needed == 0)
+			break;
+		enlargeStringInfo(buf, needed);
+	}
+}
+
+/*
+ * Build the generic case UPDATE.  Parameters:
+ *	$1 case id, $2 log id when the row is a HIGH outcome (else NULL),
+ *	$3 code, $4 level, $5 requires-action-by mode (CelRabMode), $6 value,
+ *	$7 clear-if list, $8 billable seconds (NULL = keep), $9..$12 stamp modes.
+ * "newer": the row is a HIGH outcome newer than the one the case shows;
+ * "applies": the row is not an outdated outcome (rab and stamps follow it).
+ */
+static SPIPlanPtr
+prepare_update(void)
+{
+	StringInfoData set;
+	StringInfoData sql;
+	char		newer[512];
+	char		applies[600];
+	Oid			types[12] = {INT8OID, INT8OID, TEXTOID, INT4OID, INT4OID, TEXTOID,
+	TEXTARRAYOID, INT8OID, INT4OID, INT4OID, INT4OID, INT4OID};
+
+	if (binding.columns[ROLE_OUTCOME_CODE_ID] != NULL)
+		snprintf(newer, sizeof(newer),
+				 "($2 IS NOT NULL AND (%s IS NULL OR %s OPERATOR(pg_catalog.<) $2))",
+				 binding.columns[ROLE_OUTCOME_CODE_ID],
+				 binding.columns[ROLE_OUTCOME_CODE_ID]);
+	else
+		snprintf(newer, sizeof(newer), "($2 IS NOT NULL)");
+	snprintf(applies, sizeof(applies), "($2 IS NULL OR %s)", newer);
+
+	initStringInfo(&set);
+	append_set(&set, ROLE_OUTCOME_CODE, "CASE WHEN %s THEN $3 ELSE %s END",
+			   newer, binding.columns[ROLE_OUTCOME_CODE]);
+	append_set(&set, ROLE_LEVEL, "CASE WHEN %s THEN $4 ELSE %s END",
+			   newer, binding.columns[ROLE_LEVEL]);
+	append_set(&set, ROLE_OUTCOME_CODE_ID, "CASE WHEN %s THEN $2 ELSE %s END",
+			   newer, binding.columns[ROLE_OUTCOME_CODE_ID]);
+	append_set(&set, ROLE_REQUIRES_ACTION_BY,
+			   "CASE WHEN NOT %s THEN %s"
+			   " WHEN $5 OPERATOR(pg_catalog.=) 1 THEN $6"
+			   " WHEN $5 OPERATOR(pg_catalog.=) 2 AND %s::pg_catalog.text OPERATOR(pg_catalog.=) ANY ($7) THEN NULL"
+			   " ELSE %s END",
+			   applies, binding.columns[ROLE_REQUIRES_ACTION_BY],
+			   binding.columns[ROLE_REQUIRES_ACTION_BY],
+			   binding.columns[ROLE_REQUIRES_ACTION_BY]);
+	append_set(&set, ROLE_BILLABLE_TIME, "CASE WHEN $8 IS NULL THEN %s ELSE $8 END",
+			   binding.columns[ROLE_BILLABLE_TIME]);
+	for (int s = 0; s < CEL_N_STAMPS; s++)
+	{
+		const char *col = binding.columns[ROLE_PROVIDER_VIEWED + s];
+		int			p = 9 + s;
+
+		append_set(&set, ROLE_PROVIDER_VIEWED + s,
+				   "CASE WHEN NOT %s THEN %s"
+				   " WHEN $%d OPERATOR(pg_catalog.=) 1 THEN pg_catalog.now()"
+				   " WHEN $%d OPERATOR(pg_catalog.=) 2 THEN NULL"
+				   " WHEN $%d OPERATOR(pg_catalog.=) 3 THEN COALESCE(%s, pg_catalog.now())"
+				   " ELSE %s END",
+				   applies, col, p, p, p, col, col);
+	}
+	append_set(&set, ROLE_MODIFIED, "pg_catalog.now()");
+
+	initStringInfo(&sql);
+	binding.update_ok = set.len == 0 ? SPI_OK_SELECT : SPI_OK_UPDATE;
+	if (set.len == 0)
+		appendStringInfo(&sql, "SELECT 1 FROM %s WHERE %s OPERATOR(pg_catalog.=) $1",
+						 binding.qualified, binding.columns[ROLE_ID]);
+	else
+		appendStringInfo(&sql, "UPDATE %s SET %s WHERE %s OPERATOR(pg_catalog.=) $1",
+						 binding.qualified, set.data, binding.columns[ROLE_ID]);
+	return cel_prepare(sql.data, 12, types);
+}
+
+/* A saved "SELECT <what> FROM case WHERE id = $1 <suffix>" */
+static SPIPlanPtr
+prepare_select(const char *what, const char *suffix)
+{
+	Oid			types[1] = {INT8OID};
+	char	   *sql = psprintf("SELECT %s FROM %s WHERE %s OPERATOR(pg_catalog.=) $1 %s",
+							   what, binding.qualified, binding.columns[ROLE_ID], suffix);
+
+	return cel_prepare(sql, 1, types);
+}
+
+/*
+ * Does the case exist?  With lock, the row is locked FOR NO KEY UPDATE until
+ * the end of the transaction: that serialises every writer of one case's
+ * outcome, requires-action-by and billable time.  Caller is connected to SPI.
+ */
+bool
+cel_case_exists(int64 case_id, bool lock)
+{
+	Datum		values[1] = {Int64GetDatum(case_id)};
+	SPIPlanPtr *plan;
+
+	cel_binding_require();
+	plan = lock ? &binding.lock_plan : &binding.exists_plan;
+	if (*plan == NULL)
+		*plan = prepare_select("1", lock ? "FOR NO KEY UPDATE" : "");
+	return cel_exec(*plan, values, NULL, !lock, 1, SPI_OK_SELECT) > 0;
+}
+
+/*
+ * The case's requires-action-by as text (for a set_requires_action_by
+ * function); *isnull when NULL or when the role is not bound.
+ */
+char *
+cel_case_current_rab(int64 case_id, bool *isnull)
+{
+	Datum		values[1] = {Int64GetDatum(case_id)};
+
+	cel_binding_require();
+	*isnull = true;
+	if (binding.columns[ROLE_REQUIRES_ACTION_BY] == NULL)
+		return NULL;
+	if (binding.rab_plan == NULL)
+	{
+		char	   *what = psprintf("%s::pg_catalog.text",
+									binding.columns[ROLE_REQUIRES_ACTION_BY]);
+
+		binding.rab_plan = prepare_select(what, "");
+	}
+	if (cel_exec(binding.rab_plan, values, NULL, false, 1, SPI_OK_SELECT) == 0)
+		return NULL;
+	return SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+}
+
+/* A change that changes nothing but "modified" */
+void
+cel_case_change_init(CelCaseChange *change, int64 case_id)
+{
+	memset(change, 0, sizeof(*change));
+	change->case_id = case_id;
+	change->rab_mode = CEL_RAB_KEEP;
+}
+
+/*
+ * Apply a change to one case row with the single generic UPDATE; false if
+ * the case does not exist.  Caller is connected to SPI.
+ */
+bool
+cel_case_apply(const CelCaseChange *change)
+{
+	Datum		values[12];
+	char		nulls[12];
+	int			processed;
+
+	cel_binding_require();
+	if (binding.update_plan == NULL)
+		binding.update_plan = prepare_update();
+
+	memset(nulls, ' ', sizeof(nulls));
+	values[0] = Int64GetDatum(change->case_id);
+	values[1] = Int64GetDatum(change->outcome_log_id);
+	if (change->outcome_log_id == 0)
+		nulls[1] = 'n';
+	values[2] = change->outcome_code ? CStringGetTextDatum(change->outcome_code) : (Datum) 0;
+	if (change->outcome_code == NULL)
+		nulls[2] = 'n';
+	values[3] = Int32GetDatum(change->outcome_level);
+	values[4] = Int32GetDatum((int32) change->rab_mode);
+	values[5] = change->rab_value ? CStringGetTextDatum(change->rab_value) : (Datum) 0;
+	if (change->rab_value == NULL)
+		nulls[5] = 'n';
+	values[6] = change->rab_list;
+	if (change->rab_list == (Datum) 0)
+		nulls[6] = 'n';
+	values[7] = Int64GetDatum(change->billable);
+	if (!change->set_billable)
+		nulls[7] = 'n';
+	for (int s = 0; s < CEL_N_STAMPS; s++)
+		values[8 + s] = Int32GetDatum((int32) change->stamps[s]);
+
+	processed = cel_exec(binding.update_plan, values, nulls, false, 0,
+						 binding.update_ok);
+	return processed > 0;
+}

@@ -91,10 +91,8 @@ typedef enum CelOncePer
 } CelOncePer;
 
 /*
- * One registered code, as cached in backend memory (registry.c).  All
- * pointers live in the registry cache's memory context and stay valid until
- * the next cel_registry_* call that finds the cache stale: copy what must
- * survive a call into user code.
+ * One registered code, as cached in backend memory (registry.c).  A
+ * pointer to it stays valid until the end of the current transaction.
  */
 typedef struct CelCode
 {
@@ -181,7 +179,12 @@ extern char *cel_case_current_rab(int64 case_id, bool *isnull);
 extern bool cel_case_apply(const CelCaseChange *change);
 extern void cel_case_change_init(CelCaseChange *change, int64 case_id);
 
-/* log_trigger.c, log_apply.c, log_event.c, maintenance.c: SQL-callable */
+/* log_trigger.c */
+extern void cel_require_arg(const char *name, bool isnull);
+extern bool cel_row_has_case_effects(const CelCode *def, int64 timer_id);
+extern bool cel_is_high_outcome(const CelCode *def);
+
+/* log_apply.c, log_event.c, maintenance.c: SQL-callable only */
 
 /* timers.c */
 extern int64 cel_timer_running(int64 user_id);

@@ -1,2 +1,169 @@
-/* log_apply.c: see cla_eventlog.h */
+/*-------------------------------------------------------------------------
+ *
+ * log_apply.c
+ *	  The AFTER INSERT row trigger on cla_eventlog.log: what a stored log
+ *	  row does to its case and to timers, in the inserting transaction
+ *	  (SPEC 6): outcome denormalisation, requires-action-by, case column
+ *	  stamps, stopping the timer and billable time.
+ *
+ * Every change to the case is made by one UPDATE of the case row
+ * (cel_case_apply), after the timer is stopped and the billable time
+ * summed.  The BEFORE trigger already locked the case row of every row that
+ * gets here with side effects, so the order of locks is always case, then
+ * timer.  Running AFTER the insert means only rows that were really stored
+ * (not skipped by once_per or the debounce, nor by another BEFORE trigger)
+ * have side effects.
+ *
+ *-------------------------------------------------------------------------
+ */
 #include "cla_eventlog.h"
+
+#include "access/htup_details.h"
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "fmgr.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+#include "utils/resowner.h"
+
+PG_FUNCTION_INFO_V1(cel_log_apply);
+
+/*
+ * Call a set_requires_action_by function (case_id bigint, current text)
+ * and return its result (NULL for SQL NULL).
+ */
+static char *
+call_rab_function(const CelCode *def, int64 case_id)
+{
+	Oid			argtypes[2] = {INT8OID, TEXTOID};
+	Oid			fn = cel_resolve_function(def->rab_function, 2, argtypes,
+										  "set_requires_action_by function", false);
+	bool		current_null;
+	char	   *current = cel_case_current_rab(case_id, &current_null);
+	FmgrInfo	flinfo;
+	Datum		result;
+
+	LOCAL_FCINFO(callinfo, 2);
+
+	fmgr_info(fn, &flinfo);
+	InitFunctionCallInfoData(*callinfo, &flinfo, 2, InvalidOid, NULL, NULL);
+	callinfo->args[0].value = Int64GetDatum(case_id);
+	callinfo->args[0].isnull = false;
+	callinfo->args[1].value = current_null ? (Datum) 0 : CStringGetTextDatum(current);
+	callinfo->args[1].isnull = current_null;
+	result = FunctionCallInvoke(callinfo);
+	return callinfo->isnull ? NULL : TextDatumGetCString(result);
+}
+
+/*
+ * Stop the row's timer.  Under REPEATABLE READ a timer stopped by a
+ * transaction that committed after our snapshot raises a serialization
+ * failure; that timer is stopped already, which is all this row asked for,
+ * so the failure is swallowed in a subtransaction and the row is kept.
+ */
+static bool
+stop_row_timer(int64 timer_id, int64 case_id)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+	volatile bool stopped = false;
+
+	if (!IsolationUsesXactSnapshot())
+		return cel_timer_finish(timer_id, case_id, false);
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(oldcxt);
+	PG_TRY();
+	{
+		stopped = cel_timer_finish(timer_id, case_id, false);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(oldcxt);
+		edata = CopyErrorData();
+		if (edata->sqlerrcode != ERRCODE_T_R_SERIALIZATION_FAILURE)
+			PG_RE_THROW();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+		stopped = false;
+	}
+	PG_END_TRY();
+	return stopped;
+}
+
+/* cla_eventlog._log_apply(): AFTER INSERT FOR EACH ROW on the log */
+Datum
+cel_log_apply(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	TupleDesc	desc;
+	HeapTuple	tup;
+	bool		isnull;
+	bool		timer_null;
+	int64		log_id;
+	int64		case_id;
+	int64		timer_id;
+	CelCode    *def;
+	CelCaseChange change;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) ||
+		!TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
+		elog(ERROR, "cla_eventlog: _log_apply() must be an AFTER INSERT row trigger");
+	desc = RelationGetDescr(trigdata->tg_relation);
+	tup = trigdata->tg_trigtuple;
+
+	log_id = DatumGetInt64(heap_getattr(tup, Anum_cel_log_id, desc, &isnull));
+	case_id = DatumGetInt64(heap_getattr(tup, Anum_cel_log_case_id, desc, &isnull));
+	timer_id = DatumGetInt64(heap_getattr(tup, Anum_cel_log_timer_id, desc, &timer_null));
+	if (timer_null)
+		timer_id = 0;
+	def = cel_registry_lookup(TextDatumGetCString(heap_getattr(tup, Anum_cel_log_event_key, desc, &isnull)),
+							  TextDatumGetCString(heap_getattr(tup, Anum_cel_log_code, desc, &isnull)));
+	if (def == NULL)
+		elog(ERROR, "cla_eventlog: log row %lld has no registered code", (long long) log_id);
+	if (!cel_row_has_case_effects(def, timer_id))
+		return PointerGetDatum(NULL);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "cla_eventlog: SPI_connect failed");
+
+	cel_case_change_init(&change, case_id);
+	if (cel_is_high_outcome(def))
+	{
+		change.outcome_log_id = log_id;
+		change.outcome_code = def->code;
+		change.outcome_level = def->level;
+	}
+	change.rab_mode = def->rab_mode;
+	change.rab_value = def->rab_value;
+	change.rab_list = def->rab_list;
+	if (def->rab_mode == CEL_RAB_FUNCTION)
+	{
+		change.rab_mode = CEL_RAB_SET;
+		change.rab_value = call_rab_function(def, case_id);
+	}
+	memcpy(change.stamps, def->stamps, sizeof(change.stamps));
+
+	if (def->stops_timer && timer_id != 0 &&
+		stop_row_timer(timer_id, case_id) && cel_case_has_role("billable_time"))
+	{
+		change.set_billable = true;
+		change.billable = cel_billable_seconds(case_id);
+	}
+
+	if (!cel_case_apply(&change))
+		ereport(ERROR,
+				(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
+				 errmsg("case %lld does not exist", (long long) case_id)));
+	SPI_finish();
+	return PointerGetDatum(NULL);
+}

@@ -1,2 +1,145 @@
-/* log_event.c: see cla_eventlog.h */
+/*-------------------------------------------------------------------------
+ *
+ * log_event.c
+ *	  cla_eventlog.log_event() (SPEC 5): chooses the code when the caller
+ *	  gives none (the event's code resolver, else its only live code), then
+ *	  inserts one log row with a saved plan.  Every rule of the row itself
+ *	  is applied by the log triggers, exactly as for a plain INSERT.
+ *
+ *-------------------------------------------------------------------------
+ */
 #include "cla_eventlog.h"
+
+#include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "utils/builtins.h"
+
+PG_FUNCTION_INFO_V1(cel_log_event);
+
+/* Argument positions of log_event() */
+enum
+{
+	ARG_EVENT_KEY,
+	ARG_CASE_ID,
+	ARG_CREATED_BY,
+	ARG_CODE,
+	ARG_NOTES,
+	ARG_CONTEXT,
+	ARG_PATCH,
+	ARG_ACTING_ROLE,
+	ARG_PARAMS,
+	ARG_CONTENT_TYPE,
+	ARG_OBJECT_ID,
+	N_ARGS
+};
+
+static SPIPlanPtr insert_plan = NULL;
+
+/*
+ * Ask the event's resolver (case_id bigint, params jsonb) RETURNS text for
+ * the code.  Its errors reach the caller unchanged.
+ */
+static char *
+resolve_with(const char *resolver, FunctionCallInfo fcinfo)
+{
+	Oid			argtypes[2] = {INT8OID, JSONBOID};
+	Oid			fn = cel_resolve_function(resolver, 2, argtypes, "code resolver", false);
+	FmgrInfo	flinfo;
+	Datum		result;
+
+	LOCAL_FCINFO(callinfo, 2);
+
+	fmgr_info(fn, &flinfo);
+	InitFunctionCallInfoData(*callinfo, &flinfo, 2, InvalidOid, NULL, NULL);
+	callinfo->args[0] = fcinfo->args[ARG_CASE_ID];
+	callinfo->args[1] = fcinfo->args[ARG_PARAMS];
+	result = FunctionCallInvoke(callinfo);
+	if (callinfo->isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("code resolver \"%s\" returned NULL", resolver),
+				 errhint("A code resolver must return a code of its event, or raise an error.")));
+	return TextDatumGetCString(result);
+}
+
+/* The code to log when the caller gave none */
+static char *
+choose_code(const char *event_key, FunctionCallInfo fcinfo)
+{
+	CelEvent   *ev = cel_registry_event(event_key);
+
+	if (ev == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("event \"%s\" is not registered", event_key),
+				 errhint("Register it with cla_eventlog.register_event() or cla_eventlog.autodiscover().")));
+	if (ev->code_resolver != NULL)
+		return resolve_with(ev->code_resolver, fcinfo);
+	if (ev->n_live == 1)
+		return ev->single_live->code;
+	if (ev->n_live == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("event \"%s\" has no live codes", event_key),
+				 errdetail("All its codes are retired.")));
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("event \"%s\" has several codes; one must be given", event_key),
+			 errdetail("Live codes of event \"%s\": %s.", event_key,
+					   cel_registry_live_codes(event_key)),
+			 errhint("Pass code => '...'.")));
+	pg_unreachable();
+}
+
+/*
+ * log_event(event_key, case_id, created_by, code, notes, context, patch,
+ * acting_role, params, content_type, object_id) RETURNS bigint: the new log
+ * id, or NULL when the row was skipped as a duplicate.
+ */
+Datum
+cel_log_event(PG_FUNCTION_ARGS)
+{
+	Oid			types[10] = {TEXTOID, INT8OID, INT8OID, TEXTOID, TEXTOID,
+	JSONBOID, JSONBOID, TEXTOID, TEXTOID, INT8OID};
+	static const int arg_of_param[10] = {ARG_EVENT_KEY, ARG_CASE_ID, ARG_CREATED_BY,
+		ARG_CODE, ARG_NOTES, ARG_CONTEXT, ARG_PATCH, ARG_ACTING_ROLE,
+	ARG_CONTENT_TYPE, ARG_OBJECT_ID};
+	Datum		values[10];
+	char		nulls[10];
+	char	   *event_key;
+	bool		isnull;
+	Datum		id;
+
+	cel_require_arg("event_key", PG_ARGISNULL(ARG_EVENT_KEY));
+	cel_require_arg("case_id", PG_ARGISNULL(ARG_CASE_ID));
+	cel_require_arg("created_by", PG_ARGISNULL(ARG_CREATED_BY));
+	event_key = text_to_cstring(PG_GETARG_TEXT_PP(ARG_EVENT_KEY));
+
+	for (int i = 0; i < 10; i++)
+	{
+		values[i] = PG_GETARG_DATUM(arg_of_param[i]);
+		nulls[i] = PG_ARGISNULL(arg_of_param[i]) ? 'n' : ' ';
+	}
+	if (PG_ARGISNULL(ARG_CODE))
+	{
+		values[3] = CStringGetTextDatum(choose_code(event_key, fcinfo));
+		nulls[3] = ' ';
+	}
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "cla_eventlog: SPI_connect failed");
+	if (insert_plan == NULL)
+		insert_plan = cel_prepare("INSERT INTO cla_eventlog.log"
+								  " (event_key, case_id, created_by, code, notes, context,"
+								  "  patch, created_by_role, content_type, object_id)"
+								  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+								  " RETURNING id", 10, types);
+	if (cel_exec(insert_plan, values, nulls, false, 0, SPI_OK_INSERT_RETURNING) == 0)
+	{
+		SPI_finish();
+		PG_RETURN_NULL();
+	}
+	id = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	SPI_finish();
+	PG_RETURN_DATUM(id);
+}

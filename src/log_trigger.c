@@ -1,2 +1,440 @@
-/* log_trigger.c: see cla_eventlog.h */
+/*-------------------------------------------------------------------------
+ *
+ * log_trigger.c
+ *	  The BEFORE INSERT row trigger on cla_eventlog.log: validates and
+ *	  completes every inserted row (SPEC 4.2), and skips duplicates (SPEC
+ *	  4.4 once_per, 4.5 same-day outcome debounce).  log_event() and plain
+ *	  INSERTs both come through here: this is the one place where the rules
+ *	  of a log row live.  What a stored row does to the case and to timers is
+ *	  log_apply.c.
+ *
+ * Order of work for one row: required columns; registry (event key, live
+ * code, type, level, role); context and content reference; timer; case
+ * (existence and lock); once_per; debounce.  Errors name the offending
+ * value and carry the table and column.
+ *
+ * Concurrency: a row with case side effects locks the case row FOR NO KEY
+ * UPDATE before the duplicate checks, and a once_per row without side
+ * effects takes a transaction advisory lock on the case; either way two
+ * transactions checking the same case for duplicates are serialised, and
+ * under READ COMMITTED the second sees the first's row.
+ *
+ *-------------------------------------------------------------------------
+ */
 #include "cla_eventlog.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "storage/lmgr.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/rel.h"
+
+PG_FUNCTION_INFO_V1(cel_log_validate);
+
+/* field4 of our advisory lock tags: distinct from pg_advisory_*'s 1 and 2 */
+#define CEL_ADVISORY_CASE	0x4345
+
+static SPIPlanPtr once_case_plan = NULL;
+static SPIPlanPtr once_timer_plan = NULL;
+static SPIPlanPtr last_outcome_plan = NULL;
+
+/* Error for a NULL required argument or column */
+void
+cel_require_arg(const char *name, bool isnull)
+{
+	if (isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_NOT_NULL_VIOLATION),
+				 errmsg("%s must not be null", name)));
+}
+
+/* Is the code an outcome at HIGH or above (denormalised, debounced)? */
+bool
+cel_is_high_outcome(const CelCode *def)
+{
+	return def->type == CEL_TYPE_OUTCOME && def->level >= CEL_LEVEL_HIGH;
+}
+
+/* Does a row of this code write to its case (SPEC 6)? */
+bool
+cel_row_has_case_effects(const CelCode *def, int64 timer_id)
+{
+	return cel_is_high_outcome(def) || def->rab_mode != CEL_RAB_KEEP ||
+		def->has_stamps || (def->stops_timer && timer_id != 0);
+}
+
+/* The definition the row names, filling a NULL event key (SPEC 4.2) */
+static CelCode *
+resolve_code(Relation rel, const char *event_key, const char *code)
+{
+	CelCode    *def;
+
+	if (event_key == NULL)
+	{
+		CelCode   **cands;
+		int			n = cel_registry_candidates(code, &cands);
+		StringInfoData keys;
+
+		if (n == 1)
+			return cands[0];
+		if (n == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("code \"%s\" is not a live code of any event", code),
+					 errhint("See cla_eventlog.codes for the registered codes."),
+					 errtablecol(rel, Anum_cel_log_code)));
+		initStringInfo(&keys);
+		for (int i = 0; i < n; i++)
+			appendStringInfo(&keys, "%s\"%s\"", i ? ", " : "", cands[i]->event_key);
+		ereport(ERROR,
+				(errcode(ERRCODE_AMBIGUOUS_PARAMETER),
+				 errmsg("code \"%s\" is ambiguous", code),
+				 errdetail("It is a live code of the events %s.", keys.data),
+				 errhint("Give the event key."),
+				 errtablecol(rel, Anum_cel_log_event_key)));
+	}
+
+	def = cel_registry_lookup(event_key, code);
+	if (def == NULL)
+	{
+		if (cel_registry_event(event_key) == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("event \"%s\" is not registered", event_key),
+					 errhint("Register it with cla_eventlog.register_event() or cla_eventlog.autodiscover()."),
+					 errtablecol(rel, Anum_cel_log_event_key)));
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("code \"%s\" is not registered for event \"%s\"", code, event_key),
+				 errdetail("Live codes of event \"%s\": %s.", event_key,
+						   cel_registry_live_codes(event_key)),
+				 errtablecol(rel, Anum_cel_log_code)));
+	}
+	if (def->retired)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("code \"%s\" of event \"%s\" is retired", code, event_key),
+				 errdetail("Retired codes are kept for old logs but refused for new ones. Live codes of event \"%s\": %s.",
+						   event_key, cel_registry_live_codes(event_key)),
+				 errtablecol(rel, Anum_cel_log_code)));
+	return def;
+}
+
+/* Check the acting role against the code's selectable_by (SPEC 4.2) */
+static void
+check_role(Relation rel, const CelCode *def, const char *role)
+{
+	StringInfoData allowed;
+
+	if (role == NULL)
+	{
+		if (cel_require_acting_role)
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("an acting role is required to log code \"%s\" of event \"%s\"",
+							def->code, def->event_key),
+					 errhint("Give created_by_role, or SET cla_eventlog.acting_role."),
+					 errtablecol(rel, Anum_cel_log_created_by_role)));
+		return;
+	}
+	if (!cel_registry_role_exists(role))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("role \"%s\" is not registered", role),
+				 errhint("Registered roles are in cla_eventlog.role; an application adds its own with cla_eventlog.add_role()."),
+				 errtablecol(rel, Anum_cel_log_created_by_role)));
+	if (def->n_selectable == 0)
+		return;
+	for (int i = 0; i < def->n_selectable; i++)
+	{
+		if (strcmp(def->selectable_by[i], role) == 0)
+			return;
+	}
+	initStringInfo(&allowed);
+	for (int i = 0; i < def->n_selectable; i++)
+		appendStringInfo(&allowed, "%s\"%s\"", i ? ", " : "", def->selectable_by[i]);
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("role \"%s\" may not log code \"%s\" of event \"%s\"",
+					role, def->code, def->event_key),
+			 errdetail("The code is selectable by %s.", allowed.data),
+			 errtablecol(rel, Anum_cel_log_created_by_role)));
+}
+
+/* Serialise once_per checks on one case (transaction advisory lock) */
+static void
+lock_case_for_dedup(int64 case_id)
+{
+	LOCKTAG		tag;
+
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, (uint32) ((uint64) case_id >> 32),
+						 (uint32) case_id, CEL_ADVISORY_CASE);
+	(void) LockAcquire(&tag, ExclusiveLock, false, false);
+}
+
+/* Does once_per (SPEC 4.4) make this row a duplicate? */
+static bool
+once_per_duplicate(const CelCode *def, int64 case_id, int64 timer_id)
+{
+	if (def->once_per == CEL_ONCE_CASE)
+	{
+		Oid			types[3] = {INT8OID, TEXTOID, TEXTOID};
+		Datum		values[3] = {Int64GetDatum(case_id),
+			CStringGetTextDatum(def->event_key), CStringGetTextDatum(def->code)};
+
+		if (once_case_plan == NULL)
+			once_case_plan = cel_prepare("SELECT 1 FROM cla_eventlog.log"
+										 " WHERE case_id OPERATOR(pg_catalog.=) $1"
+										 "   AND event_key OPERATOR(pg_catalog.=) $2"
+										 "   AND code OPERATOR(pg_catalog.=) $3 LIMIT 1",
+										 3, types);
+		return cel_exec(once_case_plan, values, NULL, false, 1, SPI_OK_SELECT) > 0;
+	}
+	if (def->once_per == CEL_ONCE_CASE_TIMER && timer_id != 0)
+	{
+		Oid			types[3] = {INT8OID, INT8OID, TEXTARRAYOID};
+		Datum		values[3] = {Int64GetDatum(timer_id), Int64GetDatum(case_id),
+		def->once_codes};
+
+		if (once_timer_plan == NULL)
+			once_timer_plan = cel_prepare("SELECT 1 FROM cla_eventlog.log"
+										  " WHERE timer_id OPERATOR(pg_catalog.=) $1"
+										  "   AND case_id OPERATOR(pg_catalog.=) $2"
+										  "   AND code OPERATOR(pg_catalog.=) ANY ($3) LIMIT 1",
+										  3, types);
+		return cel_exec(once_timer_plan, values, NULL, false, 1, SPI_OK_SELECT) > 0;
+	}
+	return false;
+}
+
+/* Day number of a timestamptz in the debounce time zone */
+static int64
+local_day(Datum ts)
+{
+	Timestamp	local = DatumGetTimestamp(DirectFunctionCall2(timestamptz_zone,
+															  CStringGetTextDatum(cel_day_time_zone),
+															  ts));
+	int64		day = local / USECS_PER_DAY;
+
+	return (local < 0 && local % USECS_PER_DAY != 0) ? day - 1 : day;
+}
+
+/*
+ * Same-day outcome debounce (SPEC 4.5): is the case's latest HIGH outcome
+ * the same code with the same notes, created on the same calendar day?
+ */
+static bool
+debounce_duplicate(const CelCode *def, int64 case_id, bool notes_null,
+				   Datum notes, Datum created)
+{
+	Oid			types[1] = {INT8OID};
+	Datum		values[1] = {Int64GetDatum(case_id)};
+	TupleDesc	desc;
+	HeapTuple	prev;
+	bool		isnull;
+	Datum		prev_notes;
+
+	if (last_outcome_plan == NULL)
+		last_outcome_plan = cel_prepare("SELECT event_key, code, notes, created"
+										"  FROM cla_eventlog.log"
+										" WHERE case_id OPERATOR(pg_catalog.=) $1"
+										"   AND type OPERATOR(pg_catalog.=) 'outcome'"
+										"   AND level OPERATOR(pg_catalog.>=) 29"
+										" ORDER BY id DESC LIMIT 1", 1, types);
+	if (cel_exec(last_outcome_plan, values, NULL, false, 1, SPI_OK_SELECT) == 0)
+		return false;
+
+	desc = SPI_tuptable->tupdesc;
+	prev = SPI_tuptable->vals[0];
+	if (strcmp(SPI_getvalue(prev, desc, 1), def->event_key) != 0 ||
+		strcmp(SPI_getvalue(prev, desc, 2), def->code) != 0)
+		return false;
+	prev_notes = SPI_getbinval(prev, desc, 3, &isnull);
+	if (isnull != notes_null)
+		return false;
+	if (!isnull && !DatumGetBool(DirectFunctionCall2(texteq, prev_notes, notes)))
+		return false;
+	return local_day(SPI_getbinval(prev, desc, 4, &isnull)) == local_day(created);
+}
+
+/*
+ * cla_eventlog._log_validate(): BEFORE INSERT FOR EACH ROW on the log.
+ * Returns the completed row, or NULL to skip a duplicate silently.
+ */
+Datum
+cel_log_validate(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	Relation	rel;
+	TupleDesc	desc;
+	Datum		values[Natts_cel_log];
+	bool		nulls[Natts_cel_log];
+	bool		repl[Natts_cel_log] = {0};
+	char	   *event_key;
+	char	   *code;
+	char	   *role;
+	CelCode    *def;
+	int64		case_id;
+	int64		user_id;
+	int64		timer_id = 0;
+	bool		skip = false;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) ||
+		!TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
+		elog(ERROR, "cla_eventlog: _log_validate() must be a BEFORE INSERT row trigger");
+	rel = trigdata->tg_relation;
+	desc = RelationGetDescr(rel);
+	if (desc->natts != Natts_cel_log)
+		elog(ERROR, "cla_eventlog: the log table has %d columns, the library expects %d",
+			 desc->natts, Natts_cel_log);
+	heap_deform_tuple(trigdata->tg_trigtuple, desc, values, nulls);
+
+	/* required columns, and a case table to check the case against */
+	cel_require_arg("case_id", nulls[Anum_cel_log_case_id - 1]);
+	cel_require_arg("created_by", nulls[Anum_cel_log_created_by - 1]);
+	cel_require_arg("code", nulls[Anum_cel_log_code - 1]);
+	cel_require_arg("created", nulls[Anum_cel_log_created - 1]);
+	cel_binding_require();
+	case_id = DatumGetInt64(values[Anum_cel_log_case_id - 1]);
+	user_id = DatumGetInt64(values[Anum_cel_log_created_by - 1]);
+
+	/* the registered code: fills the event key when unambiguous */
+	code = TextDatumGetCString(values[Anum_cel_log_code - 1]);
+	event_key = nulls[Anum_cel_log_event_key - 1] ? NULL :
+		TextDatumGetCString(values[Anum_cel_log_event_key - 1]);
+	def = resolve_code(rel, event_key, code);
+	if (event_key == NULL)
+	{
+		values[Anum_cel_log_event_key - 1] = CStringGetTextDatum(def->event_key);
+		nulls[Anum_cel_log_event_key - 1] = false;
+		repl[Anum_cel_log_event_key - 1] = true;
+	}
+
+	/* type and level: filled from the registry, or equal to it */
+	if (nulls[Anum_cel_log_type - 1])
+	{
+		values[Anum_cel_log_type - 1] = CStringGetTextDatum(def->type_name);
+		nulls[Anum_cel_log_type - 1] = false;
+		repl[Anum_cel_log_type - 1] = true;
+	}
+	else if (strcmp(TextDatumGetCString(values[Anum_cel_log_type - 1]), def->type_name) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("type \"%s\" does not match code \"%s\" of event \"%s\"",
+						TextDatumGetCString(values[Anum_cel_log_type - 1]),
+						def->code, def->event_key),
+				 errdetail("The registered type is \"%s\".", def->type_name),
+				 errhint("Leave type NULL to have it filled from the registry."),
+				 errtablecol(rel, Anum_cel_log_type)));
+	if (nulls[Anum_cel_log_level - 1])
+	{
+		values[Anum_cel_log_level - 1] = Int32GetDatum(def->level);
+		nulls[Anum_cel_log_level - 1] = false;
+		repl[Anum_cel_log_level - 1] = true;
+	}
+	else if (DatumGetInt32(values[Anum_cel_log_level - 1]) != def->level)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("level %d does not match code \"%s\" of event \"%s\"",
+						DatumGetInt32(values[Anum_cel_log_level - 1]),
+						def->code, def->event_key),
+				 errdetail("The registered level is %d.", def->level),
+				 errhint("Leave level NULL to have it filled from the registry."),
+				 errtablecol(rel, Anum_cel_log_level)));
+
+	/* acting role: from the row, else from the setting */
+	if (!nulls[Anum_cel_log_created_by_role - 1])
+		role = TextDatumGetCString(values[Anum_cel_log_created_by_role - 1]);
+	else if (cel_acting_role != NULL && cel_acting_role[0] != '\0')
+	{
+		role = cel_acting_role;
+		values[Anum_cel_log_created_by_role - 1] = CStringGetTextDatum(role);
+		nulls[Anum_cel_log_created_by_role - 1] = false;
+		repl[Anum_cel_log_created_by_role - 1] = true;
+	}
+	else
+		role = NULL;
+	check_role(rel, def, role);
+
+	/* context is an object; content_type and object_id go together */
+	if (!nulls[Anum_cel_log_context - 1])
+	{
+		Jsonb	   *context = DatumGetJsonbP(values[Anum_cel_log_context - 1]);
+
+		if (JB_ROOT_IS_SCALAR(context) || !JB_ROOT_IS_OBJECT(context))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("context must be a JSON object"),
+					 errdetail("The context given is a JSON %s.",
+							   JB_ROOT_IS_SCALAR(context) ? "scalar" : "array"),
+					 errhint("Wrap the value in an object, for example {\"value\": ...}."),
+					 errtablecol(rel, Anum_cel_log_context)));
+	}
+	if (nulls[Anum_cel_log_content_type - 1] != nulls[Anum_cel_log_object_id - 1])
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("content_type and object_id must be given together"),
+				 errhint("Give both to refer to another application object, or neither."),
+				 errtable(rel)));
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "cla_eventlog: SPI_connect failed");
+
+	/* timer: the given one must be the user's; else attach the running one */
+	if (nulls[Anum_cel_log_timer_id - 1])
+	{
+		timer_id = cel_timer_running(user_id);
+		if (timer_id != 0)
+		{
+			values[Anum_cel_log_timer_id - 1] = Int64GetDatum(timer_id);
+			nulls[Anum_cel_log_timer_id - 1] = false;
+			repl[Anum_cel_log_timer_id - 1] = true;
+		}
+	}
+	else
+	{
+		timer_id = DatumGetInt64(values[Anum_cel_log_timer_id - 1]);
+		cel_timer_check(timer_id, user_id);
+	}
+
+	/* the case exists; lock it when the row will write to it */
+	if (cel_row_has_case_effects(def, timer_id))
+	{
+		if (!cel_case_exists(case_id, true))
+			goto no_case;
+	}
+	else
+	{
+		if (def->once_per != CEL_ONCE_NONE)
+			lock_case_for_dedup(case_id);
+		if (!cel_case_exists(case_id, false))
+			goto no_case;
+	}
+
+	/* duplicates are skipped silently */
+	skip = once_per_duplicate(def, case_id, timer_id);
+	if (!skip && cel_debounce_outcomes && cel_is_high_outcome(def))
+		skip = debounce_duplicate(def, case_id, nulls[Anum_cel_log_notes - 1],
+								  values[Anum_cel_log_notes - 1],
+								  values[Anum_cel_log_created - 1]);
+	SPI_finish();
+
+	if (skip)
+		return PointerGetDatum(NULL);
+	return PointerGetDatum(heap_modify_tuple(trigdata->tg_trigtuple, desc,
+											 values, nulls, repl));
+
+no_case:
+	ereport(ERROR,
+			(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
+			 errmsg("case %lld does not exist", (long long) case_id),
+			 errdetail("The bound case table has no row with that id."),
+			 errtablecol(rel, Anum_cel_log_case_id)));
+	pg_unreachable();
+}

@@ -1,2 +1,221 @@
-/* timers.c: see cla_eventlog.h */
+/*-------------------------------------------------------------------------
+ *
+ * timers.c
+ *	  Timers (SPEC 7) and billable time (SPEC 6.5): the one place where a
+ *	  timer is stopped or cancelled and where a case's billable time is
+ *	  computed, used both by the log triggers (a stops_timer code) and by
+ *	  stop_timer()/cancel_timer().
+ *
+ * Locking: whoever stops a timer linked to a case first locks the case row
+ * (cel_case_exists(..., true)), then updates the timer row, then sums the
+ * case's timers in a new statement.  The case lock serialises every writer
+ * of one case's billable time, and under READ COMMITTED the sum's fresh
+ * snapshot sees every timer committed by the writers it waited for, so the
+ * stored billable time always equals the sum of its timers.  The order
+ * "case, then timer" is the same everywhere, so stops cannot deadlock.
+ *
+ *-------------------------------------------------------------------------
+ */
 #include "cla_eventlog.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "utils/builtins.h"
+
+PG_FUNCTION_INFO_V1(cel_stop_timer);
+PG_FUNCTION_INFO_V1(cel_cancel_timer);
+
+static SPIPlanPtr running_plan = NULL;
+static SPIPlanPtr owner_plan = NULL;
+static SPIPlanPtr finish_plan = NULL;
+static SPIPlanPtr billable_plan = NULL;
+static SPIPlanPtr latest_log_plan = NULL;
+
+/* The id of the user's running timer, or 0.  Caller is connected to SPI. */
+int64
+cel_timer_running(int64 user_id)
+{
+	Oid			types[1] = {INT8OID};
+	Datum		values[1] = {Int64GetDatum(user_id)};
+	bool		isnull;
+
+	if (running_plan == NULL)
+		running_plan = cel_prepare("SELECT id FROM cla_eventlog.timer"
+								   " WHERE created_by OPERATOR(pg_catalog.=) $1"
+								   "   AND stopped IS NULL", 1, types);
+	if (cel_exec(running_plan, values, NULL, false, 1, SPI_OK_SELECT) == 0)
+		return 0;
+	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+									   SPI_tuptable->tupdesc, 1, &isnull));
+}
+
+/* Error unless timer_id exists and belongs to user_id (SPEC 4.2) */
+void
+cel_timer_check(int64 timer_id, int64 user_id)
+{
+	Oid			types[1] = {INT8OID};
+	Datum		values[1] = {Int64GetDatum(timer_id)};
+	bool		isnull;
+	int64		owner;
+
+	if (owner_plan == NULL)
+		owner_plan = cel_prepare("SELECT created_by FROM cla_eventlog.timer"
+								 " WHERE id OPERATOR(pg_catalog.=) $1", 1, types);
+	if (cel_exec(owner_plan, values, NULL, false, 1, SPI_OK_SELECT) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
+				 errmsg("timer %lld does not exist", (long long) timer_id),
+				 errhint("Leave timer_id NULL to attach the user's running timer.")));
+	owner = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+										SPI_tuptable->tupdesc, 1, &isnull));
+	if (owner != user_id)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("timer %lld belongs to user %lld, not to user %lld",
+						(long long) timer_id, (long long) owner, (long long) user_id),
+				 errhint("A log row may only carry a timer of the user who created it.")));
+}
+
+/*
+ * Stop (or cancel) a running timer and link it to case_id (0: keep the
+ * link).  Returns false when the timer is no longer running.  On success
+ * SPI_tuptable holds the updated timer row.  Caller is connected to SPI and
+ * has locked the linked case row.
+ */
+bool
+cel_timer_finish(int64 timer_id, int64 case_id, bool cancelled)
+{
+	Oid			types[3] = {INT8OID, INT8OID, BOOLOID};
+	Datum		values[3] = {Int64GetDatum(timer_id), Int64GetDatum(case_id),
+	BoolGetDatum(cancelled)};
+	char		nulls[3] = {' ', case_id == 0 ? 'n' : ' ', ' '};
+
+	if (finish_plan == NULL)
+		finish_plan = cel_prepare("UPDATE cla_eventlog.timer"
+								  "   SET stopped = pg_catalog.now(), cancelled = $3,"
+								  "       linked_case = COALESCE($2, linked_case),"
+								  "       modified = pg_catalog.now()"
+								  " WHERE id OPERATOR(pg_catalog.=) $1 AND stopped IS NULL"
+								  " RETURNING *", 3, types);
+	return cel_exec(finish_plan, values, nulls, false, 0, SPI_OK_UPDATE_RETURNING) > 0;
+}
+
+/*
+ * Billable seconds of a case (SPEC 6.5): the sum over its stopped,
+ * non-cancelled timers of ceil(stopped - created), 0 when none.  Reads
+ * through the partial index timer_billable_by_case.
+ */
+int64
+cel_billable_seconds(int64 case_id)
+{
+	Oid			types[1] = {INT8OID};
+	Datum		values[1] = {Int64GetDatum(case_id)};
+	bool		isnull;
+
+	if (billable_plan == NULL)
+		billable_plan = cel_prepare("SELECT COALESCE(pg_catalog.sum(pg_catalog.ceil("
+									"    EXTRACT(EPOCH FROM stopped OPERATOR(pg_catalog.-) created))), 0)::pg_catalog.int8"
+									"  FROM cla_eventlog.timer"
+									" WHERE linked_case OPERATOR(pg_catalog.=) $1"
+									"   AND stopped IS NOT NULL AND NOT cancelled", 1, types);
+	cel_exec(billable_plan, values, NULL, false, 1, SPI_OK_SELECT);
+	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+									   SPI_tuptable->tupdesc, 1, &isnull));
+}
+
+/* The case of the timer's latest log, or 0 when the timer has no log */
+static int64
+timer_latest_case(int64 timer_id)
+{
+	Oid			types[1] = {INT8OID};
+	Datum		values[1] = {Int64GetDatum(timer_id)};
+	bool		isnull;
+
+	if (latest_log_plan == NULL)
+		latest_log_plan = cel_prepare("SELECT case_id FROM cla_eventlog.log"
+									  " WHERE timer_id OPERATOR(pg_catalog.=) $1"
+									  " ORDER BY id DESC LIMIT 1", 1, types);
+	if (cel_exec(latest_log_plan, values, NULL, false, 1, SPI_OK_SELECT) == 0)
+		return 0;
+	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+									   SPI_tuptable->tupdesc, 1, &isnull));
+}
+
+/*
+ * Shared body of stop_timer() and cancel_timer(): finish the user's running
+ * timer, link it to the case of its latest log, recompute that case's
+ * billable time, and return the timer row.
+ */
+static Datum
+finish_user_timer(FunctionCallInfo fcinfo, bool cancelled)
+{
+	int64		user_id;
+	int64		timer_id;
+	int64		case_id;
+	Datum		result;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("user_id must not be null")));
+	user_id = PG_GETARG_INT64(0);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "cla_eventlog: SPI_connect failed");
+
+	timer_id = cel_timer_running(user_id);
+	if (timer_id == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("user %lld has no running timer", (long long) user_id),
+				 errhint("Start one with cla_eventlog.start_timer(%lld).", (long long) user_id)));
+
+	case_id = timer_latest_case(timer_id);
+	if (case_id == 0 && !cancelled)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("cannot stop a timer without a log"),
+				 errdetail("Timer %lld of user %lld has no log rows, so it has no case to bill.",
+						   (long long) timer_id, (long long) user_id),
+				 errhint("Log an event for the case first, or cancel the timer with cla_eventlog.cancel_timer(%lld).",
+						 (long long) user_id)));
+
+	if (case_id != 0)
+		(void) cel_case_exists(case_id, true);
+	if (!cel_timer_finish(timer_id, case_id, cancelled))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("timer %lld of user %lld is already stopped",
+						(long long) timer_id, (long long) user_id),
+				 errdetail("Another transaction stopped it first.")));
+	result = PointerGetDatum(SPI_returntuple(SPI_tuptable->vals[0], SPI_tuptable->tupdesc));
+
+	if (case_id != 0 && cel_case_has_role("billable_time"))
+	{
+		CelCaseChange change;
+
+		cel_case_change_init(&change, case_id);
+		change.set_billable = true;
+		change.billable = cel_billable_seconds(case_id);
+		(void) cel_case_apply(&change);
+	}
+
+	SPI_finish();
+	PG_RETURN_DATUM(result);
+}
+
+/* stop_timer(user_id bigint) RETURNS cla_eventlog.timer (SPEC 7.2) */
+Datum
+cel_stop_timer(PG_FUNCTION_ARGS)
+{
+	return finish_user_timer(fcinfo, false);
+}
+
+/* cancel_timer(user_id bigint) RETURNS cla_eventlog.timer (SPEC 7.2) */
+Datum
+cel_cancel_timer(PG_FUNCTION_ARGS)
+{
+	return finish_user_timer(fcinfo, true);
+}

@@ -1,0 +1,120 @@
+-- Binding the application's case table (SPEC 3).
+
+CREATE FUNCTION @extschema@.bind_case_table(case_table regclass, columns jsonb DEFAULT '{}')
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    -- role => (default column, allowed types)
+    roles constant jsonb := '{
+        "id":                   ["id",                   "integer"],
+        "outcome_code":         ["outcome_code",         "text"],
+        "outcome_code_id":      ["outcome_code_id",      "integer"],
+        "level":                ["level",                "integer"],
+        "requires_action_by":   ["requires_action_by",   "text"],
+        "billable_time":        ["billable_time",        "number"],
+        "modified":             ["modified",             "timestamp"],
+        "source":               ["source",               "text"],
+        "created":              ["created",              "timestamp"],
+        "provider_viewed":      ["provider_viewed",      "timestamp"],
+        "provider_accepted":    ["provider_accepted",    "timestamp"],
+        "provider_closed":      ["provider_closed",      "timestamp"],
+        "provider_assigned_at": ["provider_assigned_at", "timestamp"]
+    }';
+    kinds constant jsonb := '{
+        "integer":   ["smallint", "integer", "bigint"],
+        "number":    ["smallint", "integer", "bigint", "numeric"],
+        "text":      ["text", "character varying", "character"],
+        "timestamp": ["timestamp with time zone", "timestamp without time zone"]
+    }';
+    nsp text;
+    rel text;
+    role text;
+    spec jsonb;
+    colname text;
+    explicit boolean;
+    coltype text;
+    resolved jsonb := '{}';
+    bad text;
+BEGIN
+    IF case_table IS NULL THEN
+        RAISE EXCEPTION 'case_table must not be null' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF columns IS NULL OR jsonb_typeof(columns) <> 'object' THEN
+        RAISE EXCEPTION 'columns must be a JSON object'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Map case-column roles to column names, for example {"billable_time": "billable_seconds"}, or switch a role off with null.';
+    END IF;
+    SELECT n.nspname, c.relname INTO nsp, rel
+      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE c.oid = case_table AND c.relkind IN ('r', 'p');
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'case table % is not a table', case_table USING ERRCODE = 'wrong_object_type';
+    END IF;
+
+    SELECT string_agg(format('"%s"', k), ', ') INTO bad
+      FROM jsonb_object_keys(columns) k WHERE NOT roles ? k;
+    IF bad IS NOT NULL THEN
+        RAISE EXCEPTION 'unknown case-column role %', bad
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Roles: ' || (SELECT string_agg(k, ', ') FROM jsonb_object_keys(roles) k) || '.';
+    END IF;
+
+    FOR role, spec IN SELECT * FROM jsonb_each(roles) LOOP
+        explicit := columns ? role;
+        IF explicit AND jsonb_typeof(columns -> role) = 'null' THEN
+            IF role = 'id' THEN
+                RAISE EXCEPTION 'case-column role "id" cannot be switched off'
+                    USING ERRCODE = 'invalid_parameter_value';
+            END IF;
+            CONTINUE;
+        END IF;
+        IF explicit AND jsonb_typeof(columns -> role) <> 'string' THEN
+            RAISE EXCEPTION 'column for case-column role "%" must be a string or null', role
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        colname := CASE WHEN explicit THEN columns ->> role ELSE spec ->> 0 END;
+        SELECT format_type(a.atttypid, NULL) INTO coltype
+          FROM pg_attribute a
+         WHERE a.attrelid = case_table AND a.attname = colname
+           AND a.attnum > 0 AND NOT a.attisdropped;
+        IF NOT FOUND THEN
+            IF explicit OR role = 'id' THEN
+                RAISE EXCEPTION 'column "%" of case table % does not exist', colname, case_table
+                    USING ERRCODE = 'undefined_column',
+                          DETAIL = format('It was given for the case-column role "%s".', role);
+            END IF;
+            CONTINUE;               -- a default name that is absent: role off
+        END IF;
+        IF NOT (kinds -> (spec ->> 1)) ? coltype THEN
+            RAISE EXCEPTION 'column "%" of case table % has unsuitable type %', colname, case_table, coltype
+                USING ERRCODE = 'datatype_mismatch',
+                      DETAIL = format('The case-column role "%s" needs one of: %s.', role,
+                                      (SELECT string_agg(t, ', ') FROM jsonb_array_elements_text(kinds -> (spec ->> 1)) t));
+        END IF;
+        resolved := resolved || jsonb_build_object(role, colname);
+    END LOOP;
+
+    -- Replace the binding and its foreign keys.
+    ALTER TABLE @extschema@.log DROP CONSTRAINT IF EXISTS log_case_fkey;
+    ALTER TABLE @extschema@.timer DROP CONSTRAINT IF EXISTS timer_linked_case_fkey;
+    DELETE FROM @extschema@.case_binding;
+    INSERT INTO @extschema@.case_binding (case_schema, case_table, columns)
+    VALUES (nsp, rel, resolved);
+    EXECUTE format('ALTER TABLE @extschema@.log ADD CONSTRAINT log_case_fkey'
+                   ' FOREIGN KEY (case_id) REFERENCES %I.%I (%I)', nsp, rel, resolved ->> 'id');
+    EXECUTE format('ALTER TABLE @extschema@.timer ADD CONSTRAINT timer_linked_case_fkey'
+                   ' FOREIGN KEY (linked_case) REFERENCES %I.%I (%I)', nsp, rel, resolved ->> 'id');
+END
+$$;
+COMMENT ON FUNCTION @extschema@.bind_case_table(regclass, jsonb) IS
+    'Binds the application''s case table: columns overrides role => column name, or null to switch a role off';
+REVOKE ALL ON FUNCTION @extschema@.bind_case_table(regclass, jsonb) FROM PUBLIC;
+
+-- The current binding, readable.
+CREATE VIEW @extschema@.case_binding_columns AS
+SELECT b.case_schema, b.case_table, r.key AS role, r.value AS column_name
+  FROM @extschema@.case_binding b, jsonb_each_text(b.columns) r;
+COMMENT ON VIEW @extschema@.case_binding_columns IS
+    'The bound case table and the column of each active case-column role';
