@@ -29,7 +29,7 @@ REGRESS      = $(sort $(basename $(notdir $(wildcard test/sql/*.sql))))
 REGRESS_OPTS = --inputdir=test --load-extension=cla_eventlog
 # Isolation specs, one per race (test/specs/NAME.spec).
 ISOLATION      = $(basename $(notdir $(wildcard test/specs/*.spec)))
-ISOLATION_OPTS = --inputdir=test --outputdir=output_iso --load-extension=cla_eventlog
+ISOLATION_OPTS = --inputdir=test --outputdir=. --load-extension=cla_eventlog
 
 PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wmissing-prototypes \
 	-Wno-missing-field-initializers

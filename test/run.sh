@@ -55,10 +55,10 @@ if [ "$only" = all ] || [ "$only" = isolation ]; then
     if [ -n "$specs" ]; then
         echo "== pg_isolation_regress: $specs"
         "$pgxs_dir/src/test/isolation/pg_isolation_regress" "${regress_opts[@]}" \
-            --inputdir=test --outputdir=output_iso --bindir="$(pg_config --bindir)" \
+            --inputdir=test --outputdir=. --bindir="$(pg_config --bindir)" \
             --dbname=cel_isolation $specs 2>&1 | tee test/tmp/isolation.log
         count test/tmp/isolation.log
-        [ -s output_iso/regression.diffs ] && head -200 output_iso/regression.diffs
+        [ -s regression.diffs ] && head -200 regression.diffs
     fi
 fi
 
