@@ -24,6 +24,7 @@
 #include "cla_eventlog.h"
 
 #include "access/htup_details.h"
+#include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "fmgr.h"
@@ -257,7 +258,8 @@ debounce_duplicate(const CelCode *def, int64 case_id, bool notes_null,
 	prev_notes = SPI_getbinval(prev, desc, 3, &isnull);
 	if (isnull != notes_null)
 		return false;
-	if (!isnull && !DatumGetBool(DirectFunctionCall2(texteq, prev_notes, notes)))
+	if (!isnull && !DatumGetBool(DirectFunctionCall2Coll(texteq, C_COLLATION_OID,
+															prev_notes, notes)))
 		return false;
 	return local_day(SPI_getbinval(prev, desc, 4, &isnull)) == local_day(created);
 }
