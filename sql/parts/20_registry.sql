@@ -11,10 +11,11 @@
 --   the caller's JSON are shown as JSON text (a string keeps its double
 --   quotes, so the string "29" and the number 29 read differently) and are
 --   abbreviated, so a huge value never floods the log.
--- * Registration order: reg_order comes from a sequence.  Within one call
---   the codes are numbered in the order jsonb keeps object keys (shorter
---   keys first, then byte order): jsonb does not remember the order the
---   keys were written in.  Use "order" when the display order matters.
+-- * Registration order: reg_order comes from a sequence.  jsonb does not
+--   remember the order in which object keys were written, so within one
+--   call the new codes are numbered in code order (bytewise, COLLATE "C"),
+--   and they are validated in that order too (the first failure is the
+--   bytewise-first bad code).  Use "order" when the display order matters.
 -- * The registry tables fire a statement trigger (11_internal.sql) that
 --   invalidates every backend's registry cache, so nothing here has to.
 -- * SQLSTATEs: 22004 for a NULL argument, 22023 for a bad value, 42704 for
@@ -430,9 +431,10 @@ BEGIN
     -- 2. event_key
     PERFORM @extschema@._reg_check_name('event key', event_key);
 
-    -- 3. every code, in jsonb key order
+    -- 3. every code, in code order
     roles := ARRAY(SELECT r.name FROM @extschema@.role AS r ORDER BY r.name);
-    FOR item IN SELECT e.key, e.value FROM pg_catalog.jsonb_each(codes) AS e LOOP
+    FOR item IN SELECT e.key, e.value FROM pg_catalog.jsonb_each(codes) AS e
+                 ORDER BY e.key COLLATE "C" LOOP
         checked := @extschema@._reg_check_code(event_key, item.key, item.value, roles, functions);
         IF checked IS NOT NULL THEN
             functions := functions || checked;
@@ -455,8 +457,8 @@ BEGIN
         SET code_resolver = excluded.code_resolver,
             registered_at = pg_catalog.now();
 
-    -- New codes get the next reg_order, in jsonb key order; existing ones
-    -- keep theirs and are revived if they were retired.
+    -- New codes get the next reg_order, in code order; existing ones keep
+    -- theirs and are revived if they were retired.
     INSERT INTO @extschema@.code AS c
         (event_key, code, type, level, selectable_by, description, stops_timer,
          sort_order, set_requires_action_by, set_case_columns, once_per, retired)
@@ -474,8 +476,8 @@ BEGIN
            d.value -> 'set_case_columns',
            d.value -> 'once_per',
            false
-      FROM pg_catalog.jsonb_each(codes) WITH ORDINALITY AS d (key, value, n)
-     ORDER BY d.n
+      FROM pg_catalog.jsonb_each(codes) AS d
+     ORDER BY d.key COLLATE "C"
     ON CONFLICT ON CONSTRAINT code_pkey DO UPDATE
         SET type = excluded.type,
             level = excluded.level,
