@@ -56,12 +56,7 @@ $$;
 
 -- A checksum of the whole registry (roles, events, codes), and the
 -- registry in short.
-CREATE FUNCTION pg_temp.registry() RETURNS text LANGUAGE sql AS $$
-    SELECT md5(string_agg(r, ';' ORDER BY r)) FROM (
-        SELECT 'role ' || r::text AS r FROM cla_eventlog.role r
-        UNION ALL SELECT 'event ' || e::text FROM cla_eventlog.event e
-        UNION ALL SELECT 'code ' || c::text FROM cla_eventlog.code c) s
-$$;
+\i test/registry_checksum.psql
 CREATE VIEW pg_temp.short AS
     SELECT event_key, code, description, retired FROM cla_eventlog.codes ORDER BY 1, 2;
 
