@@ -20,7 +20,8 @@
 --   invalidates every backend's registry cache, so nothing here has to.
 -- * SQLSTATEs: 22004 for a NULL argument, 22023 for a bad value, 42704 for
 --   an unregistered event, 3F000 for a missing app schema; function checks
---   keep the 42883/42809 of _check_function().
+--   keep the SQLSTATE of _check_function() (42883 missing, 42809 wrong
+--   signature or result type, 22023 unqualified).
 
 -- Shown value of a name in an error message: in double quotes, abbreviated.
 CREATE FUNCTION @extschema@._reg_quote(value text) RETURNS text
@@ -642,6 +643,11 @@ COMMENT ON FUNCTION @extschema@.add_role(text) IS
 -- the app registered are exactly those whose xmin changed (or that are
 -- new).  Unlike a timestamp this cannot be fooled by the clock, and unlike
 -- a counter setting it needs no state outside the tables.
+--
+-- An app's register_events() runs with this function's search_path
+-- (pg_catalog, pg_temp): it must qualify what it calls, or set its own
+-- search_path.  A missing app schema is a configuration error, raised
+-- whatever on_error says, before any app runs.
 CREATE FUNCTION @extschema@.autodiscover(apps text[] DEFAULT NULL,
                                          on_error text DEFAULT 'raise')
     RETURNS TABLE (app text, events integer, error text)
