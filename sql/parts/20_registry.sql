@@ -11,15 +11,17 @@
 --   the caller's JSON are shown as JSON text (a string keeps its double
 --   quotes, so the string "29" and the number 29 read differently) and are
 --   abbreviated, so a huge value never floods the log.
--- * Registration order: reg_order comes from a sequence.  Within one call
---   the codes are numbered in the order jsonb keeps object keys (shorter
---   keys first, then byte order): jsonb does not remember the order the
---   keys were written in.  Use "order" when the display order matters.
+-- * Registration order: reg_order comes from a sequence.  jsonb does not
+--   remember the order in which object keys were written, so within one
+--   call the new codes are numbered in code order (bytewise, COLLATE "C"),
+--   and they are validated in that order too (the first failure is the
+--   bytewise-first bad code).  Use "order" when the display order matters.
 -- * The registry tables fire a statement trigger (11_internal.sql) that
 --   invalidates every backend's registry cache, so nothing here has to.
 -- * SQLSTATEs: 22004 for a NULL argument, 22023 for a bad value, 42704 for
 --   an unregistered event, 3F000 for a missing app schema; function checks
---   keep the 42883/42809 of _check_function().
+--   keep the SQLSTATE of _check_function() (42883 missing, 42809 wrong
+--   signature or result type, 22023 unqualified).
 
 -- Shown value of a name in an error message: in double quotes, abbreviated.
 CREATE FUNCTION @extschema@._reg_quote(value text) RETURNS text
@@ -430,9 +432,10 @@ BEGIN
     -- 2. event_key
     PERFORM @extschema@._reg_check_name('event key', event_key);
 
-    -- 3. every code, in jsonb key order
+    -- 3. every code, in code order
     roles := ARRAY(SELECT r.name FROM @extschema@.role AS r ORDER BY r.name);
-    FOR item IN SELECT e.key, e.value FROM pg_catalog.jsonb_each(codes) AS e LOOP
+    FOR item IN SELECT e.key, e.value FROM pg_catalog.jsonb_each(codes) AS e
+                 ORDER BY e.key COLLATE "C" LOOP
         checked := @extschema@._reg_check_code(event_key, item.key, item.value, roles, functions);
         IF checked IS NOT NULL THEN
             functions := functions || checked;
@@ -455,8 +458,8 @@ BEGIN
         SET code_resolver = excluded.code_resolver,
             registered_at = pg_catalog.now();
 
-    -- New codes get the next reg_order, in jsonb key order; existing ones
-    -- keep theirs and are revived if they were retired.
+    -- New codes get the next reg_order, in code order; existing ones keep
+    -- theirs and are revived if they were retired.
     INSERT INTO @extschema@.code AS c
         (event_key, code, type, level, selectable_by, description, stops_timer,
          sort_order, set_requires_action_by, set_case_columns, once_per, retired)
@@ -474,8 +477,8 @@ BEGIN
            d.value -> 'set_case_columns',
            d.value -> 'once_per',
            false
-      FROM pg_catalog.jsonb_each(codes) WITH ORDINALITY AS d (key, value, n)
-     ORDER BY d.n
+      FROM pg_catalog.jsonb_each(codes) AS d
+     ORDER BY d.key COLLATE "C"
     ON CONFLICT ON CONSTRAINT code_pkey DO UPDATE
         SET type = excluded.type,
             level = excluded.level,
@@ -640,6 +643,11 @@ COMMENT ON FUNCTION @extschema@.add_role(text) IS
 -- the app registered are exactly those whose xmin changed (or that are
 -- new).  Unlike a timestamp this cannot be fooled by the clock, and unlike
 -- a counter setting it needs no state outside the tables.
+--
+-- An app's register_events() runs with this function's search_path
+-- (pg_catalog, pg_temp): it must qualify what it calls, or set its own
+-- search_path.  A missing app schema is a configuration error, raised
+-- whatever on_error says, before any app runs.
 CREATE FUNCTION @extschema@.autodiscover(apps text[] DEFAULT NULL,
                                          on_error text DEFAULT 'raise')
     RETURNS TABLE (app text, events integer, error text)

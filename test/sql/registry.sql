@@ -127,16 +127,17 @@ SELECT cla_eventlog.unregister_event(NULL);
 SELECT * FROM cla_eventlog.event_codes(NULL);
 \echo :SQLSTATE
 
--- event_codes: display order is "order", then registration order.  Within
--- one call codes are registered in jsonb key order (shorter keys first,
--- then byte order): here B before E, both order 10; C and DD share the
--- default order 10000.
+-- event_codes: display order is "order", then registration order.  jsonb
+-- forgets the order keys were written in, so within one call codes are
+-- registered in code order (bytewise): here AA, B, E (all order 10), then
+-- A (20), then C and DD (the default 10000).
 SELECT cla_eventlog.register_event('ordering', '{
     "DD": {"type": "system", "level": 11, "selectable_by": [], "description": "dd", "stops_timer": false},
     "A":  {"type": "system", "level": 11, "selectable_by": [], "description": "a", "stops_timer": false, "order": 20},
     "E":  {"type": "system", "level": 11, "selectable_by": [], "description": "e", "stops_timer": false, "order": 10},
     "C":  {"type": "system", "level": 11, "selectable_by": [], "description": "c", "stops_timer": false},
-    "B":  {"type": "system", "level": 11, "selectable_by": [], "description": "b", "stops_timer": false, "order": 10}
+    "B":  {"type": "system", "level": 11, "selectable_by": [], "description": "b", "stops_timer": false, "order": 10},
+    "AA": {"type": "system", "level": 11, "selectable_by": [], "description": "aa", "stops_timer": false, "order": 10}
 }');
 SELECT code, sort_order FROM cla_eventlog.event_codes('ordering');
 
@@ -148,6 +149,7 @@ SELECT cla_eventlog.register_event('ordering', '{
     "E":  {"type": "system", "level": 11, "selectable_by": [], "description": "e", "stops_timer": false, "order": 10},
     "C":  {"type": "system", "level": 11, "selectable_by": [], "description": "c", "stops_timer": false},
     "B":  {"type": "system", "level": 11, "selectable_by": [], "description": "b", "stops_timer": false, "order": 10},
+    "AA": {"type": "system", "level": 11, "selectable_by": [], "description": "aa", "stops_timer": false, "order": 10},
     "0":  {"type": "system", "level": 11, "selectable_by": [], "description": "0", "stops_timer": false, "order": 10}
 }');
 SELECT code, sort_order FROM cla_eventlog.event_codes('ordering');

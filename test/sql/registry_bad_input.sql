@@ -24,12 +24,7 @@ SELECT cla_eventlog.register_event('call_me_back', '{
 -- A checksum of the whole registry (roles, events, codes), and :check,
 -- which shows the SQLSTATE of the error just raised and whether the
 -- registry still has that checksum.
-CREATE FUNCTION pg_temp.registry() RETURNS text LANGUAGE sql AS $$
-    SELECT md5(string_agg(r, ';' ORDER BY r)) FROM (
-        SELECT 'role ' || r::text AS r FROM cla_eventlog.role r
-        UNION ALL SELECT 'event ' || e::text FROM cla_eventlog.event e
-        UNION ALL SELECT 'code ' || c::text FROM cla_eventlog.code c) s
-$$;
+\i test/registry_checksum.psql
 SELECT pg_temp.registry() AS baseline \gset
 \set check 'SELECT :''SQLSTATE'' AS sqlstate, pg_temp.registry() = :''baseline'' AS unchanged;'
 
@@ -286,11 +281,12 @@ SELECT cla_eventlog.register_event('call_me_back', pg_temp.cb1('{"once_per": {"s
 SELECT cla_eventlog.register_event('call_me_back', pg_temp.cb1('{"once_per": {"scope": "case_timer", "with": [""]}}'));
 :check
 
--- Codes are checked in jsonb key order (shorter keys first): of two bad
--- codes, "ZZ" (bad level) is reported before "AAA" (bad type).
+-- Codes are checked in code order (bytewise), whatever order they are
+-- written in: of two bad codes, "AAA" (bad type) is reported, not "ZZ"
+-- (bad level).
 SELECT cla_eventlog.register_event('call_me_back', '{
-    "AAA": {"type": "foo", "level": 29, "selectable_by": [], "description": "x", "stops_timer": true},
-    "ZZ":  {"type": "outcome", "level": 99, "selectable_by": [], "description": "x", "stops_timer": true}}');
+    "ZZ":  {"type": "outcome", "level": 99, "selectable_by": [], "description": "x", "stops_timer": true},
+    "AAA": {"type": "foo", "level": 29, "selectable_by": [], "description": "x", "stops_timer": true}}');
 :check
 -- Within a code, a missing required attribute is reported before a bad
 -- optional one.
