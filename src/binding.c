@@ -327,6 +327,7 @@ char *
 cel_case_current_rab(int64 case_id, bool *isnull)
 {
 	Datum		values[1] = {Int64GetDatum(case_id)};
+	char	   *current;
 
 	cel_binding_require();
 	*isnull = true;
@@ -341,7 +342,9 @@ cel_case_current_rab(int64 case_id, bool *isnull)
 	}
 	if (cel_exec(binding.rab_plan, values, NULL, false, 1, SPI_OK_SELECT) == 0)
 		return NULL;
-	return SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	current = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	*isnull = (current == NULL);
+	return current;
 }
 
 /* A change that changes nothing but "modified" */

@@ -1,0 +1,88 @@
+-- log_event: choosing the code (SPEC 5), bad arguments, and the proof that
+-- log_event() and a plain INSERT give identical rows and case effects for
+-- every one of the 72 reference codes.
+\i test/setup.psql
+\i test/reference.psql
+
+-- An explicit code.
+SELECT cla_eventlog.log_event('reject_case', 1, 41, 'MERI', acting_role => 'specialist') IS NOT NULL AS logged;
+-- No code, one live code: accept_case has only SPOP.
+SELECT cla_eventlog.log_event('accept_case', 1, 41) AS id \gset
+SELECT code FROM cla_eventlog.log WHERE id = :id;
+-- No code, a resolver: call_me_back picks CB1 for a case without callbacks.
+SELECT cla_eventlog.log_event('call_me_back', 2, 1, acting_role => 'operator') AS id \gset
+SELECT code FROM cla_eventlog.log WHERE id = :id;
+-- No code, several codes, no resolver: an error listing the codes.
+SELECT cla_eventlog.log_event('reject_case', 1, 41);
+-- A resolver's error reaches the caller unchanged, and nothing is written.
+SELECT count(*) AS logs_before FROM cla_eventlog.log \gset
+SELECT cla_eventlog.log_event('stop_call_me_back', 3, 1, params => '{"cancel": true, "complete": true}');
+SELECT cla_eventlog.log_event('case', 3, 1, params => '{"status": "danced"}');
+SELECT count(*) - :logs_before AS rows_written FROM cla_eventlog.log;
+-- A retired code is refused; unknown event, code, case and role too.
+SELECT cla_eventlog.register_event('retire_me', '{"OLD": {"type": "system", "level": 11, "selectable_by": [], "description": "old", "stops_timer": false},
+                                                  "NEW": {"type": "system", "level": 11, "selectable_by": [], "description": "new", "stops_timer": false}}');
+SELECT cla_eventlog.register_event('retire_me', '{"NEW": {"type": "system", "level": 11, "selectable_by": [], "description": "new", "stops_timer": false}}');
+SELECT cla_eventlog.log_event('retire_me', 1, 1, 'OLD');
+SELECT cla_eventlog.log_event('retire_me', 1, 1) AS id \gset
+SELECT code FROM cla_eventlog.log WHERE id = :id;
+SELECT cla_eventlog.log_event('no_such_event', 1, 1);
+SELECT cla_eventlog.log_event('case', 1, 1, 'NO_SUCH_CODE');
+SELECT cla_eventlog.log_event('case', 424242, 1, 'CASE_VIEWED');
+SELECT cla_eventlog.log_event('case', 1, 1, 'CASE_VIEWED', acting_role => 'nobody');
+
+-- NULL for each argument that must have a value.
+SELECT cla_eventlog.log_event(NULL, 1, 1, 'CASE_VIEWED');
+SELECT cla_eventlog.log_event('case', NULL, 1, 'CASE_VIEWED');
+SELECT cla_eventlog.log_event('case', 1, NULL, 'CASE_VIEWED');
+-- NULL for each optional argument is accepted.
+SELECT cla_eventlog.log_event('case', 1, 1, 'CASE_VIEWED', NULL, NULL, NULL, NULL, NULL, NULL, NULL) IS NOT NULL AS logged;
+-- context that is an array or a scalar.
+SELECT cla_eventlog.log_event('case', 1, 1, 'CASE_VIEWED', context => '[]');
+SELECT cla_eventlog.log_event('case', 1, 1, 'CASE_VIEWED', context => '42');
+-- 1 MB notes and a 1 MB context are stored.
+SELECT cla_eventlog.log_event('case', 1, 1, 'CASE_VIEWED', notes => repeat('n', 1048576),
+                              context => jsonb_build_object('blob', repeat('c', 1048576))) AS id \gset
+SELECT length(notes) AS notes_length, length(context->>'blob') AS context_length
+  FROM cla_eventlog.log WHERE id = :id;
+
+-- Every reference code, once through log_event and once through INSERT,
+-- each on a fresh case (so no duplicate rule applies) with the first role
+-- allowed: the stored rows and the resulting cases are the same.
+INSERT INTO cla_reference.legalaid_case (id, source, requires_action_by)
+SELECT 1000 + i, 'PHONE', 'operator' FROM generate_series(1, 200) i;
+CREATE TEMP TABLE every_code AS
+SELECT row_number() OVER (ORDER BY event_key, code) AS n, event_key, code, selectable_by[1] AS role
+  FROM cla_eventlog.codes WHERE NOT retired AND event_key IN
+       (SELECT event_key FROM cla_eventlog.codes GROUP BY 1 HAVING bool_and(NOT retired))
+   AND event_key <> 'retire_me';
+SELECT count(*) AS reference_codes FROM every_code;
+SELECT count(cla_eventlog.log_event(event_key, 1000 + n, 7, code, acting_role => role)) AS via_log_event
+  FROM every_code;
+INSERT INTO cla_eventlog.log (case_id, event_key, code, created_by, created_by_role)
+SELECT 1100 + n, event_key, code, 7, role FROM every_code;
+-- rows: same columns but id, case and times
+SELECT count(*) AS differing_rows FROM (
+    (SELECT case_id - 1000, event_key, code, type, level, created_by, created_by_role, timer_id
+       FROM cla_eventlog.log WHERE case_id BETWEEN 1001 AND 1100
+     EXCEPT
+     SELECT case_id - 1100, event_key, code, type, level, created_by, created_by_role, timer_id
+       FROM cla_eventlog.log WHERE case_id BETWEEN 1101 AND 1200)
+    UNION ALL
+    (SELECT case_id - 1100, event_key, code, type, level, created_by, created_by_role, timer_id
+       FROM cla_eventlog.log WHERE case_id BETWEEN 1101 AND 1200
+     EXCEPT
+     SELECT case_id - 1000, event_key, code, type, level, created_by, created_by_role, timer_id
+       FROM cla_eventlog.log WHERE case_id BETWEEN 1001 AND 1100)) d;
+-- cases: same outcome, level, requires-action-by and stamps
+SELECT count(*) AS differing_cases
+  FROM cla_reference.legalaid_case a JOIN cla_reference.legalaid_case b ON b.id = a.id + 100
+ WHERE a.id BETWEEN 1001 AND 1100
+   AND (a.outcome_code, a.level, a.requires_action_by,
+        a.provider_viewed IS NULL, a.provider_accepted IS NULL, a.provider_closed IS NULL, a.provider_assigned_at IS NULL)
+       IS DISTINCT FROM
+       (b.outcome_code, b.level, b.requires_action_by,
+        b.provider_viewed IS NULL, b.provider_accepted IS NULL, b.provider_closed IS NULL, b.provider_assigned_at IS NULL);
+
+SET client_min_messages = warning;
+DROP SCHEMA cla_reference CASCADE;
