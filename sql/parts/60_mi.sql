@@ -381,12 +381,15 @@ DECLARE
     tab text;
     cols jsonb;
 BEGIN
-    IF from_ts IS NULL OR to_ts IS NULL OR at_ts IS NULL OR terminal_codes IS NULL THEN
-        RAISE EXCEPTION '% must not be null',
-            CASE WHEN from_ts IS NULL THEN 'from_ts' WHEN to_ts IS NULL THEN 'to_ts'
-                 WHEN at_ts IS NULL THEN 'at_ts' ELSE 'terminal_codes' END
+    IF from_ts IS NULL OR to_ts IS NULL THEN
+        RAISE EXCEPTION '% must not be null', CASE WHEN from_ts IS NULL THEN 'from_ts' ELSE 'to_ts' END
             USING ERRCODE = 'null_value_not_allowed',
                   HINT = 'Give the range of callback times to report on, for example a day: mi_callback_sla(''2024-03-01'', ''2024-03-02'').';
+    END IF;
+    IF at_ts IS NULL OR terminal_codes IS NULL THEN
+        RAISE EXCEPTION '% must not be null', CASE WHEN at_ts IS NULL THEN 'at_ts' ELSE 'terminal_codes' END
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Leave it out to get its default.';
     END IF;
     IF from_ts > to_ts THEN
         RAISE EXCEPTION 'from_ts (%) is after to_ts (%)', from_ts, to_ts
