@@ -459,6 +459,7 @@ BEGIN
              WHERE l.code = 'CB1'
                AND @extschema@._iso_time(l.context ->> 'requires_action_at') > $1
                AND @extschema@._iso_time(l.context ->> 'requires_action_at') < $2
+            OFFSET 0    -- computed once per row, not once per use above
           ) s
          ORDER BY s.w0, s.id
         $q$, source_expr)
