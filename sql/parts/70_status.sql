@@ -1,0 +1,507 @@
+-- Status check, verification and repair (SPEC 9).
+--
+-- Design rules:
+--  * status() is a health probe: every check is a handful of index lookups
+--    (never a scan of the log), each runs in its own exception block so one
+--    broken check reports itself instead of failing the probe, and it runs
+--    as the extension's owner so a monitoring role needs only EXECUTE
+--    (granted to pg_monitor).
+--  * The two consistency checks sample the 100 most recently logged cases
+--    (from the newest log rows, read backwards through the primary key) and
+--    the cases of the 100 newest timers; verify() runs the same comparison
+--    over every case, in batches of 10,000.
+--  * What a case "should" show is computed in one place, _case_expected(),
+--    from the log and the timers only: the latest (highest id) outcome log
+--    at HIGH or above, and the sum of ceil(stopped - created) over the
+--    case's stopped, non-cancelled timers.  verify() and status() compare it
+--    with the case row; repair_cases() writes it.
+
+-- What the case's denormalised columns should hold, per case id (NULLs and
+-- 0 seconds for a case with no HIGH outcome and no timers).  Inlined.
+CREATE FUNCTION @extschema@._case_expected(case_ids bigint[])
+RETURNS TABLE(case_id bigint, outcome_log_id bigint, outcome_code text, level integer, billable bigint)
+LANGUAGE sql STABLE
+AS $$
+    SELECT x.id, o.id, o.code, o.level, b.seconds
+      FROM (SELECT DISTINCT u.id FROM pg_catalog.unnest(case_ids) AS u(id) WHERE u.id IS NOT NULL) x
+      LEFT JOIN LATERAL (
+            SELECT l.id, l.code, l.level FROM @extschema@.log l
+             WHERE l.case_id OPERATOR(pg_catalog.=) x.id
+               AND l.type OPERATOR(pg_catalog.=) 'outcome' AND l.level OPERATOR(pg_catalog.>=) 29
+             ORDER BY l.id DESC LIMIT 1) o ON true
+      CROSS JOIN LATERAL (
+            SELECT COALESCE(pg_catalog.sum(@extschema@._mi_seconds(t.stopped, t.created)), 0)::bigint AS seconds
+              FROM @extschema@.timer t
+             WHERE t.linked_case OPERATOR(pg_catalog.=) x.id
+               AND t.stopped IS NOT NULL AND NOT t.cancelled) b
+$$;
+COMMENT ON FUNCTION @extschema@._case_expected(bigint[]) IS
+    'Internal: per case, its latest HIGH outcome log (id, code, level) and the billable seconds of its timers';
+
+-- Case ids in batches of batch_size, in id order: every case of the bound
+-- table when case_ids is NULL, else the given ids.
+CREATE FUNCTION @extschema@._case_batches(case_ids bigint[], batch_size integer)
+RETURNS SETOF bigint[]
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    tab text;
+    cols jsonb;
+BEGIN
+    IF case_ids IS NOT NULL THEN
+        SELECT array_agg(DISTINCT v.id ORDER BY v.id) INTO case_ids
+          FROM unnest(case_ids) v(id) WHERE v.id IS NOT NULL;
+        FOR i IN 1 .. coalesce(cardinality(case_ids), 0) BY batch_size LOOP
+            RETURN NEXT case_ids[i : i + batch_size - 1];
+        END LOOP;
+        RETURN;
+    END IF;
+    SELECT b.qualified, b.columns INTO tab, cols FROM @extschema@._bound_case_table() b;
+    RETURN QUERY EXECUTE format(
+        'SELECT array_agg(id ORDER BY id) FROM (SELECT %1$I::bigint AS id,'
+        ' (row_number() OVER (ORDER BY %1$I) - 1) / $1 AS batch FROM %2$s) s'
+        ' GROUP BY batch ORDER BY batch', cols ->> 'id', tab)
+        USING batch_size;
+END
+$$;
+COMMENT ON FUNCTION @extschema@._case_batches(bigint[], integer) IS
+    'Internal: case ids in batches (all cases of the bound table when case_ids is NULL)';
+
+-- Cases whose denormalised columns disagree with the log and timers: one
+-- row per case and disagreement (check_name denormalised_outcomes or
+-- billable_time).  Only the roles the binding has are compared.
+CREATE FUNCTION @extschema@._case_mismatches(case_ids bigint[])
+RETURNS TABLE(case_id bigint, check_name text, problem text)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    tab text;
+    cols jsonb;
+    role text;
+    differs text[] := '{}';
+    shown text[] := '{}';
+    expected text[] := '{}';
+    billable_differs text := 'false';
+    billable_shown text := 'NULL::text';
+BEGIN
+    SELECT b.qualified, b.columns INTO tab, cols FROM @extschema@._bound_case_table() b;
+    FOREACH role IN ARRAY ARRAY['outcome_code', 'outcome_code_id', 'level'] LOOP
+        CONTINUE WHEN NOT cols ? role;
+        differs := differs || format(CASE role WHEN 'outcome_code' THEN 'c.%I::text IS DISTINCT FROM e.%s'
+                                               ELSE 'c.%I IS DISTINCT FROM e.%s' END,
+                                     cols ->> role,
+                                     CASE role WHEN 'outcome_code_id' THEN 'outcome_log_id' ELSE role END);
+        shown := shown || format('%L || COALESCE(c.%I::text, ''NULL'')', role || '=', cols ->> role);
+        expected := expected || format('%L || COALESCE(e.%s::text, ''NULL'')', role || '=',
+                                       CASE role WHEN 'outcome_code_id' THEN 'outcome_log_id' ELSE role END);
+    END LOOP;
+    IF cols ? 'billable_time' THEN
+        billable_differs := format('c.%I IS DISTINCT FROM e.billable', cols ->> 'billable_time');
+        billable_shown := format('COALESCE(c.%I::text, ''NULL'')', cols ->> 'billable_time');
+    END IF;
+
+    RETURN QUERY EXECUTE format($q$
+        SELECT m.id, m.check_name, m.problem FROM (
+          SELECT c.%1$I::bigint AS id, 'denormalised_outcomes' AS check_name,
+                 'outcome columns show ' || concat_ws(' ', %3$s) ||
+                 ' but the latest HIGH outcome log gives ' || concat_ws(' ', %4$s) AS problem
+            FROM %2$s c JOIN @extschema@._case_expected($1) e ON e.case_id = c.%1$I
+           WHERE %5$s
+          UNION ALL
+          SELECT c.%1$I::bigint, 'billable_time',
+                 'billable_time is ' || %7$s || ' but its timers sum to ' || e.billable || ' seconds'
+            FROM %2$s c JOIN @extschema@._case_expected($1) e ON e.case_id = c.%1$I
+           WHERE %6$s) m
+         ORDER BY m.id, m.check_name
+        $q$,
+        cols ->> 'id', tab,
+        coalesce(nullif(array_to_string(shown, ', '), ''), 'NULL'),
+        coalesce(nullif(array_to_string(expected, ', '), ''), 'NULL'),
+        coalesce(nullif(array_to_string(differs, ' OR '), ''), 'false'),
+        billable_differs, billable_shown)
+        USING case_ids;
+END
+$$;
+COMMENT ON FUNCTION @extschema@._case_mismatches(bigint[]) IS
+    'Internal: the given cases whose outcome columns or billable time disagree with the log and timers';
+
+-- The cases a status check samples: the 100 most recently logged cases
+-- (newest log rows first, read backwards through the primary key) and the
+-- linked cases of the 100 newest timers.
+CREATE FUNCTION @extschema@._status_sample() RETURNS bigint[]
+LANGUAGE sql STABLE
+AS $$
+    SELECT COALESCE(pg_catalog.array_agg(DISTINCT s.case_id ORDER BY s.case_id), '{}')
+      FROM ((SELECT r.case_id
+               FROM (SELECT l.case_id, l.id FROM @extschema@.log l ORDER BY l.id DESC LIMIT 1000) r
+              GROUP BY r.case_id
+              ORDER BY pg_catalog.max(r.id) DESC LIMIT 100)
+            UNION ALL
+            (SELECT t.linked_case FROM @extschema@.timer t
+              WHERE t.linked_case IS NOT NULL ORDER BY t.id DESC LIMIT 100)) AS s(case_id)
+$$;
+COMMENT ON FUNCTION @extschema@._status_sample() IS
+    'Internal: the case ids the status checks sample (recently logged cases, cases of recent timers)';
+
+---------------------------------------------------------------------------
+-- The checks of status(), one function each: (ok, detail).  An error in a
+-- check is caught by status() and reported as that check failing.
+
+-- library_version: the loaded C library is the installed SQL version.
+CREATE FUNCTION @extschema@._check_library_version(OUT ok boolean, OUT detail text)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_sql text;
+    v_lib text;
+BEGIN
+    SELECT e.extversion INTO v_sql FROM pg_extension e WHERE e.extname = 'cla_eventlog';
+    v_lib := @extschema@.library_version();
+    ok := v_lib IS NOT DISTINCT FROM v_sql;
+    detail := format('library %s, SQL objects %s', v_lib, v_sql);
+    IF NOT ok THEN
+        detail := detail || '; install the matching library (make install) or ALTER EXTENSION cla_eventlog UPDATE, then reconnect';
+    END IF;
+END
+$$;
+
+-- registry: at least one live code.
+CREATE FUNCTION @extschema@._check_registry(OUT ok boolean, OUT detail text)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    n_events bigint;
+    n_live bigint;
+    n_retired bigint;
+BEGIN
+    SELECT count(*) INTO n_events FROM @extschema@.event;
+    SELECT count(*) FILTER (WHERE NOT c.retired), count(*) FILTER (WHERE c.retired)
+      INTO n_live, n_retired FROM @extschema@.code c;
+    ok := n_live > 0;
+    detail := format('%s events, %s live codes, %s retired codes', n_events, n_live, n_retired);
+    IF NOT ok THEN
+        detail := detail || '; register events with cla_eventlog.register_event() or cla_eventlog.autodiscover()';
+    END IF;
+END
+$$;
+
+-- case_binding: bound; the table and every bound column exist with a
+-- suitable type; the log's and timers' foreign keys point at it.
+CREATE FUNCTION @extschema@._check_case_binding(OUT ok boolean, OUT detail text)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    -- role => kind of type, and kind => types (as bind_case_table accepts)
+    kinds constant jsonb := '{
+        "id": "integer", "outcome_code": "text", "outcome_code_id": "integer", "level": "integer",
+        "requires_action_by": "text", "billable_time": "number", "modified": "timestamp",
+        "source": "text", "created": "timestamp", "provider_viewed": "timestamp",
+        "provider_accepted": "timestamp", "provider_closed": "timestamp",
+        "provider_assigned_at": "timestamp"}';
+    types constant jsonb := '{
+        "integer":   ["smallint", "integer", "bigint"],
+        "number":    ["smallint", "integer", "bigint", "numeric"],
+        "text":      ["text", "character varying", "character"],
+        "timestamp": ["timestamp with time zone", "timestamp without time zone"]}';
+    bind record;
+    rel regclass;
+    role text;
+    col text;
+    coltype text;
+    problems text[] := '{}';
+BEGIN
+    SELECT * INTO bind FROM @extschema@.case_binding;
+    IF NOT FOUND THEN
+        ok := false;
+        detail := 'no case table is bound; call cla_eventlog.bind_case_table()';
+        RETURN;
+    END IF;
+    rel := to_regclass(format('%I.%I', bind.case_schema, bind.case_table));
+    IF rel IS NULL THEN
+        problems := problems || 'the table does not exist'::text;
+    ELSE
+        IF NOT bind.columns ? 'id' THEN
+            problems := problems || 'no column is bound to the role id'::text;
+        END IF;
+        FOR role, col IN SELECT r.key, r.value FROM jsonb_each_text(bind.columns) r ORDER BY r.key LOOP
+            SELECT format_type(a.atttypid, NULL) INTO coltype
+              FROM pg_attribute a
+             WHERE a.attrelid = rel AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped;
+            IF NOT FOUND THEN
+                problems := problems || format('column "%s" (role %s) does not exist', col, role);
+            ELSIF NOT kinds ? role THEN
+                problems := problems || format('column "%s" has the unknown role %s', col, role);
+            ELSIF NOT (types -> (kinds ->> role)) ? coltype THEN
+                problems := problems || format('column "%s" (role %s) has unsuitable type %s', col, role, coltype);
+            END IF;
+        END LOOP;
+        IF NOT EXISTS (SELECT 1 FROM pg_constraint k
+                        WHERE k.conrelid = '@extschema@.log'::regclass AND k.contype = 'f' AND k.confrelid = rel) THEN
+            problems := problems || 'the log has no foreign key to the table'::text;
+        END IF;
+        IF NOT EXISTS (SELECT 1 FROM pg_constraint k
+                        WHERE k.conrelid = '@extschema@.timer'::regclass AND k.contype = 'f' AND k.confrelid = rel) THEN
+            problems := problems || 'the timers have no foreign key to the table'::text;
+        END IF;
+    END IF;
+    ok := cardinality(problems) = 0;
+    detail := format('%I.%I: ', bind.case_schema, bind.case_table) ||
+        CASE WHEN ok THEN format('%s columns bound, foreign keys in place',
+                                 (SELECT count(*) FROM jsonb_object_keys(bind.columns)))
+             ELSE array_to_string(problems, '; ') || '; bind the table again with cla_eventlog.bind_case_table()'
+        END;
+END
+$$;
+
+-- denormalised_outcomes and billable_time: the sampled recent cases agree
+-- with their latest HIGH outcome log, or with their timers.
+CREATE FUNCTION @extschema@._check_sampled_cases(check_name text, OUT ok boolean, OUT detail text)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    sample bigint[] := @extschema@._status_sample();
+    bad bigint[];
+    what constant text := CASE check_name WHEN 'billable_time' THEN 'timers' ELSE 'latest HIGH outcome log' END;
+BEGIN
+    SELECT array_agg(m.case_id ORDER BY m.case_id) INTO bad
+      FROM @extschema@._case_mismatches(sample) m WHERE m.check_name = _check_sampled_cases.check_name;
+    ok := bad IS NULL;
+    IF cardinality(sample) = 0 THEN
+        detail := 'no case has logs or timers yet';
+    ELSIF ok THEN
+        detail := format('%s recent cases sampled, all agree with their %s', cardinality(sample), what);
+    ELSE
+        detail := format('%s of %s recent cases sampled disagree with their %s: case %s%s; see cla_eventlog.verify(), fix with cla_eventlog.repair_cases()',
+                         cardinality(bad), cardinality(sample), what, array_to_string(bad[1:5], ', '),
+                         CASE WHEN cardinality(bad) > 5 THEN ', ...' ELSE '' END);
+    END IF;
+END
+$$;
+
+-- stale_timers: no timer running longer than cla_eventlog.stale_timer_after.
+-- Reads running timers only (partial index timer_one_running_per_user).
+CREATE FUNCTION @extschema@._check_stale_timers(OUT ok boolean, OUT detail text)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    -- the setting reads "12h", "90s", "1d": as seconds, so a day is 24 hours
+    after_secs constant double precision := COALESCE(EXTRACT(EPOCH FROM
+        NULLIF(current_setting('cla_eventlog.stale_timer_after', true), '')::interval), 12 * 60 * 60);
+    after constant interval := make_interval(secs => after_secs);
+    n_running bigint;
+    n_stale bigint;
+    stale_list text;
+BEGIN
+    SELECT count(*), count(*) FILTER (WHERE t.created < now() - after)
+      INTO n_running, n_stale
+      FROM @extschema@.timer t WHERE t.stopped IS NULL;
+    SELECT string_agg(format('timer %s of user %s', s.id, s.created_by), ', ' ORDER BY s.created, s.id)
+      INTO stale_list
+      FROM (SELECT t.id, t.created_by, t.created FROM @extschema@.timer t
+             WHERE t.stopped IS NULL AND t.created < now() - after
+             ORDER BY t.created, t.id LIMIT 5) s;
+    ok := n_stale = 0;
+    detail := CASE WHEN ok
+                   THEN format('no timer has run longer than %s (%s running)', after, n_running)
+                   ELSE format('%s of %s running timers have run longer than %s: %s%s; stop or cancel them',
+                               n_stale, n_running, after, stale_list,
+                               CASE WHEN n_stale > 5 THEN ', ...' ELSE '' END)
+              END;
+END
+$$;
+
+-- triggers: the extension's triggers are present and enabled (a disabled
+-- trigger lets rows past the rules, or leaves backend caches stale).
+CREATE FUNCTION @extschema@._check_triggers(OUT ok boolean, OUT detail text)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    problems text[];
+BEGIN
+    SELECT array_agg(format('%s on %s %s', w.tgname, w.relname,
+                            CASE WHEN t.oid IS NULL THEN 'is missing' ELSE 'is disabled' END)
+                     ORDER BY w.relname, w.tgname)
+      INTO problems
+      FROM (VALUES ('log', 'log_validate'), ('log', 'log_apply'), ('log', 'log_append_only'),
+                   ('role', 'registry_changed'), ('event', 'registry_changed'),
+                   ('code', 'registry_changed'), ('case_binding', 'binding_changed')) w(relname, tgname)
+      LEFT JOIN pg_trigger t
+             ON t.tgrelid = to_regclass('@extschema@.' || w.relname) AND t.tgname = w.tgname
+     WHERE t.oid IS NULL OR t.tgenabled NOT IN ('O', 'A');
+    ok := problems IS NULL;
+    detail := CASE WHEN ok THEN 'the 7 triggers of the log and the registry are enabled'
+                   ELSE array_to_string(problems, '; ') || '; enable them with ALTER TABLE ... ENABLE TRIGGER'
+              END;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@._check_library_version() IS
+    'Internal: status check library_version (the C library and the SQL objects are the same version)';
+COMMENT ON FUNCTION @extschema@._check_registry() IS
+    'Internal: status check registry (at least one live code)';
+COMMENT ON FUNCTION @extschema@._check_case_binding() IS
+    'Internal: status check case_binding (bound, columns exist with suitable types, foreign keys in place)';
+COMMENT ON FUNCTION @extschema@._check_sampled_cases(text) IS
+    'Internal: status checks denormalised_outcomes and billable_time over the sampled recent cases';
+COMMENT ON FUNCTION @extschema@._check_stale_timers() IS
+    'Internal: status check stale_timers (no timer running longer than cla_eventlog.stale_timer_after)';
+COMMENT ON FUNCTION @extschema@._check_triggers() IS
+    'Internal: status check triggers (the log''s and the registry''s triggers exist and are enabled)';
+
+---------------------------------------------------------------------------
+-- status(): the health probe.
+CREATE FUNCTION @extschema@.status()
+RETURNS TABLE(check_name text, ok boolean, detail text)
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    call text;
+BEGIN
+    -- database: this function ran, so the database answers.
+    check_name := 'database';
+    ok := true;
+    detail := CASE WHEN pg_is_in_recovery() THEN 'answers (a standby, read-only)' ELSE 'answers (the primary)' END;
+    RETURN NEXT;
+
+    FOR check_name, call IN
+        VALUES ('library_version', '_check_library_version()'),
+               ('registry', '_check_registry()'),
+               ('case_binding', '_check_case_binding()'),
+               ('denormalised_outcomes', '_check_sampled_cases(''denormalised_outcomes'')'),
+               ('billable_time', '_check_sampled_cases(''billable_time'')'),
+               ('stale_timers', '_check_stale_timers()'),
+               ('triggers', '_check_triggers()')
+    LOOP
+        BEGIN
+            EXECUTE 'SELECT c.ok, c.detail FROM @extschema@.' || call || ' c' INTO ok, detail;
+        EXCEPTION WHEN OTHERS THEN
+            ok := false;
+            detail := 'the check failed: ' || SQLERRM;
+        END;
+        RETURN NEXT;
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.status() IS
+    'Health probe: one row per check (database, library_version, registry, case_binding, denormalised_outcomes, billable_time, stale_timers, triggers) with ok and a detail; cheap (index lookups only). See the README for what each check means';
+REVOKE ALL ON FUNCTION @extschema@.status() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.status() TO pg_monitor;
+
+CREATE FUNCTION @extschema@.status_json() RETURNS jsonb
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT jsonb_build_object(
+               'ok', bool_and(s.ok),
+               'checks', jsonb_object_agg(s.check_name, jsonb_build_object('ok', s.ok, 'detail', s.detail)))
+      FROM @extschema@.status() s
+$$;
+COMMENT ON FUNCTION @extschema@.status_json() IS
+    'status() as one JSON document: {"ok": every check ok, "checks": {name: {"ok": ..., "detail": ...}}}';
+REVOKE ALL ON FUNCTION @extschema@.status_json() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.status_json() TO pg_monitor;
+
+---------------------------------------------------------------------------
+-- verify(): the two consistency checks over every case.
+CREATE FUNCTION @extschema@.verify()
+RETURNS TABLE(case_id bigint, problem text)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    batch bigint[];
+BEGIN
+    FOR batch IN SELECT b FROM @extschema@._case_batches(NULL, 10000) b LOOP
+        RETURN QUERY SELECT m.case_id, m.problem FROM @extschema@._case_mismatches(batch) m;
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.verify() IS
+    'Every case whose outcome columns differ from its latest HIGH outcome log, or whose billable time differs from the sum of its timers, with the problem in words (reads every case: not for a probe)';
+REVOKE ALL ON FUNCTION @extschema@.verify() FROM PUBLIC;
+
+---------------------------------------------------------------------------
+-- repair_cases(): recompute the denormalised columns from log and timers.
+CREATE FUNCTION @extschema@.repair_cases(case_ids bigint[] DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    batch_size constant integer := 10000;
+    tab text;
+    cols jsonb;
+    role text;
+    sets text[] := '{}';
+    differs text[] := '{}';
+    lock_sql text;
+    update_sql text;
+    batch bigint[];
+    total bigint;
+    done bigint := 0;
+    changed bigint := 0;
+    n bigint;
+    started timestamptz := clock_timestamp();
+BEGIN
+    SELECT b.qualified, b.columns INTO tab, cols FROM @extschema@._bound_case_table() b;
+    FOREACH role IN ARRAY ARRAY['outcome_code', 'outcome_code_id', 'level', 'billable_time'] LOOP
+        CONTINUE WHEN NOT cols ? role;
+        sets := sets || format('%I = e.%s', cols ->> role,
+                               CASE role WHEN 'outcome_code_id' THEN 'outcome_log_id'
+                                         WHEN 'billable_time' THEN 'billable' ELSE role END);
+        differs := differs || format(CASE role WHEN 'outcome_code' THEN 'c.%I::text IS DISTINCT FROM e.%s'
+                                               ELSE 'c.%I IS DISTINCT FROM e.%s' END,
+                                     cols ->> role,
+                                     CASE role WHEN 'outcome_code_id' THEN 'outcome_log_id'
+                                               WHEN 'billable_time' THEN 'billable' ELSE role END);
+    END LOOP;
+    IF cardinality(sets) = 0 THEN
+        RAISE NOTICE 'repair_cases: the case table binds no outcome or billable_time column; nothing to repair';
+        RETURN 0;
+    END IF;
+    IF cols ? 'modified' THEN
+        sets := sets || format('%I = now()', cols ->> 'modified');
+    END IF;
+    -- Lock the batch's case rows first, in id order (the triggers lock a
+    -- case row before they write to it), then compute and write in a new
+    -- statement, which under READ COMMITTED sees every log and timer
+    -- committed by the writers it waited for.
+    lock_sql := format('SELECT count(*) FROM (SELECT 1 FROM %1$s c WHERE c.%2$I = ANY ($1)'
+                       ' ORDER BY c.%2$I FOR NO KEY UPDATE OF c) s', tab, cols ->> 'id');
+    update_sql := format('UPDATE %1$s c SET %3$s FROM @extschema@._case_expected($1) e'
+                         ' WHERE c.%2$I = e.case_id AND (%4$s)',
+                         tab, cols ->> 'id', array_to_string(sets, ', '), array_to_string(differs, ' OR '));
+
+    IF case_ids IS NULL THEN
+        EXECUTE format('SELECT count(*) FROM %s', tab) INTO total;
+    ELSE
+        SELECT count(DISTINCT u.id) INTO total FROM unnest(case_ids) u(id) WHERE u.id IS NOT NULL;
+    END IF;
+
+    FOR batch IN SELECT b FROM @extschema@._case_batches(case_ids, batch_size) b LOOP
+        EXECUTE lock_sql USING batch;
+        EXECUTE update_sql USING batch;
+        GET DIAGNOSTICS n = ROW_COUNT;
+        changed := changed + n;
+        done := done + cardinality(batch);
+        IF cardinality(batch) = batch_size THEN
+            RAISE NOTICE 'repair_cases: % of % cases done, % changed', done, total, changed
+                USING DETAIL = format('%s cases per second.',
+                                      round(done / greatest(EXTRACT(EPOCH FROM clock_timestamp() - started), 0.001)));
+        END IF;
+    END LOOP;
+    RETURN changed;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.repair_cases(bigint[]) IS
+    'Recomputes outcome_code, outcome_code_id, level (latest HIGH outcome log; NULL when none) and billable_time (sum of the timers) of the given cases, or of every case when NULL, writing only cases that differ (and touching their modified). NOTICE every 10,000 cases. Returns the number of cases changed';
+REVOKE ALL ON FUNCTION @extschema@.repair_cases(bigint[]) FROM PUBLIC;
