@@ -291,10 +291,10 @@ LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    -- the setting reads "12h", "90s", "1d": as seconds, so a day is 24 hours
-    after_secs constant double precision := COALESCE(EXTRACT(EPOCH FROM
-        NULLIF(current_setting('cla_eventlog.stale_timer_after', true), '')::interval), 12 * 60 * 60);
-    after constant interval := make_interval(secs => after_secs);
+    -- the setting reads "12h", "90s", "1d"; taken as seconds, so a day is
+    -- 24 hours also across a DST change, and shown as the setting reads
+    setting constant text := COALESCE(NULLIF(current_setting('cla_eventlog.stale_timer_after', true), ''), '12h');
+    after constant interval := make_interval(secs => EXTRACT(EPOCH FROM setting::interval));
     n_running bigint;
     n_stale bigint;
     stale_list text;
@@ -309,9 +309,9 @@ BEGIN
              ORDER BY t.created, t.id LIMIT 5) s;
     ok := n_stale = 0;
     detail := CASE WHEN ok
-                   THEN format('no timer has run longer than %s (%s running)', after, n_running)
+                   THEN format('no timer has run longer than %s (%s running)', setting, n_running)
                    ELSE format('%s of %s running timers have run longer than %s: %s%s; stop or cancel them',
-                               n_stale, n_running, after, stale_list,
+                               n_stale, n_running, setting, stale_list,
                                CASE WHEN n_stale > 5 THEN ', ...' ELSE '' END)
               END;
 END
@@ -395,6 +395,8 @@ COMMENT ON FUNCTION @extschema@.status() IS
     'Health probe: one row per check (database, library_version, registry, case_binding, denormalised_outcomes, billable_time, stale_timers, triggers) with ok and a detail; cheap (index lookups only). See the README for what each check means';
 REVOKE ALL ON FUNCTION @extschema@.status() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@.status() TO pg_monitor;
+-- A monitoring role must be able to name the probe; the tables stay private.
+GRANT USAGE ON SCHEMA @extschema@ TO pg_monitor;
 
 CREATE FUNCTION @extschema@.status_json() RETURNS jsonb
 LANGUAGE sql STABLE SECURITY DEFINER

@@ -142,7 +142,7 @@ SET enable_seqscan = off;
 SELECT mi_app.scans($$SELECT * FROM cla_eventlog.mi_daily_codes WHERE day = '2024-06-02'$$);
 SELECT mi_app.scans($$SELECT * FROM cla_eventlog.mi_billable_daily WHERE day = '2024-06-02'$$);
 SELECT mi_app.scans($$SELECT * FROM cla_eventlog.mi_outcomes WHERE created >= '2024-06-02' AND created < '2024-06-03'$$);
-SELECT mi_app.scans($$SELECT * FROM cla_eventlog.mi_case_outcomes WHERE outcome_at >= '2024-06-02' AND outcome_at < '2024-06-03'$$);
+SELECT mi_app.scans($$SELECT * FROM cla_eventlog.mi_case_outcomes WHERE case_id = 2$$);
 SELECT mi_app.scans($$SELECT * FROM cla_eventlog.mi_timers WHERE created >= '2024-06-02' AND created < '2024-06-03'$$);
 RESET enable_seqscan;
 

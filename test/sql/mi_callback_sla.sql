@@ -149,6 +149,14 @@ SELECT case_id, terminal_at, terminal_code, missed_sla_2
   FROM cla_eventlog.mi_callback_sla('2024-06-03', '2024-06-04', '2024-06-07', ARRAY['CB2'])
  WHERE case_id IN (1, 4) ORDER BY case_id;
 
+-- A CB1 whose requires_action_at is missing or not a time is never
+-- reported, whatever the range; the others are, once the range holds them.
+SELECT l.case_id, l.context ->> 'requires_action_at' AS requires_action_at, r.log_id IS NOT NULL AS reported
+  FROM cla_eventlog.log l
+  LEFT JOIN cla_eventlog.mi_callback_sla('2000-01-01', '2100-01-01') r ON r.log_id = l.id
+ WHERE l.code = 'CB1' AND l.case_id BETWEEN 16 AND 23
+ ORDER BY l.id;
+
 -- How requires_action_at is read: ISO 8601 only, offset or Z (none = UTC),
 -- anything else NULL rather than an error.
 SELECT v, cla_eventlog._iso_time(v) FROM (VALUES

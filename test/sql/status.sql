@@ -149,8 +149,9 @@ ALTER TABLE cla_eventlog.log ENABLE TRIGGER log_apply;
 SELECT j -> 'ok' AS ok FROM cla_eventlog.status_json() j;
 
 -- Who may call what: status() and status_json() are for pg_monitor
--- members (they run as the extension's owner, so need no table grants);
--- verify() and repair_cases() are not granted to anyone.
+-- members (they run as the extension's owner, so need no table grants,
+-- and pg_monitor may use the schema); verify() and repair_cases() are not
+-- granted to anyone.
 SELECT p.oid::regprocedure AS function,
        has_function_privilege('pg_monitor', p.oid, 'EXECUTE') AS pg_monitor,
        (SELECT bool_or(a.grantee = 0) FROM aclexplode(p.proacl) a WHERE a.privilege_type = 'EXECUTE') AS public
@@ -160,14 +161,15 @@ SELECT p.oid::regprocedure AS function,
  ORDER BY 1::text;
 CREATE ROLE regress_cel_probe IN ROLE pg_monitor;
 CREATE ROLE regress_cel_nobody;
-GRANT USAGE ON SCHEMA cla_eventlog TO regress_cel_probe, regress_cel_nobody;
+GRANT USAGE ON SCHEMA cla_eventlog TO regress_cel_nobody;
 SET ROLE regress_cel_probe;
 SELECT j -> 'ok' AS ok FROM cla_eventlog.status_json() j;
+SELECT count(*) FROM cla_eventlog.log;
 SET ROLE regress_cel_nobody;
 SELECT count(*) FROM cla_eventlog.status();
 SELECT cla_eventlog.repair_cases();
 RESET ROLE;
-REVOKE USAGE ON SCHEMA cla_eventlog FROM regress_cel_probe, regress_cel_nobody;
+REVOKE USAGE ON SCHEMA cla_eventlog FROM regress_cel_nobody;
 DROP ROLE regress_cel_probe;
 DROP ROLE regress_cel_nobody;
 
