@@ -117,6 +117,7 @@ binding_load(void)
 	SPIPlanPtr	plan;
 	Snapshot	snap;
 	MemoryContext spicxt;
+	CelUserContext saved;
 
 	binding_reset();
 	binding_valid = true;
@@ -126,6 +127,7 @@ binding_load(void)
 		elog(ERROR, "cla_eventlog: SPI_connect failed");
 	spicxt = CurrentMemoryContext;
 	snap = RegisterSnapshot(GetLatestSnapshot());
+	cel_become_owner(&saved);
 	plan = SPI_prepare("SELECT case_schema, case_table, r.key, r.value"
 					   "  FROM cla_eventlog.case_binding b,"
 					   "       pg_catalog.jsonb_each_text(b.columns) r", 0, NULL);
@@ -133,6 +135,7 @@ binding_load(void)
 		SPI_execute_snapshot(plan, NULL, NULL, snap, InvalidSnapshot,
 							 true, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "cla_eventlog: could not read the case binding");
+	cel_restore_user(&saved);
 	UnregisterSnapshot(snap);
 
 	MemoryContextSwitchTo(BindingContext);

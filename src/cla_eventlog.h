@@ -147,6 +147,18 @@ extern Oid	cel_table_oid(const char *relname);
 extern Oid	cel_resolve_function(const char *name, int nargs, Oid *argtypes,
 								 const char *what, bool missing_ok);
 
+typedef struct CelUserContext
+{
+	Oid			userid;
+	int			sec_context;
+} CelUserContext;
+
+extern Oid	cel_owner(void);
+extern void cel_become_owner(CelUserContext *saved);
+extern void cel_restore_user(const CelUserContext *saved);
+extern int	cel_exec_as_owner(SPIPlanPtr plan, Datum *values, const char *nulls,
+							  bool read_only, long tcount, int expected);
+
 /* registry.c */
 extern void cel_registry_init(void);
 extern CelCode *cel_registry_lookup(const char *event_key, const char *code);

@@ -194,7 +194,7 @@ once_per_duplicate(const CelCode *def, int64 case_id, int64 timer_id)
 										 "   AND event_key OPERATOR(pg_catalog.=) $2"
 										 "   AND code OPERATOR(pg_catalog.=) $3 LIMIT 1",
 										 3, types);
-		return cel_exec(once_case_plan, values, NULL, false, 1, SPI_OK_SELECT) > 0;
+		return cel_exec_as_owner(once_case_plan, values, NULL, false, 1, SPI_OK_SELECT) > 0;
 	}
 	if (def->once_per == CEL_ONCE_CASE_TIMER && timer_id != 0)
 	{
@@ -208,7 +208,7 @@ once_per_duplicate(const CelCode *def, int64 case_id, int64 timer_id)
 										  "   AND case_id OPERATOR(pg_catalog.=) $2"
 										  "   AND code OPERATOR(pg_catalog.=) ANY ($3) LIMIT 1",
 										  3, types);
-		return cel_exec(once_timer_plan, values, NULL, false, 1, SPI_OK_SELECT) > 0;
+		return cel_exec_as_owner(once_timer_plan, values, NULL, false, 1, SPI_OK_SELECT) > 0;
 	}
 	return false;
 }
@@ -247,7 +247,7 @@ debounce_duplicate(const CelCode *def, int64 case_id, bool notes_null,
 										"   AND type OPERATOR(pg_catalog.=) 'outcome'"
 										"   AND level OPERATOR(pg_catalog.>=) 29"
 										" ORDER BY id DESC LIMIT 1", 1, types);
-	if (cel_exec(last_outcome_plan, values, NULL, false, 1, SPI_OK_SELECT) == 0)
+	if (cel_exec_as_owner(last_outcome_plan, values, NULL, false, 1, SPI_OK_SELECT) == 0)
 		return false;
 
 	desc = SPI_tuptable->tupdesc;

@@ -348,6 +348,7 @@ registry_load(void)
 	MemoryContext spicxt;
 	Snapshot	snap;
 	SPIPlanPtr	plan;
+	CelUserContext saved;
 
 	/*
 	 * A replaced cache stays allocated until the end of the transaction, so
@@ -381,6 +382,7 @@ registry_load(void)
 		elog(ERROR, "cla_eventlog: SPI_connect failed");
 	spicxt = CurrentMemoryContext;
 	snap = RegisterSnapshot(GetLatestSnapshot());
+	cel_become_owner(&saved);
 
 	PG_TRY();
 	{
@@ -437,11 +439,13 @@ registry_load(void)
 	PG_CATCH();
 	{
 		MemoryContextSwitchTo(oldcxt);
+		cel_restore_user(&saved);
 		registry_valid = false;
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
 
+	cel_restore_user(&saved);
 	UnregisterSnapshot(snap);
 	SPI_finish();
 }

@@ -13,9 +13,12 @@
 #include "cla_eventlog.h"
 
 #include "catalog/namespace.h"
+#include "access/htup_details.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "fmgr.h"
+#include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "parser/parse_func.h"
 #include "utils/builtins.h"
@@ -165,4 +168,61 @@ cel_check_function(PG_FUNCTION_ARGS)
 		elog(ERROR, "cla_eventlog: unknown function kind \"%s\"", kind);
 	(void) cel_resolve_function(name, 2, argtypes, kind, false);
 	PG_RETURN_VOID();
+}
+
+/*
+ * The role that owns the extension's tables (the owner of cla_eventlog.log).
+ * The triggers and timer functions read and write the extension's own
+ * tables as this role, as PostgreSQL's foreign-key triggers do, so that an
+ * application role needs no privileges on them beyond INSERT on the log.
+ * The application's case table and its functions are always used as the
+ * calling user.
+ */
+Oid
+cel_owner(void)
+{
+	Oid			relid = cel_table_oid("log");
+	HeapTuple	tp;
+	Oid			owner;
+
+	if (!OidIsValid(relid))
+		elog(ERROR, "cla_eventlog: table cla_eventlog.log does not exist");
+	tp = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(tp))
+		elog(ERROR, "cla_eventlog: cache lookup failed for relation %u", relid);
+	owner = ((Form_pg_class) GETSTRUCT(tp))->relowner;
+	ReleaseSysCache(tp);
+	return owner;
+}
+
+/*
+ * Become the extension's owner until cel_restore_user().  An error in
+ * between needs no cleanup: (sub)transaction abort restores the user.
+ */
+void
+cel_become_owner(CelUserContext *saved)
+{
+	GetUserIdAndSecContext(&saved->userid, &saved->sec_context);
+	SetUserIdAndSecContext(cel_owner(),
+						   saved->sec_context | SECURITY_LOCAL_USERID_CHANGE);
+}
+
+void
+cel_restore_user(const CelUserContext *saved)
+{
+	SetUserIdAndSecContext(saved->userid, saved->sec_context);
+}
+
+/* cel_exec() as the extension's owner: for the extension's own tables */
+int
+cel_exec_as_owner(SPIPlanPtr plan, Datum *values, const char *nulls,
+				  bool read_only, long tcount, int expected)
+{
+	CelUserContext saved;
+	int			processed;
+
+	cel_become_owner(&saved);
+	processed = cel_exec(plan, values, nulls, read_only, tcount, expected);
+	cel_restore_user(&saved);
+	return processed;
 }

@@ -45,7 +45,7 @@ cel_timer_running(int64 user_id)
 		running_plan = cel_prepare("SELECT id FROM cla_eventlog.timer"
 								   " WHERE created_by OPERATOR(pg_catalog.=) $1"
 								   "   AND stopped IS NULL", 1, types);
-	if (cel_exec(running_plan, values, NULL, false, 1, SPI_OK_SELECT) == 0)
+	if (cel_exec_as_owner(running_plan, values, NULL, false, 1, SPI_OK_SELECT) == 0)
 		return 0;
 	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
 									   SPI_tuptable->tupdesc, 1, &isnull));
@@ -63,7 +63,7 @@ cel_timer_check(int64 timer_id, int64 user_id)
 	if (owner_plan == NULL)
 		owner_plan = cel_prepare("SELECT created_by FROM cla_eventlog.timer"
 								 " WHERE id OPERATOR(pg_catalog.=) $1", 1, types);
-	if (cel_exec(owner_plan, values, NULL, false, 1, SPI_OK_SELECT) == 0)
+	if (cel_exec_as_owner(owner_plan, values, NULL, false, 1, SPI_OK_SELECT) == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
 				 errmsg("timer %lld does not exist", (long long) timer_id),
@@ -99,7 +99,7 @@ cel_timer_finish(int64 timer_id, int64 case_id, bool cancelled)
 								  "       modified = pg_catalog.now()"
 								  " WHERE id OPERATOR(pg_catalog.=) $1 AND stopped IS NULL"
 								  " RETURNING *", 3, types);
-	return cel_exec(finish_plan, values, nulls, false, 0, SPI_OK_UPDATE_RETURNING) > 0;
+	return cel_exec_as_owner(finish_plan, values, nulls, false, 0, SPI_OK_UPDATE_RETURNING) > 0;
 }
 
 /*
@@ -120,7 +120,7 @@ cel_billable_seconds(int64 case_id)
 									"  FROM cla_eventlog.timer"
 									" WHERE linked_case OPERATOR(pg_catalog.=) $1"
 									"   AND stopped IS NOT NULL AND NOT cancelled", 1, types);
-	cel_exec(billable_plan, values, NULL, false, 1, SPI_OK_SELECT);
+	cel_exec_as_owner(billable_plan, values, NULL, false, 1, SPI_OK_SELECT);
 	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
 									   SPI_tuptable->tupdesc, 1, &isnull));
 }
@@ -137,7 +137,7 @@ timer_latest_case(int64 timer_id)
 		latest_log_plan = cel_prepare("SELECT case_id FROM cla_eventlog.log"
 									  " WHERE timer_id OPERATOR(pg_catalog.=) $1"
 									  " ORDER BY id DESC LIMIT 1", 1, types);
-	if (cel_exec(latest_log_plan, values, NULL, false, 1, SPI_OK_SELECT) == 0)
+	if (cel_exec_as_owner(latest_log_plan, values, NULL, false, 1, SPI_OK_SELECT) == 0)
 		return 0;
 	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
 									   SPI_tuptable->tupdesc, 1, &isnull));

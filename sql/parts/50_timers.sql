@@ -1,9 +1,12 @@
 -- Timers (SPEC 7).  Stopping and cancelling are in C (timers.c), shared
 -- with the log triggers; getting, creating and reading are plain SQL.
+-- Application roles have no privileges on the timer table: these functions
+-- are SECURITY DEFINER (pinned search_path) and the C ones switch to the
+-- extension's owner for the timer table only.
 
 CREATE FUNCTION @extschema@.current_timer(user_id bigint)
 RETURNS @extschema@.timer
-LANGUAGE sql STABLE
+LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT t.* FROM @extschema@.timer t
@@ -14,7 +17,7 @@ COMMENT ON FUNCTION @extschema@.current_timer(bigint) IS
 
 CREATE FUNCTION @extschema@.create_timer(user_id bigint)
 RETURNS @extschema@.timer
-LANGUAGE plpgsql
+LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -36,7 +39,7 @@ COMMENT ON FUNCTION @extschema@.create_timer(bigint) IS
 
 CREATE FUNCTION @extschema@.start_timer(user_id bigint)
 RETURNS @extschema@.timer
-LANGUAGE plpgsql
+LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
