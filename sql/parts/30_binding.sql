@@ -97,8 +97,14 @@ BEGIN
     END LOOP;
 
     -- Replace the binding and its foreign keys.
-    ALTER TABLE @extschema@.log DROP CONSTRAINT IF EXISTS log_case_fkey;
-    ALTER TABLE @extschema@.timer DROP CONSTRAINT IF EXISTS timer_linked_case_fkey;
+    IF EXISTS (SELECT FROM pg_constraint WHERE conname = 'log_case_fkey'
+                  AND conrelid = '@extschema@.log'::regclass) THEN
+        ALTER TABLE @extschema@.log DROP CONSTRAINT log_case_fkey;
+    END IF;
+    IF EXISTS (SELECT FROM pg_constraint WHERE conname = 'timer_linked_case_fkey'
+                  AND conrelid = '@extschema@.timer'::regclass) THEN
+        ALTER TABLE @extschema@.timer DROP CONSTRAINT timer_linked_case_fkey;
+    END IF;
     DELETE FROM @extschema@.case_binding;
     INSERT INTO @extschema@.case_binding (case_schema, case_table, columns)
     VALUES (nsp, rel, resolved);

@@ -1,0 +1,70 @@
+-- binding: bind_case_table (SPEC 3) with the default column names,
+-- overrides, roles switched off, type checks, rebinding, and the real
+-- foreign keys from the log and the timers to the bound table.
+\i test/setup.psql
+CREATE SCHEMA bind_app;
+CREATE TABLE bind_app.legalaid_case (id bigint PRIMARY KEY, outcome_code text, outcome_code_id bigint,
+    level smallint, requires_action_by varchar(50), billable_seconds numeric, modified timestamp,
+    source text, created timestamptz, weird_level text);
+CREATE TABLE bind_app.other_case (case_no integer PRIMARY KEY, outcome_code varchar(20));
+INSERT INTO bind_app.legalaid_case (id) VALUES (1), (2);
+INSERT INTO bind_app.other_case (case_no) VALUES (1), (7);
+SELECT cla_eventlog.register_event('accept_case', '{"SPOP": {"type": "outcome", "level": 29, "selectable_by": [],
+    "description": "Case taken", "stops_timer": false, "set_requires_action_by": "2_provider"}}');
+
+-- Default names: roles whose default column is absent (billable_time,
+-- provider_*) are simply off.
+SELECT cla_eventlog.bind_case_table('bind_app.legalaid_case');
+SELECT role, column_name FROM cla_eventlog.case_binding_columns ORDER BY role;
+
+-- Overrides rename a role's column; null switches a role off.
+SELECT cla_eventlog.bind_case_table('bind_app.legalaid_case',
+    '{"billable_time": "billable_seconds", "source": null, "requires_action_by": null}');
+SELECT role, column_name FROM cla_eventlog.case_binding_columns ORDER BY role;
+
+-- A switched-off role is left alone by the triggers.
+UPDATE bind_app.legalaid_case SET requires_action_by = 'untouched' WHERE id = 1;
+SELECT cla_eventlog.log_event('accept_case', 1, 5) IS NOT NULL AS logged;
+SELECT outcome_code, level, requires_action_by, modified IS NOT NULL AS modified_set
+  FROM bind_app.legalaid_case WHERE id = 1;
+
+-- Errors: an explicitly named column that does not exist, an unsuitable
+-- type, an unknown role, switching off the id, a non-object map, a NULL
+-- table, something that is not a table.
+SELECT cla_eventlog.bind_case_table('bind_app.legalaid_case', '{"billable_time": "no_such_column"}');
+SELECT cla_eventlog.bind_case_table('bind_app.legalaid_case', '{"level": "weird_level"}');
+SELECT cla_eventlog.bind_case_table('bind_app.legalaid_case', '{"colour": "source"}');
+SELECT cla_eventlog.bind_case_table('bind_app.legalaid_case', '{"id": null}');
+SELECT cla_eventlog.bind_case_table('bind_app.legalaid_case', '[]');
+SELECT cla_eventlog.bind_case_table(NULL);
+SELECT cla_eventlog.bind_case_table('pg_catalog.pg_class_oid_index');
+-- A failed rebinding leaves the previous binding in place.
+SELECT case_schema, case_table FROM cla_eventlog.case_binding;
+
+-- The log and the timers reference the bound table with real foreign keys.
+SELECT conname, conrelid::regclass, confrelid::regclass
+  FROM pg_constraint WHERE conname IN ('log_case_fkey', 'timer_linked_case_fkey') ORDER BY 1;
+-- ... so a case with logs cannot be deleted behind the log's back.
+DELETE FROM bind_app.legalaid_case WHERE id = 1;
+
+-- Rebinding to another table (with an integer key in another column)
+-- replaces the binding and the foreign keys; the existing logs must then
+-- refer to cases of the new table (case 2 is not in other_case).
+SELECT cla_eventlog.log_event('accept_case', 2, 5) IS NOT NULL AS logged;
+SELECT cla_eventlog.bind_case_table('bind_app.other_case', '{"id": "case_no"}');
+SET client_min_messages = warning;
+BEGIN;
+SET LOCAL cla_eventlog.allow_log_maintenance = on;
+DELETE FROM cla_eventlog.log;
+COMMIT;
+RESET client_min_messages;
+SELECT cla_eventlog.bind_case_table('bind_app.other_case', '{"id": "case_no"}');
+SELECT role, column_name FROM cla_eventlog.case_binding_columns ORDER BY role;
+SELECT conname, confrelid::regclass FROM pg_constraint
+ WHERE conname IN ('log_case_fkey', 'timer_linked_case_fkey') ORDER BY 1;
+SELECT cla_eventlog.log_event('accept_case', 7, 5) IS NOT NULL AS logged;
+SELECT * FROM bind_app.other_case ORDER BY case_no;
+SELECT cla_eventlog.log_event('accept_case', 1000, 5);
+
+SET client_min_messages = warning;
+DROP SCHEMA bind_app CASCADE;
