@@ -13,11 +13,10 @@
  * (existence and lock); once_per; debounce.  Errors name the offending
  * value and carry the table and column.
  *
- * Concurrency: a row with case side effects locks the case row FOR NO KEY
- * UPDATE before the duplicate checks, and a once_per row without side
- * effects takes a transaction advisory lock on the case; either way two
- * transactions checking the same case for duplicates are serialised, and
- * under READ COMMITTED the second sees the first's row.
+ * Concurrency: a row with case side effects, or one that once_per may
+ * skip, locks the case row FOR NO KEY UPDATE before the duplicate checks,
+ * so two transactions checking the same case for duplicates are
+ * serialised, and under READ COMMITTED the second sees the first's row.
  *
  *-------------------------------------------------------------------------
  */
@@ -29,16 +28,11 @@
 #include "commands/trigger.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
-#include "miscadmin.h"
-#include "storage/lmgr.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 #include "utils/rel.h"
 
 PG_FUNCTION_INFO_V1(cel_log_validate);
-
-/* field4 of our advisory lock tags: distinct from pg_advisory_*'s 1 and 2 */
-#define CEL_ADVISORY_CASE	0x4345
 
 static SPIPlanPtr once_case_plan = NULL;
 static SPIPlanPtr once_timer_plan = NULL;
@@ -167,15 +161,12 @@ check_role(Relation rel, const CelCode *def, const char *role)
 			 errtablecol(rel, Anum_cel_log_created_by_role)));
 }
 
-/* Serialise once_per checks on one case (transaction advisory lock) */
-static void
-lock_case_for_dedup(int64 case_id)
+/* Can once_per (SPEC 4.4) skip this row, so that it must be checked? */
+static bool
+once_per_applies(const CelCode *def, int64 timer_id)
 {
-	LOCKTAG		tag;
-
-	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, (uint32) ((uint64) case_id >> 32),
-						 (uint32) case_id, CEL_ADVISORY_CASE);
-	(void) LockAcquire(&tag, ExclusiveLock, false, false);
+	return def->once_per == CEL_ONCE_CASE ||
+		(def->once_per == CEL_ONCE_CASE_TIMER && timer_id != 0);
 }
 
 /* Does once_per (SPEC 4.4) make this row a duplicate? */
@@ -405,19 +396,20 @@ cel_log_validate(PG_FUNCTION_ARGS)
 		cel_timer_check(timer_id, user_id);
 	}
 
-	/* the case exists; lock it when the row will write to it */
-	if (cel_row_has_case_effects(def, timer_id))
-	{
-		if (!cel_case_exists(case_id, true))
-			goto no_case;
-	}
-	else
-	{
-		if (def->once_per != CEL_ONCE_NONE)
-			lock_case_for_dedup(case_id);
-		if (!cel_case_exists(case_id, false))
-			goto no_case;
-	}
+	/*
+	 * The case exists.  It is locked when the row will write to it or may
+	 * be a duplicate: that serialises the duplicate checks below with any
+	 * concurrent writer of the same case.  A row lock lives in the tuple,
+	 * so a bulk load takes no lock-table entry per row.
+	 */
+	if (!cel_case_exists(case_id,
+						 cel_row_has_case_effects(def, timer_id) ||
+						 once_per_applies(def, timer_id)))
+		ereport(ERROR,
+				(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
+				 errmsg("case %lld does not exist", (long long) case_id),
+				 errdetail("The bound case table has no row with that id."),
+				 errtablecol(rel, Anum_cel_log_case_id)));
 
 	/* duplicates are skipped silently */
 	skip = once_per_duplicate(def, case_id, timer_id);
@@ -431,12 +423,4 @@ cel_log_validate(PG_FUNCTION_ARGS)
 		return PointerGetDatum(NULL);
 	return PointerGetDatum(heap_modify_tuple(trigdata->tg_trigtuple, desc,
 											 values, nulls, repl));
-
-no_case:
-	ereport(ERROR,
-			(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
-			 errmsg("case %lld does not exist", (long long) case_id),
-			 errdetail("The bound case table has no row with that id."),
-			 errtablecol(rel, Anum_cel_log_case_id)));
-	pg_unreachable();
 }

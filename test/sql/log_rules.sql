@@ -34,10 +34,9 @@ INSERT INTO cla_eventlog.log (case_id, created_by) VALUES (1, 1);
 -- Roles: a role outside selectable_by is refused (42501); the acting role
 -- comes from the row, else from cla_eventlog.acting_role; an unknown role
 -- is refused; with no role the row is accepted unless require_acting_role.
-\set VERBOSITY verbose
 INSERT INTO cla_eventlog.log (case_id, event_key, code, created_by, created_by_role)
 VALUES (2, 'call_me_back', 'CB1', 1, 'specialist');
-\set VERBOSITY default
+\echo :LAST_ERROR_SQLSTATE
 INSERT INTO cla_eventlog.log (case_id, event_key, code, created_by, created_by_role)
 VALUES (2, 'call_me_back', 'CB1', 1, 'janitor');
 SET cla_eventlog.acting_role = 'operator';
