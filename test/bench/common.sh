@@ -9,11 +9,30 @@ bench_scripts=(minor_log_event minor_plain_insert high_log_event high_plain_inse
 
 bench_psql() { "$bench_bindir/psql" -X -q -v ON_ERROR_STOP=1 "$@"; }
 
-# bench_prepare DB CASES LOGS: a fresh database set up by setup.sql
+# bench_prepare DB CASES LOGS: a fresh database set up by setup.sql.
+# generate.sql makes its rows in one transaction, and each case with a
+# once_per row holds a transaction advisory lock until commit: 100,000 cases
+# in one go overflow the lock table of the test cluster (max_locks_per_
+# transaction 64).  So the log is generated in chunks of BENCH_GEN_CHUNK
+# cases (default 2000), each with its share of the rows.
 bench_prepare() {
-    "$bench_bindir/dropdb" --if-exists "$1" 2>/dev/null
-    "$bench_bindir/createdb" "$1"
-    (cd "$top" && bench_psql -d "$1" -v cases="$2" -v logs="$3" -f "$bench_dir/setup.sql")
+    local db=$1 cases=$2 logs=$3 chunk=${BENCH_GEN_CHUNK:-2000}
+    local done_cases=0 done_logs=0 n_cases n_logs i=0
+    "$bench_bindir/dropdb" --if-exists "$db" 2>/dev/null
+    "$bench_bindir/createdb" "$db"
+    [ "$logs" -gt 0 ] && [ "$cases" -gt "$chunk" ] || chunk=$cases
+    while [ "$done_cases" -lt "$cases" ]; do
+        n_cases=$(( cases - done_cases < chunk ? cases - done_cases : chunk ))
+        n_logs=$(( (logs * (done_cases + n_cases)) / cases - done_logs ))
+        if [ "$i" -eq 0 ]; then
+            (cd "$top" && bench_psql -d "$db" -v cases="$n_cases" -v logs="$n_logs" -f "$bench_dir/setup.sql")
+        else
+            (cd "$top" && bench_psql -d "$db" -v cases="$n_cases" -v logs="$n_logs" \
+                 -v seed="0.$(( 1000 + i ))" -o /dev/null -f test/fixtures/generate.sql)
+        fi
+        done_cases=$(( done_cases + n_cases )); done_logs=$(( done_logs + n_logs )); i=$(( i + 1 ))
+    done
+    [ "$i" -le 1 ] || bench_psql -d "$db" -c 'VACUUM ANALYZE'
 }
 
 # bench_add_codes DB TOTAL: grow the registry to TOTAL live codes
