@@ -14,6 +14,7 @@
 #                                     data; non-zero exit on any error
 #
 # Environment: BENCH_SECONDS (10) per run, BENCH_ROUNDS (3) per pair,
+# BENCH_WARMUP (3) seconds of uncounted warm-up per side of each pair,
 # BENCH_CASES (100000) cases in every database, BENCH_LOG_ROWS (1000000)
 # log rows of the "large log" database, BENCH_CODES (10000) codes of the
 # "large registry" database, BENCH_PORT (55434), BENCH_STRICT=1 to exit
@@ -30,6 +31,7 @@ case "${1:-}" in
 esac
 
 seconds=${BENCH_SECONDS:-10}
+warmup=${BENCH_WARMUP:-3}
 rounds=${BENCH_ROUNDS:-3}
 cases=${BENCH_CASES:-100000}
 log_rows=${BENCH_LOG_ROWS:-1000000}
@@ -92,6 +94,11 @@ results=$work/tps.tsv   # workload <TAB> variant <TAB> round <TAB> tps
 pair() {
     local name=$1 da=$2 sa=$3 la=$4 db=$5 sb=$6 lb=$7 r f tps
     echo "== $name: $la ($sa on $da) vs $lb ($sb on $db), $rounds rounds of ${seconds}s each"
+    # warm-up, not counted: caches, buffers and the first round's slow start
+    if [ "$warmup" -gt 0 ]; then
+        bench_pgbench "$da" "$sa" "$cases" "$work/warmup.log" -c 2 -j 2 -T "$warmup" || exit 1
+        bench_pgbench "$db" "$sb" "$cases" "$work/warmup.log" -c 2 -j 2 -T "$warmup" || exit 1
+    fi
     for r in $(seq 1 "$rounds"); do
         for side in A B; do
             if [ $side = A ]; then set -- "$da" "$sa" "$la"; else set -- "$db" "$sb" "$lb"; fi
@@ -119,7 +126,7 @@ mem() {   # mem DB: bytes of the cla_eventlog contexts, and their list
     bench_psql -At -F ' ' -d "$1" <<'SQL'
 SELECT cla_eventlog.log_event('case', 1, 1, 'CASE_VIEWED') \g /dev/null
 SELECT coalesce(sum(total_bytes), 0),
-       coalesce(string_agg(name || ' ' || total_bytes, ', ' ORDER BY name), '')
+       coalesce(string_agg(name || ' ' || total_bytes || ' (parent ' || parent || ')', ', ' ORDER BY name), '')
   FROM pg_backend_memory_contexts WHERE name LIKE 'cla_eventlog%';
 SQL
 }
@@ -155,7 +162,7 @@ mem_met=$(awk -v m="$mem10k" 'BEGIN { print (m > 0 && m < 10 * 1024 * 1024 ? "ye
 {
     echo "### cla_eventlog benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
     echo
-    echo "pgbench -M prepared -c 2 -j 2 -T $seconds, $rounds alternating rounds per pair (A B A B ...), median tps;"
+    echo "pgbench -M prepared -c 2 -j 2 -T $seconds (after ${warmup}s of uncounted warm-up per side), $rounds alternating rounds per pair (A B A B ...), median tps;"
     echo "ratio = second variant / first.  $cases cases per database; PostgreSQL $(pg_config --version | awk '{print $2}'),"
     echo "cluster settings of test/lib.sh: **fsync = off** (commits are cheap, so the per-row cost of the rules"
     echo "is a larger share of each transaction and the ratios are strict); $(nproc) CPUs."
