@@ -26,7 +26,7 @@
 #define CEL_LEVEL_MODERATE	21
 #define CEL_LEVEL_HIGH		29
 
-/* Longest event key or code the registry accepts (bytes) */
+/* Longest event key or code register_event() accepts (bytes) */
 #define CEL_MAX_NAME		63
 
 /* Column numbers of cla_eventlog.log (sql/parts/10_tables.sql) */

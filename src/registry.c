@@ -34,6 +34,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
+#include "common/hashfn.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/memutils.h"
@@ -41,16 +42,19 @@
 
 PG_FUNCTION_INFO_V1(cel_registry_changed);
 
-/* Hash keys are fixed-size, zero-padded names (see CEL_MAX_NAME) */
+/*
+ * Hash keys point to strings: the cache's own copies in stored entries, the
+ * caller's strings in lookups (custom hash and match functions below).
+ */
 typedef struct CodeKey
 {
-	char		event_key[CEL_MAX_NAME + 1];
-	char		code[CEL_MAX_NAME + 1];
+	const char *event_key;
+	const char *code;
 } CodeKey;
 
 typedef struct NameKey
 {
-	char		name[CEL_MAX_NAME + 1];
+	const char *name;
 } NameKey;
 
 typedef struct CodeEntry
@@ -65,7 +69,8 @@ typedef struct ByCodeEntry
 	NameKey		key;
 	int			n;
 	int			cap;
-	CelCode   **cands;
+	CelCode   **cands;			/* &one while n == 1 */
+	CelCode    *one;
 } ByCodeEntry;
 
 typedef struct EventEntry
@@ -140,79 +145,82 @@ cel_registry_changed(PG_FUNCTION_ARGS)
 	return PointerGetDatum(NULL);
 }
 
-/* Fill a zero-padded name key; false if the name is too long to be cached */
-static bool
-make_name_key(NameKey *key, const char *name)
+static uint32
+name_key_hash(const void *key, Size keysize)
 {
-	size_t		len = strlen(name);
-
-	memset(key, 0, sizeof(*key));
-	if (len > CEL_MAX_NAME)
-		return false;
-	memcpy(key->name, name, len);
-	return true;
+	return string_hash(((const NameKey *) key)->name, NAMEDATALEN * 64);
 }
 
-static bool
-make_code_key(CodeKey *key, const char *event_key, const char *code)
+static int
+name_key_match(const void *key1, const void *key2, Size keysize)
 {
-	size_t		klen = strlen(event_key);
-	size_t		clen = strlen(code);
+	return strcmp(((const NameKey *) key1)->name, ((const NameKey *) key2)->name);
+}
 
-	memset(key, 0, sizeof(*key));
-	if (klen > CEL_MAX_NAME || clen > CEL_MAX_NAME)
-		return false;
-	memcpy(key->event_key, event_key, klen);
-	memcpy(key->code, code, clen);
-	return true;
+static uint32
+code_key_hash(const void *key, Size keysize)
+{
+	const CodeKey *k = (const CodeKey *) key;
+
+	return hash_combine(string_hash(k->event_key, NAMEDATALEN * 64),
+						string_hash(k->code, NAMEDATALEN * 64));
+}
+
+static int
+code_key_match(const void *key1, const void *key2, Size keysize)
+{
+	const CodeKey *k1 = (const CodeKey *) key1;
+	const CodeKey *k2 = (const CodeKey *) key2;
+	int			c = strcmp(k1->code, k2->code);
+
+	return c != 0 ? c : strcmp(k1->event_key, k2->event_key);
 }
 
 static HTAB *
-make_htab(const char *name, Size keysize, Size entrysize)
+make_htab(const char *name, Size keysize, Size entrysize,
+		  HashValueFunc hash, HashCompareFunc match)
 {
 	HASHCTL		ctl;
 
 	ctl.keysize = keysize;
 	ctl.entrysize = entrysize;
+	ctl.hash = hash;
+	ctl.match = match;
 	ctl.hcxt = RegistryContext;
-	return hash_create(name, 256, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	return hash_create(name, 256, &ctl,
+					   HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
 }
 
-/* Column i (1-based) of the current SPI row as a C string copy, or NULL */
+/* Column i (1-based) of the current SPI row as a C string, or NULL */
 static char *
 spi_text(HeapTuple tup, int i)
 {
 	return SPI_getvalue(tup, SPI_tuptable->tupdesc, i);
 }
 
-/* Column i as a Datum copied into RegistryContext (arrays), or 0 if NULL */
+/* Column i as a Datum (by reference: points into the SPI result) */
 static Datum
-spi_array_copy(HeapTuple tup, int i)
+spi_datum(HeapTuple tup, int i, bool *isnull)
 {
-	bool		isnull;
-	Datum		d = SPI_getbinval(tup, SPI_tuptable->tupdesc, i, &isnull);
-
-	if (isnull)
-		return (Datum) 0;
-	return datumCopy(d, false, -1);
+	return SPI_getbinval(tup, SPI_tuptable->tupdesc, i, isnull);
 }
 
-/* Deconstruct a text[] (in RegistryContext) into C strings */
+/* Deconstruct a text[] into C strings, in the current memory context */
 static int
-text_array_to_cstrings(Datum arr, char ***out)
+text_array_to_cstrings(Datum arr, bool isnull, char ***out)
 {
 	Datum	   *elems;
 	bool	   *nulls;
 	int			n;
 
-	if (arr == (Datum) 0)
-	{
-		*out = NULL;
+	*out = NULL;
+	if (isnull)
 		return 0;
-	}
 	deconstruct_array(DatumGetArrayTypeP(arr), TEXTOID, -1, false, TYPALIGN_INT,
 					  &elems, &nulls, &n);
-	*out = palloc(sizeof(char *) * Max(n, 1));
+	if (n == 0)
+		return 0;
+	*out = palloc(sizeof(char *) * n);
 	for (int i = 0; i < n; i++)
 		(*out)[i] = nulls[i] ? pstrdup("") : TextDatumGetCString(elems[i]);
 	return n;
@@ -242,47 +250,65 @@ static const char *const load_codes_sql =
 "  FROM cla_eventlog.code c"
 " ORDER BY c.event_key, c.sort_order, c.reg_order";
 
-/* Turn one row of load_codes_sql into a cache entry */
+/*
+ * Turn one row of load_codes_sql into a cache entry.  Runs in the SPI
+ * context (temporaries die with it); what the entry keeps is copied into
+ * RegistryContext, and only when the code uses it, so that 10,000 codes
+ * stay a few megabytes.
+ */
 static void
 load_code_row(HeapTuple tup)
 {
 	CodeKey		key;
 	CodeEntry  *entry;
 	CelCode    *def;
+	NameKey		ekey;
+	EventEntry *ev;
 	bool		found;
-	char	   *event_key = spi_text(tup, 1);
-	char	   *code = spi_text(tup, 2);
+	bool		isnull;
 	char	   *type = spi_text(tup, 3);
 	char	  **stamp_roles;
 	char	  **stamp_modes;
 	int			n_stamps;
 	char	   *once;
+	MemoryContext tmpcxt = CurrentMemoryContext;
 
-	if (!make_code_key(&key, event_key, code))
-		return;					/* registration refuses such names */
+	/* the event key string is shared with the event's entry */
+	ekey.name = spi_text(tup, 1);
+	ev = hash_search(events_htab, &ekey, HASH_FIND, NULL);
+	if (ev == NULL)
+		return;					/* a code row without its event */
+
+	MemoryContextSwitchTo(RegistryContext);
+	key.event_key = ev->ev.event_key;
+	key.code = spi_text(tup, 2);
 	entry = hash_search(codes_htab, &key, HASH_ENTER, &found);
 	def = &entry->def;
 	memset(def, 0, sizeof(*def));
-	def->event_key = event_key;
-	def->code = code;
+	def->event_key = (char *) key.event_key;
+	def->code = (char *) key.code;
 	if (strcmp(type, "outcome") == 0)
 		def->type = CEL_TYPE_OUTCOME, def->type_name = "outcome";
 	else if (strcmp(type, "system") == 0)
 		def->type = CEL_TYPE_SYSTEM, def->type_name = "system";
 	else
 		def->type = CEL_TYPE_EVENT, def->type_name = "event";
-	def->level = pg_strtoint32(spi_text(tup, 4));
-	def->n_selectable = text_array_to_cstrings(spi_array_copy(tup, 5),
+	def->level = DatumGetInt32(spi_datum(tup, 4, &isnull));
+	def->n_selectable = text_array_to_cstrings(spi_datum(tup, 5, &isnull), isnull,
 											   &def->selectable_by);
-	def->stops_timer = strcmp(spi_text(tup, 6), "t") == 0;
-	def->retired = strcmp(spi_text(tup, 7), "t") == 0;
-	def->rab_mode = (CelRabMode) pg_strtoint32(spi_text(tup, 8));
-	def->rab_value = spi_text(tup, 9);
-	def->rab_list = spi_array_copy(tup, 10);
-	def->rab_function = spi_text(tup, 11);
+	def->stops_timer = DatumGetBool(spi_datum(tup, 6, &isnull));
+	def->retired = DatumGetBool(spi_datum(tup, 7, &isnull));
+	def->rab_mode = (CelRabMode) DatumGetInt32(spi_datum(tup, 8, &isnull));
+	if (def->rab_mode == CEL_RAB_SET)
+		def->rab_value = spi_text(tup, 9);
+	else if (def->rab_mode == CEL_RAB_CLEAR_IF)
+		def->rab_list = datumCopy(spi_datum(tup, 10, &isnull), false, -1);
+	else if (def->rab_mode == CEL_RAB_FUNCTION)
+		def->rab_function = spi_text(tup, 11);
 
-	n_stamps = text_array_to_cstrings(spi_array_copy(tup, 12), &stamp_roles);
-	(void) text_array_to_cstrings(spi_array_copy(tup, 13), &stamp_modes);
+	MemoryContextSwitchTo(tmpcxt);
+	n_stamps = text_array_to_cstrings(spi_datum(tup, 12, &isnull), isnull, &stamp_roles);
+	(void) text_array_to_cstrings(spi_datum(tup, 13, &isnull), isnull, &stamp_modes);
 	for (int i = 0; i < n_stamps; i++)
 	{
 		for (int r = 0; r < CEL_N_STAMPS; r++)
@@ -305,38 +331,46 @@ load_code_row(HeapTuple tup)
 	else if (strcmp(once, "case") == 0)
 		def->once_per = CEL_ONCE_CASE;
 	else
+	{
 		def->once_per = CEL_ONCE_CASE_TIMER;
-	def->once_codes = spi_array_copy(tup, 15);
+		MemoryContextSwitchTo(RegistryContext);
+		def->once_codes = datumCopy(spi_datum(tup, 15, &isnull), false, -1);
+		MemoryContextSwitchTo(tmpcxt);
+	}
 
 	/* index live codes by code string, and count them per event */
 	if (!def->retired)
 	{
 		NameKey		ckey;
 		ByCodeEntry *bc;
-		EventEntry *ev;
 
-		make_name_key(&ckey, code);
+		ckey.name = def->code;
+		MemoryContextSwitchTo(RegistryContext);
 		bc = hash_search(bycode_htab, &ckey, HASH_ENTER, &found);
 		if (!found)
 		{
-			bc->n = 0;
-			bc->cap = 2;
-			bc->cands = palloc(sizeof(CelCode *) * bc->cap);
+			bc->n = 1;
+			bc->one = def;
+			bc->cands = &bc->one;
 		}
-		else if (bc->n == bc->cap)
+		else
 		{
-			bc->cap *= 2;
-			bc->cands = repalloc(bc->cands, sizeof(CelCode *) * bc->cap);
+			if (bc->n == 1)
+			{
+				bc->cap = 4;
+				bc->cands = palloc(sizeof(CelCode *) * bc->cap);
+				bc->cands[0] = bc->one;
+			}
+			else if (bc->n == bc->cap)
+			{
+				bc->cap *= 2;
+				bc->cands = repalloc(bc->cands, sizeof(CelCode *) * bc->cap);
+			}
+			bc->cands[bc->n++] = def;
 		}
-		bc->cands[bc->n++] = def;
-
-		make_name_key(&ckey, event_key);
-		ev = hash_search(events_htab, &ckey, HASH_FIND, NULL);
-		if (ev != NULL)
-		{
-			ev->ev.n_live++;
-			ev->ev.single_live = def;
-		}
+		MemoryContextSwitchTo(tmpcxt);
+		ev->ev.n_live++;
+		ev->ev.single_live = def;
 	}
 }
 
@@ -372,10 +406,14 @@ registry_load(void)
 	code_relid = cel_table_oid("code");
 
 	oldcxt = MemoryContextSwitchTo(RegistryContext);
-	codes_htab = make_htab("cla_eventlog codes", sizeof(CodeKey), sizeof(CodeEntry));
-	bycode_htab = make_htab("cla_eventlog codes by name", sizeof(NameKey), sizeof(ByCodeEntry));
-	events_htab = make_htab("cla_eventlog events", sizeof(NameKey), sizeof(EventEntry));
-	roles_htab = make_htab("cla_eventlog roles", sizeof(NameKey), sizeof(RoleEntry));
+	codes_htab = make_htab("cla_eventlog codes", sizeof(CodeKey), sizeof(CodeEntry),
+						   code_key_hash, code_key_match);
+	bycode_htab = make_htab("cla_eventlog codes by name", sizeof(NameKey),
+							sizeof(ByCodeEntry), name_key_hash, name_key_match);
+	events_htab = make_htab("cla_eventlog events", sizeof(NameKey), sizeof(EventEntry),
+							name_key_hash, name_key_match);
+	roles_htab = make_htab("cla_eventlog roles", sizeof(NameKey), sizeof(RoleEntry),
+						   name_key_hash, name_key_match);
 	MemoryContextSwitchTo(oldcxt);
 
 	if (SPI_connect() != SPI_OK_CONNECT)
@@ -397,8 +435,8 @@ registry_load(void)
 		{
 			NameKey		key;
 
-			if (make_name_key(&key, spi_text(SPI_tuptable->vals[i], 1)))
-				(void) hash_search(roles_htab, &key, HASH_ENTER, NULL);
+			key.name = spi_text(SPI_tuptable->vals[i], 1);
+			(void) hash_search(roles_htab, &key, HASH_ENTER, NULL);
 		}
 		MemoryContextSwitchTo(spicxt);
 
@@ -415,8 +453,7 @@ registry_load(void)
 			EventEntry *ev;
 			char	   *name = spi_text(SPI_tuptable->vals[i], 1);
 
-			if (!make_name_key(&key, name))
-				continue;
+			key.name = name;
 			ev = hash_search(events_htab, &key, HASH_ENTER, NULL);
 			ev->ev.event_key = name;
 			ev->ev.code_resolver = spi_text(SPI_tuptable->vals[i], 2);
@@ -431,10 +468,8 @@ registry_load(void)
 			SPI_execute_snapshot(plan, NULL, NULL, snap, InvalidSnapshot,
 								 true, false, 0) != SPI_OK_SELECT)
 			elog(ERROR, "cla_eventlog: could not read the code table");
-		MemoryContextSwitchTo(RegistryContext);
 		for (uint64 i = 0; i < SPI_processed; i++)
 			load_code_row(SPI_tuptable->vals[i]);
-		MemoryContextSwitchTo(spicxt);
 	}
 	PG_CATCH();
 	{
@@ -469,8 +504,8 @@ cel_registry_lookup(const char *event_key, const char *code)
 	CodeEntry  *entry;
 
 	registry_ensure();
-	if (!make_code_key(&key, event_key, code))
-		return NULL;
+	key.event_key = event_key;
+	key.code = code;
 	entry = hash_search(codes_htab, &key, HASH_FIND, NULL);
 	return entry ? &entry->def : NULL;
 }
@@ -487,8 +522,7 @@ cel_registry_candidates(const char *code, CelCode ***candidates)
 
 	registry_ensure();
 	*candidates = NULL;
-	if (!make_name_key(&key, code))
-		return 0;
+	key.name = code;
 	entry = hash_search(bycode_htab, &key, HASH_FIND, NULL);
 	if (entry == NULL)
 		return 0;
@@ -504,8 +538,7 @@ cel_registry_event(const char *event_key)
 	EventEntry *entry;
 
 	registry_ensure();
-	if (!make_name_key(&key, event_key))
-		return NULL;
+	key.name = event_key;
 	entry = hash_search(events_htab, &key, HASH_FIND, NULL);
 	return entry ? &entry->ev : NULL;
 }
@@ -517,8 +550,7 @@ cel_registry_role_exists(const char *role)
 	NameKey		key;
 
 	registry_ensure();
-	if (!make_name_key(&key, role))
-		return false;
+	key.name = role;
 	return hash_search(roles_htab, &key, HASH_FIND, NULL) != NULL;
 }
 

@@ -47,7 +47,8 @@ max_prepared_transactions = 10
 shared_preload_libraries = ''
 log_min_messages = warning
 CONF
-    su postgres -s /bin/sh -c "$bin/pg_ctl -D '$CEL_CLUSTER/data' -l '$CEL_CLUSTER/server.log' -w start" >/dev/null || { cat "$CEL_CLUSTER/server.log"; return 1; }
+    # 9>&-: the server must not inherit the test lock's descriptor
+    su postgres -s /bin/sh -c "$bin/pg_ctl -D '$CEL_CLUSTER/data' -l '$CEL_CLUSTER/server.log' -w start" 9>&- >/dev/null || { cat "$CEL_CLUSTER/server.log"; return 1; }
     export PGHOST=$CEL_SOCKDIR PGPORT=$port PGUSER=postgres
 }
 

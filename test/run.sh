@@ -73,7 +73,8 @@ if [ "$only" = all ] || [ "$only" = scripts ]; then
     for t in test/t/*.sh; do
         [ -e "$t" ] || continue
         echo "== script: $t"
-        if PGHOST=$CEL_SOCKDIR PGPORT=$port PGUSER=postgres CEL_TOP=$top bash "$t" > "test/tmp/$(basename "$t").log" 2>&1; then
+        # 9>&-: a script's stray background process must not hold the lock
+        if PGHOST=$CEL_SOCKDIR PGPORT=$port PGUSER=postgres CEL_TOP=$top timeout --kill-after=10 ${CEL_SCRIPT_TIMEOUT:-600} bash "$t" 9>&- > "test/tmp/$(basename "$t").log" 2>&1; then
             echo "ok script $(basename "$t")"; passed=$((passed + 1))
         else
             echo "not ok script $(basename "$t") (log follows)"; tail -40 "test/tmp/$(basename "$t").log"
