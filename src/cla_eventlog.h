@@ -137,6 +137,7 @@ extern char *cel_report_time_zone;
 extern int	cel_stale_timer_after;
 extern bool cel_allow_log_maintenance;
 extern void cel_guc_init(void);
+extern bool cel_loading_dump(void);
 
 /* spi.c: saved plans and small SPI helpers */
 extern SPIPlanPtr cel_prepare(const char *sql, int nargs, Oid *argtypes);
