@@ -19,7 +19,7 @@
 #include "utils/timestamp.h"
 
 #define CEL_SCHEMA			"cla_eventlog"
-#define CEL_VERSION			"1.0"
+#define CEL_VERSION			"1.1"
 
 /* Log levels (SPEC 1) */
 #define CEL_LEVEL_MINOR		11
