@@ -103,7 +103,7 @@ client() {
         if [ $((i % 5)) -eq 0 ]; then
             cmds+=(-c "SELECT 'L' || cla_eventlog.log_event('decline_help', $hot, $u, 'DESP', notes => 'client $k call $i', acting_role => 'operator')")
         fi
-        if out=$("$bindir/psql" -X -q -A -t -v ON_ERROR_STOP=1 -d "$db" "${cmds[@]}" 2>>"$work/err.$k"); then
+        if out=$(timeout 60 "$bindir/psql" -X -q -A -t -v ON_ERROR_STOP=1 -d "$db" "${cmds[@]}" 2>>"$work/err.$k"); then
             printf '%s\n' "$out" | grep -E '^[TL][0-9]+$' >> "$work/ack.$k" || true
         elif [ ! -e "$work/killed" ]; then
             echo "client $k: psql failed before the crash" >> "$work/early_errors"
@@ -120,12 +120,16 @@ done
 sleep "$run_seconds"
 
 # Kill the postmaster and every process it started, all with SIGKILL: a
-# crash in the middle of transactions, not a shutdown.
+# crash in the middle of transactions, not a shutdown.  The postmaster is
+# stopped first so that it forks no backend after its children are listed:
+# a backend left alive could wait forever for a lightweight lock that a
+# killed one held, and keep the old shared memory busy.
 pm=$(head -1 "$CEL_CLUSTER/data/postmaster.pid")
+kill -STOP "$pm"
 children=$(ps -o pid= --ppid "$pm" | tr -s ' \n' ' ')
 acked_before_kill=$(cat "$work"/ack.* | wc -l)
 touch "$work/killed"
-kill -9 "$pm" $children 2>/dev/null || true
+kill -9 $children "$pm" 2>/dev/null || true
 echo "   killed postmaster $pm and $(echo $children | wc -w) children; $acked_before_kill acknowledged ids so far"
 wait $client_pids || true
 client_pids=
