@@ -21,8 +21,15 @@ OBJS = \
 	src/timers.o \
 	src/maintenance.o
 
-DATA_built  = sql/cla_eventlog--1.0.sql
-DATA        = $(wildcard sql/cla_eventlog--*--*.sql)
+# The current version's install script is built from sql/parts (below);
+# released versions' scripts and the upgrade scripts are frozen files.  A new
+# version: bump EXTVERSION, default_version in the control file and
+# CEL_VERSION in src/cla_eventlog.h, commit the last built script as
+# sql/cla_eventlog--OLD.sql, add sql/cla_eventlog--OLD--NEW.sql to DATA.
+EXTVERSION  = 1.1
+DATA_built  = sql/cla_eventlog--$(EXTVERSION).sql
+DATA        = sql/cla_eventlog--1.0.sql \
+              sql/cla_eventlog--1.0--1.1.sql
 
 # pg_regress suites, one file per concept (test/sql/NAME.sql).
 REGRESS      = $(sort $(basename $(notdir $(wildcard test/sql/*.sql))))
@@ -34,7 +41,7 @@ ISOLATION_OPTS = --inputdir=test --outputdir=. --load-extension=cla_eventlog
 PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wmissing-prototypes \
 	-Wno-missing-field-initializers
 
-EXTRA_CLEAN = results output_iso regression.diffs regression.out sql/cla_eventlog--1.0.sql
+EXTRA_CLEAN = results output_iso regression.diffs regression.out
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
@@ -42,8 +49,8 @@ ifneq ($(PGXS),)
 include $(PGXS)
 endif
 
-# The install script is assembled from sql/parts in name order.
-sql/cla_eventlog--1.0.sql: $(sort $(wildcard sql/parts/*.sql))
+# The current install script is assembled from sql/parts in name order.
+sql/cla_eventlog--$(EXTVERSION).sql: $(sort $(wildcard sql/parts/*.sql))
 	cat $^ > $@
 
 $(OBJS): src/cla_eventlog.h

@@ -19,7 +19,7 @@
 #include "utils/timestamp.h"
 
 #define CEL_SCHEMA			"cla_eventlog"
-#define CEL_VERSION			"1.0"
+#define CEL_VERSION			"1.1"
 
 /* Log levels (SPEC 1) */
 #define CEL_LEVEL_MINOR		11
@@ -137,6 +137,7 @@ extern char *cel_report_time_zone;
 extern int	cel_stale_timer_after;
 extern bool cel_allow_log_maintenance;
 extern void cel_guc_init(void);
+extern bool cel_loading_dump(void);
 
 /* spi.c: saved plans and small SPI helpers */
 extern SPIPlanPtr cel_prepare(const char *sql, int nargs, Oid *argtypes);

@@ -1,5 +1,50 @@
 -- Binding the application's case table (SPEC 3).
 
+-- The foreign keys from the log and the timers to the bound case table,
+-- (re)created from the stored binding.  bind_case_table() ends with it; after
+-- pg_restore it is the one step to run by hand: pg_dump does not dump
+-- constraints that were added to an extension's tables, so a restored
+-- database has the binding but not its foreign keys (status check
+-- case_binding says so).
+CREATE FUNCTION @extschema@.rebind_case_table()
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    b record;
+BEGIN
+    SELECT * INTO b FROM @extschema@.case_binding;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no case table is bound to cla_eventlog'
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Call cla_eventlog.bind_case_table(''app.case_table'') once, as the extension''s administrator.';
+    END IF;
+    IF to_regclass(format('%I.%I', b.case_schema, b.case_table)) IS NULL THEN
+        RAISE EXCEPTION 'bound case table %.% does not exist', quote_ident(b.case_schema), quote_ident(b.case_table)
+            USING ERRCODE = 'undefined_table',
+                  HINT = 'Bind the case table again with cla_eventlog.bind_case_table().';
+    END IF;
+    IF EXISTS (SELECT 1 FROM pg_constraint k
+                WHERE k.conrelid = '@extschema@.log'::regclass AND k.conname = 'log_case_fkey') THEN
+        ALTER TABLE @extschema@.log DROP CONSTRAINT log_case_fkey;
+    END IF;
+    IF EXISTS (SELECT 1 FROM pg_constraint k
+                WHERE k.conrelid = '@extschema@.timer'::regclass AND k.conname = 'timer_linked_case_fkey') THEN
+        ALTER TABLE @extschema@.timer DROP CONSTRAINT timer_linked_case_fkey;
+    END IF;
+    EXECUTE format('ALTER TABLE @extschema@.log ADD CONSTRAINT log_case_fkey'
+                   ' FOREIGN KEY (case_id) REFERENCES %I.%I (%I)',
+                   b.case_schema, b.case_table, b.columns ->> 'id');
+    EXECUTE format('ALTER TABLE @extschema@.timer ADD CONSTRAINT timer_linked_case_fkey'
+                   ' FOREIGN KEY (linked_case) REFERENCES %I.%I (%I)',
+                   b.case_schema, b.case_table, b.columns ->> 'id');
+END
+$$;
+COMMENT ON FUNCTION @extschema@.rebind_case_table() IS
+    'Re-creates the log''s and timers'' foreign keys to the bound case table from the stored binding; run it after pg_restore (pg_dump does not dump them)';
+REVOKE ALL ON FUNCTION @extschema@.rebind_case_table() FROM PUBLIC;
+
 CREATE FUNCTION @extschema@.bind_case_table(case_table regclass, columns jsonb DEFAULT '{}')
 RETURNS void
 LANGUAGE plpgsql
@@ -97,21 +142,10 @@ BEGIN
     END LOOP;
 
     -- Replace the binding and its foreign keys.
-    IF EXISTS (SELECT FROM pg_constraint WHERE conname = 'log_case_fkey'
-                  AND conrelid = '@extschema@.log'::regclass) THEN
-        ALTER TABLE @extschema@.log DROP CONSTRAINT log_case_fkey;
-    END IF;
-    IF EXISTS (SELECT FROM pg_constraint WHERE conname = 'timer_linked_case_fkey'
-                  AND conrelid = '@extschema@.timer'::regclass) THEN
-        ALTER TABLE @extschema@.timer DROP CONSTRAINT timer_linked_case_fkey;
-    END IF;
     DELETE FROM @extschema@.case_binding;
     INSERT INTO @extschema@.case_binding (case_schema, case_table, columns)
     VALUES (nsp, rel, resolved);
-    EXECUTE format('ALTER TABLE @extschema@.log ADD CONSTRAINT log_case_fkey'
-                   ' FOREIGN KEY (case_id) REFERENCES %I.%I (%I)', nsp, rel, resolved ->> 'id');
-    EXECUTE format('ALTER TABLE @extschema@.timer ADD CONSTRAINT timer_linked_case_fkey'
-                   ' FOREIGN KEY (linked_case) REFERENCES %I.%I (%I)', nsp, rel, resolved ->> 'id');
+    PERFORM @extschema@.rebind_case_table();
 END
 $$;
 COMMENT ON FUNCTION @extschema@.bind_case_table(regclass, jsonb) IS
