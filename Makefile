@@ -13,6 +13,7 @@ OBJS = \
 	src/cla_eventlog.o \
 	src/guc.o \
 	src/spi.o \
+	src/probe.o \
 	src/registry.o \
 	src/binding.o \
 	src/log_trigger.o \

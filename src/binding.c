@@ -20,13 +20,20 @@
  */
 #include "cla_eventlog.h"
 
+#include "access/genam.h"
+#include "access/stratnum.h"
+#include "access/table.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_am.h"
+#include "catalog/pg_index.h"
 #include "catalog/pg_type.h"
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/relcache.h"
 #include "utils/snapmgr.h"
 
 /* Case-column roles whose columns the plans use (SPEC 3) */
@@ -63,10 +70,22 @@ typedef struct Binding
 	SPIPlanPtr	exists_plan;
 	SPIPlanPtr	lock_plan;
 	SPIPlanPtr	rab_plan;
-	SPIPlanPtr	update_plan;
-	int			update_ok;		/* SPI_OK_UPDATE, or SPI_OK_SELECT when no
-								 * column but the id is bound */
+	SPIPlanPtr *update_plans;	/* by change shape (change_shape()) */
+	Oid			id_index;		/* unique index on the id column, or
+								 * InvalidOid when there is none */
+	RegProcedure id_eq_proc;	/* its "= int8" support procedure */
+	Oid			id_collation;
+	bool		id_index_checked;
 } Binding;
+
+/*
+ * A change's shape says which columns its UPDATE writes and how: bit 0 the
+ * row is a HIGH outcome, bits 1-2 the requires-action-by mode, bit 3 the
+ * billable time, then two bits per stamp role.  Each shape gets its own
+ * saved plan that writes only those columns, so a log row pays only for
+ * the expressions it needs.
+ */
+#define N_SHAPES	(1 << (4 + 2 * CEL_N_STAMPS))
 
 static MemoryContext BindingContext = NULL;
 static Binding binding;
@@ -95,12 +114,17 @@ static void
 binding_reset(void)
 {
 	SPIPlanPtr *plans[] = {&binding.exists_plan, &binding.lock_plan,
-	&binding.rab_plan, &binding.update_plan};
+	&binding.rab_plan};
 
 	for (size_t i = 0; i < lengthof(plans); i++)
 	{
 		if (*plans[i] != NULL)
 			SPI_freeplan(*plans[i]);
+	}
+	for (int i = 0; binding.update_plans != NULL && i < N_SHAPES; i++)
+	{
+		if (binding.update_plans[i] != NULL)
+			SPI_freeplan(binding.update_plans[i]);
 	}
 	if (BindingContext != NULL)
 		MemoryContextDelete(BindingContext);
@@ -223,68 +247,83 @@ append_set(StringInfo buf, CaseRole role, const char *fmt,...)
 	}
 }
 
+/* The shape of a change (see N_SHAPES) */
+static int
+change_shape(const CelCaseChange *change)
+{
+	int			shape = (change->outcome_log_id != 0 ? 1 : 0) |
+		((int) change->rab_mode << 1) |
+		(change->set_billable ? 8 : 0);
+
+	for (int s = 0; s < CEL_N_STAMPS; s++)
+		shape |= (int) change->stamps[s] << (4 + 2 * s);
+	return shape;
+}
+
 /*
- * Build the generic case UPDATE.  Parameters:
- *	$1 case id, $2 log id when the row is a HIGH outcome (else NULL),
- *	$3 code, $4 level, $5 requires-action-by mode (CelRabMode), $6 value,
- *	$7 clear-if list, $8 billable seconds (NULL = keep), $9..$12 stamp modes.
- * "newer": the row is a HIGH outcome newer than the one the case shows;
- * "applies": the row is not an outdated outcome (rab and stamps follow it).
+ * Build the UPDATE of one change shape.  Parameters (the same for every
+ * shape; a shape uses some): $1 case id, $2 log id of a HIGH outcome, $3
+ * code, $4 level, $6 requires-action-by value, $7 clear-if list, $8 billable
+ * seconds.  A HIGH outcome writes only if it is newer than the outcome the
+ * case shows, and so do its requires-action-by and stamps; the condition is
+ * in the SET list, evaluated on the newest row version (under READ
+ * COMMITTED a blocked UPDATE re-evaluates it on the row it waited for).
  */
 static SPIPlanPtr
-prepare_update(void)
+prepare_update(int shape)
 {
 	StringInfoData set;
 	StringInfoData sql;
-	char		newer[512];
-	char		applies[600];
+	bool		outcome = (shape & 1) != 0;
+	CelRabMode	rab = (CelRabMode) ((shape >> 1) & 3);
+	const char *rabcol = binding.columns[ROLE_REQUIRES_ACTION_BY];
+	const char *newer = "true";
 	Oid			types[12] = {INT8OID, INT8OID, TEXTOID, INT4OID, INT4OID, TEXTOID,
 	TEXTARRAYOID, INT8OID, INT4OID, INT4OID, INT4OID, INT4OID};
 
-	if (binding.columns[ROLE_OUTCOME_CODE_ID] != NULL)
-		snprintf(newer, sizeof(newer),
-				 "($2 IS NOT NULL AND (%s IS NULL OR %s OPERATOR(pg_catalog.<) $2))",
-				 binding.columns[ROLE_OUTCOME_CODE_ID],
-				 binding.columns[ROLE_OUTCOME_CODE_ID]);
-	else
-		snprintf(newer, sizeof(newer), "($2 IS NOT NULL)");
-	snprintf(applies, sizeof(applies), "($2 IS NULL OR %s)", newer);
+	if (outcome && binding.columns[ROLE_OUTCOME_CODE_ID] != NULL)
+		newer = psprintf("(%s IS NULL OR %s OPERATOR(pg_catalog.<) $2)",
+						 binding.columns[ROLE_OUTCOME_CODE_ID],
+						 binding.columns[ROLE_OUTCOME_CODE_ID]);
 
 	initStringInfo(&set);
-	append_set(&set, ROLE_OUTCOME_CODE, "CASE WHEN %s THEN $3 ELSE %s END",
-			   newer, binding.columns[ROLE_OUTCOME_CODE]);
-	append_set(&set, ROLE_LEVEL, "CASE WHEN %s THEN $4 ELSE %s END",
-			   newer, binding.columns[ROLE_LEVEL]);
-	append_set(&set, ROLE_OUTCOME_CODE_ID, "CASE WHEN %s THEN $2 ELSE %s END",
-			   newer, binding.columns[ROLE_OUTCOME_CODE_ID]);
-	append_set(&set, ROLE_REQUIRES_ACTION_BY,
-			   "CASE WHEN NOT %s THEN %s"
-			   " WHEN $5 OPERATOR(pg_catalog.=) 1 THEN $6"
-			   " WHEN $5 OPERATOR(pg_catalog.=) 2 AND %s::pg_catalog.text OPERATOR(pg_catalog.=) ANY ($7) THEN NULL"
-			   " ELSE %s END",
-			   applies, binding.columns[ROLE_REQUIRES_ACTION_BY],
-			   binding.columns[ROLE_REQUIRES_ACTION_BY],
-			   binding.columns[ROLE_REQUIRES_ACTION_BY]);
-	append_set(&set, ROLE_BILLABLE_TIME, "CASE WHEN $8 IS NULL THEN %s ELSE $8 END",
-			   binding.columns[ROLE_BILLABLE_TIME]);
+	if (outcome)
+	{
+		const CaseRole roles[3] = {ROLE_OUTCOME_CODE, ROLE_LEVEL, ROLE_OUTCOME_CODE_ID};
+		const char *params[3] = {"$3", "$4", "$2"};
+
+		for (int r = 0; r < 3; r++)
+			append_set(&set, roles[r], "CASE WHEN %s THEN %s ELSE %s END",
+					   newer, params[r], binding.columns[roles[r]]);
+	}
+	if (rab == CEL_RAB_SET)
+		append_set(&set, ROLE_REQUIRES_ACTION_BY, "CASE WHEN %s THEN $6 ELSE %s END",
+				   newer, rabcol);
+	else if (rab == CEL_RAB_CLEAR_IF)
+		append_set(&set, ROLE_REQUIRES_ACTION_BY,
+				   "CASE WHEN %s AND %s::pg_catalog.text OPERATOR(pg_catalog.=) ANY ($7)"
+				   " THEN NULL ELSE %s END",
+				   newer, rabcol, rabcol);
+	if (shape & 8)
+		append_set(&set, ROLE_BILLABLE_TIME, "$8");
 	for (int s = 0; s < CEL_N_STAMPS; s++)
 	{
+		CelStampMode mode = (CelStampMode) ((shape >> (4 + 2 * s)) & 3);
 		const char *col = binding.columns[ROLE_PROVIDER_VIEWED + s];
-		int			p = 9 + s;
+		const char *value;
 
-		append_set(&set, ROLE_PROVIDER_VIEWED + s,
-				   "CASE WHEN NOT %s THEN %s"
-				   " WHEN $%d OPERATOR(pg_catalog.=) 1 THEN pg_catalog.now()"
-				   " WHEN $%d OPERATOR(pg_catalog.=) 2 THEN NULL"
-				   " WHEN $%d OPERATOR(pg_catalog.=) 3 THEN COALESCE(%s, pg_catalog.now())"
-				   " ELSE %s END",
-				   applies, col, p, p, p, col, col);
+		if (mode == CEL_STAMP_KEEP || col == NULL)
+			continue;
+		value = mode == CEL_STAMP_NOW ? "pg_catalog.now()" :
+			mode == CEL_STAMP_NULL ? "NULL" :
+			psprintf("COALESCE(%s, pg_catalog.now())", col);
+		append_set(&set, ROLE_PROVIDER_VIEWED + s, "CASE WHEN %s THEN %s ELSE %s END",
+				   newer, value, col);
 	}
 	append_set(&set, ROLE_MODIFIED, "pg_catalog.now()");
 
 	initStringInfo(&sql);
-	binding.update_ok = set.len == 0 ? SPI_OK_SELECT : SPI_OK_UPDATE;
-	if (set.len == 0)
+	if (set.len == 0)			/* nothing bound to write: just find it */
 		appendStringInfo(&sql, "SELECT 1 FROM %s WHERE %s OPERATOR(pg_catalog.=) $1",
 						 binding.qualified, binding.columns[ROLE_ID]);
 	else
@@ -305,9 +344,64 @@ prepare_select(const char *what, const char *suffix)
 }
 
 /*
+ * Find a valid, unique, non-partial one-column btree index on the case
+ * table's id column and its "= int8" procedure, for probes.  Leaves
+ * id_index invalid when there is none (then existence checks use SQL).
+ */
+static void
+find_id_index(void)
+{
+	Relation	rel = table_open(binding.case_relid, AccessShareLock);
+	TupleDesc	desc = RelationGetDescr(rel);
+	List	   *indexes = RelationGetIndexList(rel);
+	AttrNumber	idattno = InvalidAttrNumber;
+	ListCell   *lc;
+
+	binding.id_index = InvalidOid;
+	for (int i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (!att->attisdropped &&
+			strcmp(quote_identifier(NameStr(att->attname)), binding.columns[ROLE_ID]) == 0)
+			idattno = att->attnum;
+	}
+	foreach(lc, indexes)
+	{
+		Relation	index = index_open(lfirst_oid(lc), AccessShareLock);
+		Form_pg_index ind = index->rd_index;
+
+		if (idattno != InvalidAttrNumber && ind->indisunique && ind->indisvalid &&
+			ind->indnkeyatts == 1 && ind->indkey.values[0] == idattno &&
+			index->rd_rel->relam == BTREE_AM_OID &&
+			RelationGetIndexPredicate(index) == NIL)
+		{
+			Oid			op = get_opfamily_member(index->rd_opfamily[0],
+												 TupleDescAttr(desc, idattno - 1)->atttypid,
+												 INT8OID, BTEqualStrategyNumber);
+
+			if (OidIsValid(op))
+			{
+				binding.id_index = RelationGetRelid(index);
+				binding.id_eq_proc = get_opcode(op);
+				binding.id_collation = index->rd_indcollation[0];
+			}
+		}
+		index_close(index, AccessShareLock);
+		if (OidIsValid(binding.id_index))
+			break;
+	}
+	list_free(indexes);
+	table_close(rel, AccessShareLock);
+	binding.id_index_checked = true;
+}
+
+/*
  * Does the case exist?  With lock, the row is locked FOR NO KEY UPDATE until
  * the end of the transaction: that serialises every writer of one case's
- * outcome, requires-action-by and billable time.  Caller is connected to SPI.
+ * outcome, requires-action-by and billable time.  Without, an index probe
+ * answers (the foreign-key check reads the same).  Caller is connected to
+ * SPI.
  */
 bool
 cel_case_exists(int64 case_id, bool lock)
@@ -316,6 +410,15 @@ cel_case_exists(int64 case_id, bool lock)
 	SPIPlanPtr *plan;
 
 	cel_binding_require();
+	if (!lock)
+	{
+		if (!binding.id_index_checked)
+			find_id_index();
+		if (OidIsValid(binding.id_index))
+			return cel_probe(binding.case_relid, binding.id_index, binding.id_eq_proc,
+							 INT8OID, binding.id_collation, Int64GetDatum(case_id),
+							 0, NULL);
+	}
 	plan = lock ? &binding.lock_plan : &binding.exists_plan;
 	if (*plan == NULL)
 		*plan = prepare_select("1", lock ? "FOR NO KEY UPDATE" : "");
@@ -360,25 +463,27 @@ cel_case_change_init(CelCaseChange *change, int64 case_id)
 }
 
 /*
- * Apply a change to one case row with the single generic UPDATE; false if
- * the case does not exist.  Caller is connected to SPI.
+ * Apply a change to one case row with one UPDATE (the plan of the change's
+ * shape); false if the case does not exist.  Caller is connected to SPI.
  */
 bool
 cel_case_apply(const CelCaseChange *change)
 {
 	Datum		values[12];
 	char		nulls[12];
-	int			processed;
+	int			shape = change_shape(change);
+	int			rc;
 
 	cel_binding_require();
-	if (binding.update_plan == NULL)
-		binding.update_plan = prepare_update();
+	if (binding.update_plans == NULL)
+		binding.update_plans = MemoryContextAllocZero(BindingContext,
+													  sizeof(SPIPlanPtr) * N_SHAPES);
+	if (binding.update_plans[shape] == NULL)
+		binding.update_plans[shape] = prepare_update(shape);
 
 	memset(nulls, ' ', sizeof(nulls));
 	values[0] = Int64GetDatum(change->case_id);
 	values[1] = Int64GetDatum(change->outcome_log_id);
-	if (change->outcome_log_id == 0)
-		nulls[1] = 'n';
 	values[2] = change->outcome_code ? CStringGetTextDatum(change->outcome_code) : (Datum) 0;
 	if (change->outcome_code == NULL)
 		nulls[2] = 'n';
@@ -391,12 +496,11 @@ cel_case_apply(const CelCaseChange *change)
 	if (change->rab_list == (Datum) 0)
 		nulls[6] = 'n';
 	values[7] = Int64GetDatum(change->billable);
-	if (!change->set_billable)
-		nulls[7] = 'n';
 	for (int s = 0; s < CEL_N_STAMPS; s++)
 		values[8 + s] = Int32GetDatum((int32) change->stamps[s]);
 
-	processed = cel_exec(binding.update_plan, values, nulls, false, 0,
-						 binding.update_ok);
-	return processed > 0;
+	rc = SPI_execute_plan(binding.update_plans[shape], values, nulls, false, 0);
+	if (rc != SPI_OK_UPDATE && rc != SPI_OK_SELECT)
+		elog(ERROR, "cla_eventlog: case update returned %s", SPI_result_code_string(rc));
+	return SPI_processed > 0;
 }

@@ -154,11 +154,27 @@ typedef struct CelUserContext
 	int			sec_context;
 } CelUserContext;
 
+/* The extension's own relations and their owner (cached) */
+typedef struct CelRels
+{
+	bool		valid;
+	Oid			log;
+	Oid			timer;
+	Oid			timer_running_idx;
+	Oid			owner;
+} CelRels;
+
+extern void cel_spi_init(void);
+extern const CelRels *cel_rels(void);
 extern Oid	cel_owner(void);
 extern void cel_become_owner(CelUserContext *saved);
 extern void cel_restore_user(const CelUserContext *saved);
 extern int	cel_exec_as_owner(SPIPlanPtr plan, Datum *values, const char *nulls,
 							  bool read_only, long tcount, int expected);
+
+/* probe.c */
+extern bool cel_probe(Oid heapoid, Oid indexoid, RegProcedure eq_proc, Oid subtype,
+					  Oid collation, Datum value, AttrNumber attnum, Datum *result);
 
 /* registry.c */
 extern void cel_registry_init(void);

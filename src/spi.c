@@ -22,6 +22,7 @@
 #include "nodes/makefuncs.h"
 #include "parser/parse_func.h"
 #include "utils/builtins.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/regproc.h"
 #include "utils/syscache.h"
@@ -171,6 +172,49 @@ cel_check_function(PG_FUNCTION_ARGS)
 }
 
 /*
+ * The extension's own relations and their owner, looked up once per
+ * backend and forgotten on any relcache invalidation of the log or timer
+ * table (DROP EXTENSION, ALTER ... OWNER) or a cache reset.
+ */
+static CelRels rels;
+
+static void
+rels_relcache_callback(Datum arg, Oid relid)
+{
+	if (relid == InvalidOid || relid == rels.log || relid == rels.timer)
+		rels.valid = false;
+}
+
+/* Register the invalidation callback; called once from _PG_init */
+void
+cel_spi_init(void)
+{
+	CacheRegisterRelcacheCallback(rels_relcache_callback, (Datum) 0);
+}
+
+const CelRels *
+cel_rels(void)
+{
+	HeapTuple	tp;
+
+	if (rels.valid)
+		return &rels;
+	rels.log = cel_table_oid("log");
+	rels.timer = cel_table_oid("timer");
+	rels.timer_running_idx = cel_table_oid("timer_one_running_per_user");
+	if (!OidIsValid(rels.log) || !OidIsValid(rels.timer) ||
+		!OidIsValid(rels.timer_running_idx))
+		elog(ERROR, "cla_eventlog: the extension's tables are missing");
+	tp = SearchSysCache1(RELOID, ObjectIdGetDatum(rels.log));
+	if (!HeapTupleIsValid(tp))
+		elog(ERROR, "cla_eventlog: cache lookup failed for relation %u", rels.log);
+	rels.owner = ((Form_pg_class) GETSTRUCT(tp))->relowner;
+	ReleaseSysCache(tp);
+	rels.valid = true;
+	return &rels;
+}
+
+/*
  * The role that owns the extension's tables (the owner of cla_eventlog.log).
  * The triggers and timer functions read and write the extension's own
  * tables as this role, as PostgreSQL's foreign-key triggers do, so that an
@@ -181,18 +225,7 @@ cel_check_function(PG_FUNCTION_ARGS)
 Oid
 cel_owner(void)
 {
-	Oid			relid = cel_table_oid("log");
-	HeapTuple	tp;
-	Oid			owner;
-
-	if (!OidIsValid(relid))
-		elog(ERROR, "cla_eventlog: table cla_eventlog.log does not exist");
-	tp = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	if (!HeapTupleIsValid(tp))
-		elog(ERROR, "cla_eventlog: cache lookup failed for relation %u", relid);
-	owner = ((Form_pg_class) GETSTRUCT(tp))->relowner;
-	ReleaseSysCache(tp);
-	return owner;
+	return cel_rels()->owner;
 }
 
 /*

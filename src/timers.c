@@ -23,32 +23,27 @@
 #include "fmgr.h"
 #include "funcapi.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 
 PG_FUNCTION_INFO_V1(cel_stop_timer);
 PG_FUNCTION_INFO_V1(cel_cancel_timer);
 
-static SPIPlanPtr running_plan = NULL;
 static SPIPlanPtr owner_plan = NULL;
 static SPIPlanPtr finish_plan = NULL;
 static SPIPlanPtr billable_plan = NULL;
 static SPIPlanPtr latest_log_plan = NULL;
 
-/* The id of the user's running timer, or 0.  Caller is connected to SPI. */
+/* The id of the user's running timer, or 0 (an index probe) */
 int64
 cel_timer_running(int64 user_id)
 {
-	Oid			types[1] = {INT8OID};
-	Datum		values[1] = {Int64GetDatum(user_id)};
-	bool		isnull;
+	const CelRels *r = cel_rels();
+	Datum		id;
 
-	if (running_plan == NULL)
-		running_plan = cel_prepare("SELECT id FROM cla_eventlog.timer"
-								   " WHERE created_by OPERATOR(pg_catalog.=) $1"
-								   "   AND stopped IS NULL", 1, types);
-	if (cel_exec_as_owner(running_plan, values, NULL, false, 1, SPI_OK_SELECT) == 0)
+	if (!cel_probe(r->timer, r->timer_running_idx, F_INT8EQ, INT8OID, InvalidOid,
+				   Int64GetDatum(user_id), 1, &id))
 		return 0;
-	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
-									   SPI_tuptable->tupdesc, 1, &isnull));
+	return DatumGetInt64(id);
 }
 
 /* Error unless timer_id exists and belongs to user_id (SPEC 4.2) */
