@@ -13,8 +13,9 @@
  *	  transaction committed, which is what keeps "the case shows its
  *	  highest-id HIGH outcome" true whatever the commit order.
  *	- The cache is loaded under the latest snapshot and marked stale by a
- *	  relcache invalidation of cla_eventlog.case_binding (rebinding) or of
- *	  the case table itself (ALTER TABLE); stale plans are freed on reload.
+ *	  relcache invalidation of cla_eventlog.case_binding (rebinding); stale
+ *	  plans are freed on reload.  Changes to the case table itself are left
+ *	  to the plan cache, which re-plans saved plans when the table changes.
  *
  *-------------------------------------------------------------------------
  */
@@ -71,10 +72,8 @@ typedef struct Binding
 	SPIPlanPtr	lock_plan;
 	SPIPlanPtr	rab_plan;
 	SPIPlanPtr *update_plans;	/* by change shape (change_shape()) */
-	Oid			id_index;		/* unique index on the id column, or
-								 * InvalidOid when there is none */
-	RegProcedure id_eq_proc;	/* its "= int8" support procedure */
-	Oid			id_collation;
+	CelProbe	id_probe;		/* the unique index on the id column;
+								 * index InvalidOid when there is none */
 	bool		id_index_checked;
 } Binding;
 
@@ -92,13 +91,19 @@ static Binding binding;
 static bool binding_valid = false;
 static Oid	binding_relid = InvalidOid;
 
-/* Relcache callback: rebinding or a change of the case table */
+/*
+ * Relcache callback.  Rebinding reloads the binding.  An invalidation of
+ * the case table itself (ALTER TABLE, CREATE INDEX, but also every
+ * autovacuum and ANALYZE) only forgets the id index: the saved plans are
+ * re-planned by the plan cache when they need it.
+ */
 static void
 binding_relcache_callback(Datum arg, Oid relid)
 {
-	if (relid == InvalidOid || relid == binding_relid ||
-		(binding.bound && relid == binding.case_relid))
+	if (relid == InvalidOid || relid == binding_relid)
 		binding_valid = false;
+	else if (binding.bound && relid == binding.case_relid)
+		binding.id_index_checked = false;
 }
 
 /* Register the invalidation callback; called once from _PG_init */
@@ -357,7 +362,7 @@ find_id_index(void)
 	AttrNumber	idattno = InvalidAttrNumber;
 	ListCell   *lc;
 
-	binding.id_index = InvalidOid;
+	binding.id_probe.index = InvalidOid;
 	for (int i = 0; i < desc->natts; i++)
 	{
 		Form_pg_attribute att = TupleDescAttr(desc, i);
@@ -382,13 +387,15 @@ find_id_index(void)
 
 			if (OidIsValid(op))
 			{
-				binding.id_index = RelationGetRelid(index);
-				binding.id_eq_proc = get_opcode(op);
-				binding.id_collation = index->rd_indcollation[0];
+				binding.id_probe.heap = binding.case_relid;
+				binding.id_probe.index = RelationGetRelid(index);
+				binding.id_probe.eq_proc = get_opcode(op);
+				binding.id_probe.subtype = INT8OID;
+				binding.id_probe.collation = index->rd_indcollation[0];
 			}
 		}
 		index_close(index, AccessShareLock);
-		if (OidIsValid(binding.id_index))
+		if (OidIsValid(binding.id_probe.index))
 			break;
 	}
 	list_free(indexes);
@@ -399,9 +406,9 @@ find_id_index(void)
 /*
  * Does the case exist?  With lock, the row is locked FOR NO KEY UPDATE until
  * the end of the transaction: that serialises every writer of one case's
- * outcome, requires-action-by and billable time.  Without, an index probe
- * answers (the foreign-key check reads the same).  Caller is connected to
- * SPI.
+ * outcome, requires-action-by and billable time.  Both go through an index
+ * probe when the id column has a unique index, else through SQL.  Caller
+ * is connected to SPI.
  */
 bool
 cel_case_exists(int64 case_id, bool lock)
@@ -410,15 +417,12 @@ cel_case_exists(int64 case_id, bool lock)
 	SPIPlanPtr *plan;
 
 	cel_binding_require();
-	if (!lock)
-	{
-		if (!binding.id_index_checked)
-			find_id_index();
-		if (OidIsValid(binding.id_index))
-			return cel_probe(binding.case_relid, binding.id_index, binding.id_eq_proc,
-							 INT8OID, binding.id_collation, Int64GetDatum(case_id),
-							 0, NULL);
-	}
+	if (!binding.id_index_checked)
+		find_id_index();
+	if (OidIsValid(binding.id_probe.index))
+		return lock ? cel_probe_lock(&binding.id_probe, Int64GetDatum(case_id)) :
+			cel_probe(&binding.id_probe, Int64GetDatum(case_id), ForwardScanDirection,
+					  NULL, NULL, 0, NULL);
 	plan = lock ? &binding.lock_plan : &binding.exists_plan;
 	if (*plan == NULL)
 		*plan = prepare_select("1", lock ? "FOR NO KEY UPDATE" : "");

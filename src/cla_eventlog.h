@@ -15,7 +15,9 @@
 
 #include "postgres.h"
 
+#include "access/sdir.h"
 #include "executor/spi.h"
+#include "utils/snapshot.h"
 #include "utils/timestamp.h"
 
 #define CEL_SCHEMA			"cla_eventlog"
@@ -161,6 +163,7 @@ typedef struct CelRels
 	Oid			log;
 	Oid			timer;
 	Oid			timer_running_idx;
+	Oid			log_high_outcome_idx;
 	Oid			owner;
 } CelRels;
 
@@ -172,9 +175,21 @@ extern void cel_restore_user(const CelUserContext *saved);
 extern int	cel_exec_as_owner(SPIPlanPtr plan, Datum *values, const char *nulls,
 							  bool read_only, long tcount, int expected);
 
-/* probe.c */
-extern bool cel_probe(Oid heapoid, Oid indexoid, RegProcedure eq_proc, Oid subtype,
-					  Oid collation, Datum value, AttrNumber attnum, Datum *result);
+/* probe.c: index probes; a CelProbe names a table, a one-column key index
+ * and the equality procedure of that column against the value's type */
+typedef struct CelProbe
+{
+	Oid			heap;
+	Oid			index;
+	RegProcedure eq_proc;
+	Oid			subtype;		/* type of the probe value */
+	Oid			collation;
+} CelProbe;
+
+extern bool cel_probe(const CelProbe *spec, Datum value, ScanDirection dir,
+					  Snapshot snapshot, HeapTuple *tuple, AttrNumber attnum,
+					  Datum *result);
+extern bool cel_probe_lock(const CelProbe *spec, Datum value);
 
 /* registry.c */
 extern void cel_registry_init(void);

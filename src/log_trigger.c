@@ -29,14 +29,15 @@
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/jsonb.h"
+#include "utils/snapmgr.h"
 #include "utils/rel.h"
 
 PG_FUNCTION_INFO_V1(cel_log_validate);
 
 static SPIPlanPtr once_case_plan = NULL;
 static SPIPlanPtr once_timer_plan = NULL;
-static SPIPlanPtr last_outcome_plan = NULL;
 
 /* Error for a NULL required argument or column */
 void
@@ -219,40 +220,40 @@ local_day(Datum ts)
 /*
  * Same-day outcome debounce (SPEC 4.5): is the case's latest HIGH outcome
  * the same code with the same notes, created on the same calendar day?
+ * Reads the newest entry of the partial index log_case_high_outcome under a
+ * new snapshot, taken after the case row was locked, so that under READ
+ * COMMITTED a concurrent writer's committed row is seen.
  */
 static bool
-debounce_duplicate(const CelCode *def, int64 case_id, bool notes_null,
-				   Datum notes, Datum created)
+debounce_duplicate(TupleDesc desc, const CelCode *def, int64 case_id,
+				   bool notes_null, Datum notes, Datum created)
 {
-	Oid			types[1] = {INT8OID};
-	Datum		values[1] = {Int64GetDatum(case_id)};
-	TupleDesc	desc;
+	const CelRels *r = cel_rels();
+	CelProbe	spec = {r->log, r->log_high_outcome_idx, F_INT8EQ, INT8OID, InvalidOid};
+	Snapshot	snapshot = RegisterSnapshot(GetTransactionSnapshot());
 	HeapTuple	prev;
+	bool		found;
 	bool		isnull;
 	Datum		prev_notes;
 
-	if (last_outcome_plan == NULL)
-		last_outcome_plan = cel_prepare("SELECT event_key, code, notes, created"
-										"  FROM cla_eventlog.log"
-										" WHERE case_id OPERATOR(pg_catalog.=) $1"
-										"   AND type OPERATOR(pg_catalog.=) 'outcome'"
-										"   AND level OPERATOR(pg_catalog.>=) 29"
-										" ORDER BY id DESC LIMIT 1", 1, types);
-	if (cel_exec_as_owner(last_outcome_plan, values, NULL, false, 1, SPI_OK_SELECT) == 0)
+	found = cel_probe(&spec, Int64GetDatum(case_id), BackwardScanDirection,
+					  snapshot, &prev, 0, NULL);
+	UnregisterSnapshot(snapshot);
+	if (!found)
 		return false;
-
-	desc = SPI_tuptable->tupdesc;
-	prev = SPI_tuptable->vals[0];
-	if (strcmp(SPI_getvalue(prev, desc, 1), def->event_key) != 0 ||
-		strcmp(SPI_getvalue(prev, desc, 2), def->code) != 0)
+	if (strcmp(TextDatumGetCString(heap_getattr(prev, Anum_cel_log_event_key, desc, &isnull)),
+			   def->event_key) != 0 ||
+		strcmp(TextDatumGetCString(heap_getattr(prev, Anum_cel_log_code, desc, &isnull)),
+			   def->code) != 0)
 		return false;
-	prev_notes = SPI_getbinval(prev, desc, 3, &isnull);
+	prev_notes = heap_getattr(prev, Anum_cel_log_notes, desc, &isnull);
 	if (isnull != notes_null)
 		return false;
 	if (!isnull && !DatumGetBool(DirectFunctionCall2Coll(texteq, C_COLLATION_OID,
-															prev_notes, notes)))
+														  prev_notes, notes)))
 		return false;
-	return local_day(SPI_getbinval(prev, desc, 4, &isnull)) == local_day(created);
+	return local_day(heap_getattr(prev, Anum_cel_log_created, desc, &isnull)) ==
+		local_day(created);
 }
 
 /*
@@ -416,7 +417,7 @@ cel_log_validate(PG_FUNCTION_ARGS)
 	/* duplicates are skipped silently */
 	skip = once_per_duplicate(def, case_id, timer_id);
 	if (!skip && cel_debounce_outcomes && cel_is_high_outcome(def))
-		skip = debounce_duplicate(def, case_id, nulls[Anum_cel_log_notes - 1],
+		skip = debounce_duplicate(desc, def, case_id, nulls[Anum_cel_log_notes - 1],
 								  values[Anum_cel_log_notes - 1],
 								  values[Anum_cel_log_created - 1]);
 	SPI_finish();

@@ -1,16 +1,18 @@
 /*-------------------------------------------------------------------------
  *
  * probe.c
- *	  Index probes without the executor, for the two lookups every log row
- *	  makes: the user's running timer and the existence of the case.  A
- *	  saved SPI plan costs an executor start and end per call; a probe is
- *	  one index descent.
+ *	  Index probes and row locks without the executor, for the lookups every
+ *	  log row makes: the user's running timer, the case (exists? lock it),
+ *	  and the case's latest HIGH outcome (debounce).  A saved SPI plan costs
+ *	  an executor start and end per call; a probe is one index descent.
  *
- * Probes read under the active snapshot (the statement's), take
- * AccessShareLock on the table and index, and check no privileges: they
- * stand for reads the extension makes as its owner (the timer) or that the
- * foreign-key check makes anyway (the case).  Anything that must lock a
- * row or see rows committed while we waited still goes through SPI.
+ * Probes take AccessShareLock on the table and index and check no
+ * privileges: they stand for reads the extension makes as its owner (log,
+ * timers) or that the foreign-key check makes anyway (the case).  The row
+ * lock follows what SELECT ... FOR NO KEY UPDATE does (ExecLockRows): it
+ * waits for a concurrent writer, follows the row to its newest version
+ * under READ COMMITTED, and raises a serialization failure under
+ * REPEATABLE READ when the row changed after the snapshot.
  *
  *-------------------------------------------------------------------------
  */
@@ -18,36 +20,38 @@
 
 #include "access/genam.h"
 #include "access/relscan.h"
-#include "access/stratnum.h"
 #include "access/table.h"
 #include "access/tableam.h"
-#include "catalog/pg_type.h"
+#include "access/xact.h"
 #include "executor/tuptable.h"
-#include "utils/fmgroids.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 
 /*
- * Probe "heap" through "index" for the first row whose first index column
- * equals "value" (compared with eq_proc); if found and attnum > 0, return
- * that column of it in *result.
+ * The first row of spec->heap, in index order "dir", whose first index
+ * column equals "value", read under "snapshot" (NULL: the active one).  If
+ * found, *tuple (when not NULL) gets a copy of it, in the current memory
+ * context, with its TID in t_self, and *result (when attnum > 0) its column
+ * attnum (a by-value column: false if that column is NULL).
  */
 bool
-cel_probe(Oid heapoid, Oid indexoid, RegProcedure eq_proc, Oid subtype,
-		  Oid collation, Datum value, AttrNumber attnum, Datum *result)
+cel_probe(const CelProbe *spec, Datum value, ScanDirection dir,
+		  Snapshot snapshot, HeapTuple *tuple, AttrNumber attnum, Datum *result)
 {
-	Relation	heap = table_open(heapoid, AccessShareLock);
-	Relation	index = index_open(indexoid, AccessShareLock);
+	Relation	heap = table_open(spec->heap, AccessShareLock);
+	Relation	index = index_open(spec->index, AccessShareLock);
 	TupleTableSlot *slot = table_slot_create(heap, NULL);
 	IndexScanDesc scan;
 	ScanKeyData key;
 	bool		found;
 
-	ScanKeyEntryInitialize(&key, 0, 1, BTEqualStrategyNumber, subtype,
-						   collation, eq_proc, value);
-	scan = index_beginscan(heap, index, GetActiveSnapshot(), 1, 0);
+	ScanKeyEntryInitialize(&key, 0, 1, BTEqualStrategyNumber, spec->subtype,
+						   spec->collation, spec->eq_proc, value);
+	scan = index_beginscan(heap, index, snapshot ? snapshot : GetActiveSnapshot(), 1, 0);
 	index_rescan(scan, &key, 1, NULL, 0);
-	found = index_getnext_slot(scan, ForwardScanDirection, slot);
+	found = index_getnext_slot(scan, dir, slot);
+	if (found && tuple != NULL)
+		*tuple = ExecCopySlotHeapTuple(slot);
 	if (found && attnum > 0)
 	{
 		bool		isnull;
@@ -60,4 +64,60 @@ cel_probe(Oid heapoid, Oid indexoid, RegProcedure eq_proc, Oid subtype,
 	index_close(index, AccessShareLock);
 	table_close(heap, AccessShareLock);
 	return found;
+}
+
+/*
+ * Lock the row whose first index column equals "value" FOR NO KEY UPDATE,
+ * as SELECT ... FOR NO KEY UPDATE would; false if there is no such row.
+ */
+bool
+cel_probe_lock(const CelProbe *spec, Datum value)
+{
+	Relation	heap;
+	TupleTableSlot *slot;
+	HeapTuple	tuple;
+	Snapshot	snapshot = RegisterSnapshot(GetTransactionSnapshot());
+	TM_FailureData tmfd;
+	TM_Result	result;
+	bool		locked = false;
+
+	if (!cel_probe(spec, value, ForwardScanDirection, snapshot, &tuple, 0, NULL))
+	{
+		UnregisterSnapshot(snapshot);
+		return false;
+	}
+	heap = table_open(spec->heap, RowShareLock);
+	slot = table_slot_create(heap, NULL);
+	result = table_tuple_lock(heap, &tuple->t_self, snapshot, slot,
+							  GetCurrentCommandId(false), LockTupleNoKeyExclusive,
+							  LockWaitBlock,
+							  IsolationUsesXactSnapshot() ? 0 : TUPLE_LOCK_FLAG_FIND_LAST_VERSION,
+							  &tmfd);
+	switch (result)
+	{
+		case TM_Ok:
+		case TM_SelfModified:
+			locked = true;
+			break;
+		case TM_Updated:
+			if (IsolationUsesXactSnapshot())
+				ereport(ERROR,
+						(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+						 errmsg("could not serialize access due to concurrent update")));
+			elog(ERROR, "cla_eventlog: unexpected table_tuple_lock status %d", result);
+			break;
+		case TM_Deleted:
+			if (IsolationUsesXactSnapshot())
+				ereport(ERROR,
+						(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+						 errmsg("could not serialize access due to concurrent delete")));
+			locked = false;		/* the case is gone */
+			break;
+		default:
+			elog(ERROR, "cla_eventlog: unexpected table_tuple_lock status %d", result);
+	}
+	ExecDropSingleTupleTableSlot(slot);
+	table_close(heap, NoLock);	/* keep RowShareLock, as SELECT FOR UPDATE */
+	UnregisterSnapshot(snapshot);
+	return locked;
 }

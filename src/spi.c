@@ -202,8 +202,9 @@ cel_rels(void)
 	rels.log = cel_table_oid("log");
 	rels.timer = cel_table_oid("timer");
 	rels.timer_running_idx = cel_table_oid("timer_one_running_per_user");
+	rels.log_high_outcome_idx = cel_table_oid("log_case_high_outcome");
 	if (!OidIsValid(rels.log) || !OidIsValid(rels.timer) ||
-		!OidIsValid(rels.timer_running_idx))
+		!OidIsValid(rels.timer_running_idx) || !OidIsValid(rels.log_high_outcome_idx))
 		elog(ERROR, "cla_eventlog: the extension's tables are missing");
 	tp = SearchSysCache1(RELOID, ObjectIdGetDatum(rels.log));
 	if (!HeapTupleIsValid(tp))

@@ -38,10 +38,10 @@ int64
 cel_timer_running(int64 user_id)
 {
 	const CelRels *r = cel_rels();
+	CelProbe	spec = {r->timer, r->timer_running_idx, F_INT8EQ, INT8OID, InvalidOid};
 	Datum		id;
 
-	if (!cel_probe(r->timer, r->timer_running_idx, F_INT8EQ, INT8OID, InvalidOid,
-				   Int64GetDatum(user_id), 1, &id))
+	if (!cel_probe(&spec, Int64GetDatum(user_id), ForwardScanDirection, NULL, NULL, 1, &id))
 		return 0;
 	return DatumGetInt64(id);
 }
