@@ -4,8 +4,11 @@
 
 bench_bindir=$(pg_config --bindir)
 bench_dir=$top/test/bench
-# The pgbench scripts, and the database each is smoke-tested in.
-bench_scripts=(minor_log_event minor_plain_insert high_log_event high_plain_insert_update)
+# The pgbench scripts (each smoke-tested once by test/t/bench_smoke.sh).
+bench_scripts=(minor_log_event minor_plain_insert high_log_event high_plain_insert_update
+               high_insert_log high_log_event_plpgsql timer_cycle timer_cycle_plpgsql)
+# Workload 5 (bulk load): the columns of the generated file, in its order.
+bench_copy_columns="case_id, event_key, code, type, level, created_by, created_by_role, notes, created"
 
 bench_psql() { "$bench_bindir/psql" -X -q -v ON_ERROR_STOP=1 "$@"; }
 
@@ -56,4 +59,27 @@ bench_pgbench() {
 # bench_tps OUTFILE: the tps pgbench reported
 bench_tps() {
     sed -nE 's/^tps = ([0-9.]+) .*/\1/p' "$1" | head -1
+}
+
+# Workload 5, bulk load (COPY).  The file is written and read by the server
+# (superuser), in its data directory, so the timing has no client transfer.
+# bench_copy_file DB: the file's path
+bench_copy_file() {
+    bench_psql -At -d "$1" -c "SELECT current_setting('data_directory') || '/cla_eventlog_bench_copy.csv'"
+}
+# bench_copy_generate DB ROWS FILE: writes the rows (copy_rows.sql)
+bench_copy_generate() {
+    bench_psql -d "$1" -v rows="$2" -v copy_file="$3" -o /dev/null -f "$bench_dir/copy_rows.sql"
+}
+# bench_copy_reset DB: empty log and plain table, case columns as before
+bench_copy_reset() {
+    bench_psql -d "$1" -f "$bench_dir/copy_reset.sql"
+}
+# bench_copy_load DB TABLE FILE: COPY the file into TABLE; prints seconds
+bench_copy_load() {
+    local t0 t1
+    t0=$(date +%s.%N)
+    bench_psql -d "$1" -c "COPY $2 ($bench_copy_columns) FROM '$3' WITH (FORMAT csv)" >/dev/null || return 1
+    t1=$(date +%s.%N)
+    awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }'
 }

@@ -1,5 +1,5 @@
 -- The limit of high_log_event.sql: the same row inserted into the plain
--- table and the same case update, in one statement (workload 3).
+-- table and the same case update, in one statement (workload 2).
 \set case random(1, :ncases)
 \set user random(41, 50)
 \set n random(1, 1000000000)

@@ -1,6 +1,7 @@
 -- Prepares a benchmark database: the extension, the reference application
--- (72 real codes registered, its case table bound), the cases, and the
--- "limit" table bench.plain_log (the log's shape without its triggers).
+-- (72 real codes registered, its case table bound), the cases, the "limit"
+-- table bench.plain_log (the log's shape without its triggers) and the
+-- PL/pgSQL baseline (plpgsql_baseline.sql: bench.plpgsql_log, ...).
 -- Shared by test/bench/run.sh and test/t/bench_smoke.sh.
 --
 --   psql -v cases=N -v logs=M -f test/bench/setup.sql
@@ -35,4 +36,8 @@ CREATE TABLE bench.plain_log (LIKE cla_eventlog.log INCLUDING ALL);
 ALTER TABLE bench.plain_log
     ADD FOREIGN KEY (case_id) REFERENCES cla_reference.legalaid_case (id),
     ADD FOREIGN KEY (timer_id) REFERENCES cla_eventlog.timer (id);
+
+-- "What a DBA would write": the same rules in PL/pgSQL on copies of the
+-- log and timer tables.
+\ir plpgsql_baseline.sql
 VACUUM ANALYZE;
