@@ -17,6 +17,7 @@
 
 #include "access/sdir.h"
 #include "executor/spi.h"
+#include "executor/tuptable.h"
 #include "utils/snapshot.h"
 #include "utils/timestamp.h"
 
@@ -164,6 +165,9 @@ typedef struct CelRels
 	Oid			timer;
 	Oid			timer_running_idx;
 	Oid			log_high_outcome_idx;
+	Oid			log_case_idx;
+	Oid			log_timer_idx;
+	Oid			timer_pkey;
 	Oid			owner;
 } CelRels;
 
@@ -186,6 +190,11 @@ typedef struct CelProbe
 	Oid			collation;
 } CelProbe;
 
+typedef bool (*CelProbeMatch) (TupleTableSlot *slot, void *arg);
+
+extern bool cel_probe_match(const CelProbe *spec, Datum value, ScanDirection dir,
+							Snapshot snapshot, CelProbeMatch match, void *arg,
+							HeapTuple *tuple, AttrNumber attnum, Datum *result);
 extern bool cel_probe(const CelProbe *spec, Datum value, ScanDirection dir,
 					  Snapshot snapshot, HeapTuple *tuple, AttrNumber attnum,
 					  Datum *result);

@@ -23,11 +23,13 @@
 #include "cla_eventlog.h"
 
 #include "access/htup_details.h"
+#include "access/xact.h"
 #include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/jsonb.h"
@@ -36,8 +38,6 @@
 
 PG_FUNCTION_INFO_V1(cel_log_validate);
 
-static SPIPlanPtr once_case_plan = NULL;
-static SPIPlanPtr once_timer_plan = NULL;
 
 /* Error for a NULL required argument or column */
 void
@@ -170,39 +170,83 @@ once_per_applies(const CelCode *def, int64 timer_id)
 		(def->once_per == CEL_ONCE_CASE_TIMER && timer_id != 0);
 }
 
-/* Does once_per (SPEC 4.4) make this row a duplicate? */
+/* once_per case: a log of the same case with this event key and code */
+static bool
+same_event_code(TupleTableSlot *slot, void *arg)
+{
+	const CelCode *def = (const CelCode *) arg;
+	bool		isnull;
+
+	return strcmp(TextDatumGetCString(slot_getattr(slot, Anum_cel_log_code, &isnull)),
+				  def->code) == 0 &&
+		strcmp(TextDatumGetCString(slot_getattr(slot, Anum_cel_log_event_key, &isnull)),
+			   def->event_key) == 0;
+}
+
+/* once_per case_timer: a log of the same case and timer with one of the codes */
+typedef struct TimerDupArg
+{
+	int64		case_id;
+	Datum	   *codes;
+	int			ncodes;
+} TimerDupArg;
+
+static bool
+same_case_listed_code(TupleTableSlot *slot, void *arg)
+{
+	TimerDupArg *a = (TimerDupArg *) arg;
+	bool		isnull;
+	char	   *code;
+
+	if (DatumGetInt64(slot_getattr(slot, Anum_cel_log_case_id, &isnull)) != a->case_id)
+		return false;
+	code = TextDatumGetCString(slot_getattr(slot, Anum_cel_log_code, &isnull));
+	for (int i = 0; i < a->ncodes; i++)
+	{
+		if (strcmp(TextDatumGetCString(a->codes[i]), code) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Does once_per (SPEC 4.4) make this row a duplicate?  Scans the case's
+ * logs (index log_case) or the timer's logs (index log_timer) under a new
+ * snapshot taken after the case row was locked.
+ */
 static bool
 once_per_duplicate(const CelCode *def, int64 case_id, int64 timer_id)
 {
+	const CelRels *r = cel_rels();
+	Snapshot	snapshot;
+	bool		dup = false;
+
+	if (!once_per_applies(def, timer_id))
+		return false;
+	/* make rows stored earlier by this statement visible, as SPI would */
+	CommandCounterIncrement();
+	snapshot = RegisterSnapshot(GetTransactionSnapshot());
 	if (def->once_per == CEL_ONCE_CASE)
 	{
-		Oid			types[3] = {INT8OID, TEXTOID, TEXTOID};
-		Datum		values[3] = {Int64GetDatum(case_id),
-			CStringGetTextDatum(def->event_key), CStringGetTextDatum(def->code)};
+		CelProbe	spec = {r->log, r->log_case_idx, F_INT8EQ, INT8OID, InvalidOid};
 
-		if (once_case_plan == NULL)
-			once_case_plan = cel_prepare("SELECT 1 FROM cla_eventlog.log"
-										 " WHERE case_id OPERATOR(pg_catalog.=) $1"
-										 "   AND event_key OPERATOR(pg_catalog.=) $2"
-										 "   AND code OPERATOR(pg_catalog.=) $3 LIMIT 1",
-										 3, types);
-		return cel_exec_as_owner(once_case_plan, values, NULL, false, 1, SPI_OK_SELECT) > 0;
+		dup = cel_probe_match(&spec, Int64GetDatum(case_id), ForwardScanDirection,
+							  snapshot, same_event_code, (void *) def, NULL, 0, NULL);
 	}
-	if (def->once_per == CEL_ONCE_CASE_TIMER && timer_id != 0)
+	else
 	{
-		Oid			types[3] = {INT8OID, INT8OID, TEXTARRAYOID};
-		Datum		values[3] = {Int64GetDatum(timer_id), Int64GetDatum(case_id),
-		def->once_codes};
+		CelProbe	spec = {r->log, r->log_timer_idx, F_INT8EQ, INT8OID, InvalidOid};
+		TimerDupArg arg;
+		bool	   *nulls;
 
-		if (once_timer_plan == NULL)
-			once_timer_plan = cel_prepare("SELECT 1 FROM cla_eventlog.log"
-										  " WHERE timer_id OPERATOR(pg_catalog.=) $1"
-										  "   AND case_id OPERATOR(pg_catalog.=) $2"
-										  "   AND code OPERATOR(pg_catalog.=) ANY ($3) LIMIT 1",
-										  3, types);
-		return cel_exec_as_owner(once_timer_plan, values, NULL, false, 1, SPI_OK_SELECT) > 0;
+		arg.case_id = case_id;
+		deconstruct_array(DatumGetArrayTypeP(def->once_codes), TEXTOID, -1, false,
+						  TYPALIGN_INT, &arg.codes, &nulls, &arg.ncodes);
+		dup = cel_probe_match(&spec, Int64GetDatum(timer_id), ForwardScanDirection,
+							  snapshot, same_case_listed_code, &arg, NULL, 0, NULL);
 	}
-	return false;
+	UnregisterSnapshot(snapshot);
+	return dup;
 }
 
 /* Day number of a timestamptz in the debounce time zone */
@@ -230,12 +274,15 @@ debounce_duplicate(TupleDesc desc, const CelCode *def, int64 case_id,
 {
 	const CelRels *r = cel_rels();
 	CelProbe	spec = {r->log, r->log_high_outcome_idx, F_INT8EQ, INT8OID, InvalidOid};
-	Snapshot	snapshot = RegisterSnapshot(GetTransactionSnapshot());
+	Snapshot	snapshot;
 	HeapTuple	prev;
 	bool		found;
 	bool		isnull;
 	Datum		prev_notes;
 
+	/* make rows stored earlier by this statement visible, as SPI would */
+	CommandCounterIncrement();
+	snapshot = RegisterSnapshot(GetTransactionSnapshot());
 	found = cel_probe(&spec, Int64GetDatum(case_id), BackwardScanDirection,
 					  snapshot, &prev, 0, NULL);
 	UnregisterSnapshot(snapshot);

@@ -29,14 +29,16 @@
 
 /*
  * The first row of spec->heap, in index order "dir", whose first index
- * column equals "value", read under "snapshot" (NULL: the active one).  If
- * found, *tuple (when not NULL) gets a copy of it, in the current memory
+ * column equals "value" (and, when match is not NULL, for which
+ * match(slot, arg) is true), read under "snapshot" (NULL: the active one).
+ * If found, *tuple (when not NULL) gets a copy of it, in the current memory
  * context, with its TID in t_self, and *result (when attnum > 0) its column
  * attnum (a by-value column: false if that column is NULL).
  */
 bool
-cel_probe(const CelProbe *spec, Datum value, ScanDirection dir,
-		  Snapshot snapshot, HeapTuple *tuple, AttrNumber attnum, Datum *result)
+cel_probe_match(const CelProbe *spec, Datum value, ScanDirection dir,
+				Snapshot snapshot, CelProbeMatch match, void *arg,
+				HeapTuple *tuple, AttrNumber attnum, Datum *result)
 {
 	Relation	heap = table_open(spec->heap, AccessShareLock);
 	Relation	index = index_open(spec->index, AccessShareLock);
@@ -49,7 +51,9 @@ cel_probe(const CelProbe *spec, Datum value, ScanDirection dir,
 						   spec->collation, spec->eq_proc, value);
 	scan = index_beginscan(heap, index, snapshot ? snapshot : GetActiveSnapshot(), 1, 0);
 	index_rescan(scan, &key, 1, NULL, 0);
-	found = index_getnext_slot(scan, dir, slot);
+	while ((found = index_getnext_slot(scan, dir, slot)) &&
+		   match != NULL && !match(slot, arg))
+		;
 	if (found && tuple != NULL)
 		*tuple = ExecCopySlotHeapTuple(slot);
 	if (found && attnum > 0)
@@ -64,6 +68,14 @@ cel_probe(const CelProbe *spec, Datum value, ScanDirection dir,
 	index_close(index, AccessShareLock);
 	table_close(heap, AccessShareLock);
 	return found;
+}
+
+/* cel_probe_match() without a match function */
+bool
+cel_probe(const CelProbe *spec, Datum value, ScanDirection dir,
+		  Snapshot snapshot, HeapTuple *tuple, AttrNumber attnum, Datum *result)
+{
+	return cel_probe_match(spec, value, dir, snapshot, NULL, NULL, tuple, attnum, result);
 }
 
 /*

@@ -203,8 +203,13 @@ cel_rels(void)
 	rels.timer = cel_table_oid("timer");
 	rels.timer_running_idx = cel_table_oid("timer_one_running_per_user");
 	rels.log_high_outcome_idx = cel_table_oid("log_case_high_outcome");
+	rels.log_case_idx = cel_table_oid("log_case");
+	rels.log_timer_idx = cel_table_oid("log_timer");
+	rels.timer_pkey = cel_table_oid("timer_pkey");
 	if (!OidIsValid(rels.log) || !OidIsValid(rels.timer) ||
-		!OidIsValid(rels.timer_running_idx) || !OidIsValid(rels.log_high_outcome_idx))
+		!OidIsValid(rels.timer_running_idx) || !OidIsValid(rels.log_high_outcome_idx) ||
+		!OidIsValid(rels.log_case_idx) || !OidIsValid(rels.log_timer_idx) ||
+		!OidIsValid(rels.timer_pkey))
 		elog(ERROR, "cla_eventlog: the extension's tables are missing");
 	tp = SearchSysCache1(RELOID, ObjectIdGetDatum(rels.log));
 	if (!HeapTupleIsValid(tp))

@@ -28,7 +28,6 @@
 PG_FUNCTION_INFO_V1(cel_stop_timer);
 PG_FUNCTION_INFO_V1(cel_cancel_timer);
 
-static SPIPlanPtr owner_plan = NULL;
 static SPIPlanPtr finish_plan = NULL;
 static SPIPlanPtr billable_plan = NULL;
 static SPIPlanPtr latest_log_plan = NULL;
@@ -50,26 +49,22 @@ cel_timer_running(int64 user_id)
 void
 cel_timer_check(int64 timer_id, int64 user_id)
 {
-	Oid			types[1] = {INT8OID};
-	Datum		values[1] = {Int64GetDatum(timer_id)};
-	bool		isnull;
-	int64		owner;
+	const CelRels *r = cel_rels();
+	CelProbe	spec = {r->timer, r->timer_pkey, F_INT8EQ, INT8OID, InvalidOid};
+	Datum		owner;
 
-	if (owner_plan == NULL)
-		owner_plan = cel_prepare("SELECT created_by FROM cla_eventlog.timer"
-								 " WHERE id OPERATOR(pg_catalog.=) $1", 1, types);
-	if (cel_exec_as_owner(owner_plan, values, NULL, false, 1, SPI_OK_SELECT) == 0)
+	if (!cel_probe(&spec, Int64GetDatum(timer_id), ForwardScanDirection, NULL, NULL,
+				   2, &owner))
 		ereport(ERROR,
 				(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
 				 errmsg("timer %lld does not exist", (long long) timer_id),
 				 errhint("Leave timer_id NULL to attach the user's running timer.")));
-	owner = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
-										SPI_tuptable->tupdesc, 1, &isnull));
-	if (owner != user_id)
+	if (DatumGetInt64(owner) != user_id)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("timer %lld belongs to user %lld, not to user %lld",
-						(long long) timer_id, (long long) owner, (long long) user_id),
+						(long long) timer_id, (long long) DatumGetInt64(owner),
+						(long long) user_id),
 				 errhint("A log row may only carry a timer of the user who created it.")));
 }
 

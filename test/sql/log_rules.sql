@@ -75,6 +75,10 @@ SELECT count(*) AS rows_of_user_51 FROM cla_eventlog.log WHERE created_by = 51;
 INSERT INTO cla_eventlog.log (case_id, event_key, code, created_by) VALUES (4, 'case', 'CALL_STARTED', 1);
 INSERT INTO cla_eventlog.log (case_id, event_key, code, created_by) VALUES (4, 'case', 'CALL_STARTED', 2);
 SELECT count(*) AS call_started FROM cla_eventlog.log WHERE case_id = 4 AND code = 'CALL_STARTED';
+-- ... also when the duplicates come in one statement (a bulk load, COPY).
+INSERT INTO cla_eventlog.log (case_id, event_key, code, created_by)
+SELECT 8, 'case', 'CALL_STARTED', u FROM generate_series(1, 3) u;
+SELECT count(*) AS call_started FROM cla_eventlog.log WHERE case_id = 8 AND code = 'CALL_STARTED';
 
 -- once_per case_timer: CASE_VIEWED with a timer after CASE_CREATED on the
 -- same timer is skipped; another CASE_VIEWED on that timer too; without a
@@ -101,6 +105,10 @@ INSERT INTO cla_eventlog.log (case_id, event_key, code, created_by, notes) VALUE
 INSERT INTO cla_eventlog.log (case_id, event_key, code, created_by, notes) VALUES (6, 'close_case', 'CLSP', 1, 'n2');
 INSERT INTO cla_eventlog.log (case_id, event_key, code, created_by, notes) VALUES (6, 'reopen_case', 'REOPEN', 1, 'n2');
 SELECT code, notes FROM cla_eventlog.log WHERE case_id = 6 ORDER BY id;
+-- Repeats within one statement are debounced too.
+INSERT INTO cla_eventlog.log (case_id, event_key, code, created_by, notes)
+SELECT 9, 'reopen_case', 'REOPEN', 1, 'same' FROM generate_series(1, 3);
+SELECT count(*) AS reopen_rows FROM cla_eventlog.log WHERE case_id = 9;
 INSERT INTO cla_eventlog.log (case_id, event_key, code, created_by, notes, created)
 VALUES (7, 'reopen_case', 'REOPEN', 1, 'x', '2026-01-01 10:00+00');
 INSERT INTO cla_eventlog.log (case_id, event_key, code, created_by, notes, created)
