@@ -123,6 +123,12 @@ if [ "$mode" = smoke ]; then
     exit "$fail"
 fi
 
+# MI and status at scale, on the database with the large log.
+echo "== MI and status at scale (benchlog)"
+bench_psql -d benchlog -c 'VACUUM ANALYZE' >/dev/null
+(cd "$top" && bench_psql -d benchlog -f "$bench_dir/mi_scale.sql") > "$work/mi_scale.tsv"
+cat "$work/mi_scale.tsv"
+
 results=$work/tps.tsv   # group <TAB> variant <TAB> round <TAB> tps (or rows/s)
 : > "$results"
 # group NAME DB:SCRIPT:LABEL ...: rounds of A B C ..., after an uncounted
@@ -247,6 +253,12 @@ mem_met=$(awk -v m="$mem10k" 'BEGIN { print (m > 0 && m < 10 * 1024 * 1024 ? "ye
         "$codes" "$mem10k" "$(awk -v m="$mem10k" 'BEGIN { print m / 1048576 }')" "$mem_met"
     echo
     echo "Memory contexts (bench10k): $ctx10k; with 72 codes (bench72): $mem72 bytes."
+    echo
+    echo "MI and status on benchlog ($cases cases, $log_rows log rows), EXPLAIN (ANALYZE, BUFFERS), best of 3 (test/bench/mi_scale.sql):"
+    echo
+    echo "| query | execution time (ms) |"
+    echo "|---|---:|"
+    awk -F'\t' '{ printf "| %s | %.1f |\n", $1, $2 }' "$work/mi_scale.tsv"
     echo "Per-run tps: $work/tps.tsv; total time $(( $(date +%s) - started ))s."
 } > "$out/latest.md"
 echo
