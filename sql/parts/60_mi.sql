@@ -21,11 +21,15 @@
 
 -- The report time zone.  Not given a pinned search_path on purpose: the body
 -- is fully qualified, and without SET the planner inlines it into the views.
+-- Inlining parses the body under the caller's search_path, so it names its
+-- operator (NULLIF would look "=" up there and could run one planted in
+-- public).
 CREATE FUNCTION @extschema@._report_time_zone() RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
-    SELECT COALESCE(NULLIF(pg_catalog.current_setting('cla_eventlog.report_time_zone', true), ''),
-                    'Europe/London')
+    SELECT CASE WHEN pg_catalog.current_setting('cla_eventlog.report_time_zone', true) OPERATOR(pg_catalog.<>) ''
+                THEN pg_catalog.current_setting('cla_eventlog.report_time_zone', true)
+                ELSE 'Europe/London' END
 $$;
 COMMENT ON FUNCTION @extschema@._report_time_zone() IS
     'Internal: the setting cla_eventlog.report_time_zone, or Europe/London when the library is not loaded';
@@ -41,12 +45,14 @@ COMMENT ON FUNCTION @extschema@._mi_seconds(timestamptz, timestamptz) IS
     'Internal: ceil(seconds(later - earlier)), the MI rounding of durations';
 
 -- Local days from the one holding first to the one holding last, each with
--- its bounds as timestamptz (a DST day has 23 or 25 hours).  Inlined.
+-- its bounds as timestamptz (a DST day has 23 or 25 hours).  Inlined, so
+-- parsed under the caller's search_path: the type is qualified too ("date"
+-- is not a keyword; a domain public.date could run its CHECK).
 CREATE FUNCTION @extschema@._report_days(first timestamptz, last timestamptz)
 RETURNS TABLE(day date, day_start timestamptz, day_end timestamptz)
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
-    SELECT g.d::date,
+    SELECT g.d::pg_catalog.date,
            g.d AT TIME ZONE @extschema@._report_time_zone(),
            (g.d OPERATOR(pg_catalog.+) interval '1 day') AT TIME ZONE @extschema@._report_time_zone()
       FROM pg_catalog.generate_series(
