@@ -118,6 +118,7 @@ cel_log_apply(PG_FUNCTION_ARGS)
 		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) ||
 		!TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
 		elog(ERROR, "cla_eventlog: _log_apply() must be an AFTER INSERT row trigger");
+	cel_require_log_table(trigdata->tg_relation, "_log_apply");
 	desc = RelationGetDescr(trigdata->tg_relation);
 	tup = trigdata->tg_trigtuple;
 

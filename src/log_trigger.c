@@ -291,6 +291,7 @@ cel_log_validate(PG_FUNCTION_ARGS)
 		!TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
 		elog(ERROR, "cla_eventlog: _log_validate() must be a BEFORE INSERT row trigger");
 	rel = trigdata->tg_relation;
+	cel_require_log_table(rel, "_log_validate");
 	desc = RelationGetDescr(rel);
 	if (desc->natts != Natts_cel_log)
 		elog(ERROR, "cla_eventlog: the log table has %d columns, the library expects %d",

@@ -24,6 +24,7 @@
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/regproc.h"
+#include "utils/rel.h"
 #include "utils/syscache.h"
 
 /*
@@ -76,6 +77,31 @@ cel_table_oid(const char *relname)
 	if (!OidIsValid(nsp))
 		return InvalidOid;
 	return get_relname_relid(relname, nsp);
+}
+
+/*
+ * Error unless a log trigger function fires on cla_eventlog.log.  The row
+ * triggers read the row by the log's column numbers and act on timers as
+ * the extension's owner: attached to another table they would read its
+ * columns as the wrong types (a crash) or stop timers on its owner's
+ * behalf.  Only the extension's owner can create a table named "log" in the
+ * extension's schema, so schema and name identify it; the schema's OID is
+ * cached (one comparison per row).
+ */
+void
+cel_require_log_table(Relation rel, const char *function)
+{
+	static Oid	schema_oid = InvalidOid;
+
+	if (RelationGetNamespace(rel) != schema_oid)
+		schema_oid = get_namespace_oid(CEL_SCHEMA, true);
+	if (RelationGetNamespace(rel) != schema_oid ||
+		strcmp(RelationGetRelationName(rel), "log") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("trigger function %s() fires only on table %s.log, not on table \"%s\"",
+						function, CEL_SCHEMA, RelationGetRelationName(rel)),
+				 errtable(rel)));
 }
 
 /*
