@@ -42,7 +42,7 @@ call_rab_function(const CelCode *def, int64 case_id)
 	bool		current_null;
 	char	   *current = cel_case_current_rab(case_id, &current_null);
 	FmgrInfo	flinfo;
-	Datum		result;
+	Datum		result = (Datum) 0;
 
 	LOCAL_FCINFO(callinfo, 2);
 
@@ -52,7 +52,11 @@ call_rab_function(const CelCode *def, int64 case_id)
 	callinfo->args[0].isnull = false;
 	callinfo->args[1].value = current_null ? (Datum) 0 : CStringGetTextDatum(current);
 	callinfo->args[1].isnull = current_null;
-	result = FunctionCallInvoke(callinfo);
+	/* a STRICT function is not called with a NULL argument: its result is NULL */
+	if (flinfo.fn_strict && current_null)
+		callinfo->isnull = true;
+	else
+		result = FunctionCallInvoke(callinfo);
 	return callinfo->isnull ? NULL : TextDatumGetCString(result);
 }
 

@@ -45,7 +45,7 @@ resolve_with(const char *resolver, FunctionCallInfo fcinfo)
 	Oid			argtypes[2] = {INT8OID, JSONBOID};
 	Oid			fn = cel_resolve_function(resolver, 2, argtypes, "code resolver", false);
 	FmgrInfo	flinfo;
-	Datum		result;
+	Datum		result = (Datum) 0;
 
 	LOCAL_FCINFO(callinfo, 2);
 
@@ -53,7 +53,11 @@ resolve_with(const char *resolver, FunctionCallInfo fcinfo)
 	InitFunctionCallInfoData(*callinfo, &flinfo, 2, InvalidOid, NULL, NULL);
 	callinfo->args[0] = fcinfo->args[ARG_CASE_ID];
 	callinfo->args[1] = fcinfo->args[ARG_PARAMS];
-	result = FunctionCallInvoke(callinfo);
+	/* a STRICT function is not called with a NULL argument: its result is NULL */
+	if (flinfo.fn_strict && callinfo->args[1].isnull)
+		callinfo->isnull = true;
+	else
+		result = FunctionCallInvoke(callinfo);
 	if (callinfo->isnull)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),

@@ -164,6 +164,16 @@ cel_resolve_function(const char *name, int nargs, Oid *argtypes,
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("%s \"%s\" must return text", what, name)));
+	/* it is called directly, once per row: a plain function, one value */
+	if (get_func_prokind(fn) != PROKIND_FUNCTION || get_func_retset(fn))
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("%s \"%s\" must be a plain function returning one text value", what, name),
+				 errdetail("It is %s.",
+						   get_func_retset(fn) ? "a set-returning function" :
+						   get_func_prokind(fn) == PROKIND_AGGREGATE ? "an aggregate" :
+						   get_func_prokind(fn) == PROKIND_WINDOW ? "a window function" :
+						   "a procedure")));
 	return fn;
 }
 
