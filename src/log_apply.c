@@ -37,15 +37,25 @@ static char *
 call_rab_function(const CelCode *def, int64 case_id)
 {
 	Oid			argtypes[2] = {INT8OID, TEXTOID};
-	Oid			fn = cel_resolve_function(def->rab_function, 2, argtypes,
-										  "set_requires_action_by function", false);
+	Oid			fn;
 	bool		current_null;
-	char	   *current = cel_case_current_rab(case_id, &current_null);
+	char	   *current;
 	FmgrInfo	flinfo;
 	Datum		result = (Datum) 0;
 
 	LOCAL_FCINFO(callinfo, 2);
 
+	/* only a registry row written behind register_event()'s back lacks it */
+	if (def->rab_function == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("set_requires_action_by of code \"%s\" of event \"%s\" is malformed",
+						def->code, def->event_key),
+				 errdetail("It is neither null, a string, {\"clear_if_owned_by\": [...]} nor {\"function\": \"schema.name\"}."),
+				 errhint("Register the event again with cla_eventlog.register_event().")));
+	fn = cel_resolve_function(def->rab_function, 2, argtypes,
+							  "set_requires_action_by function", false);
+	current = cel_case_current_rab(case_id, &current_null);
 	fmgr_info(fn, &flinfo);
 	InitFunctionCallInfoData(*callinfo, &flinfo, 2, InvalidOid, NULL, NULL);
 	callinfo->args[0].value = Int64GetDatum(case_id);
