@@ -105,6 +105,40 @@ cel_require_log_table(Relation rel, const char *function)
 }
 
 /*
+ * The function a signature ("app.pick(bigint,jsonb)") names, or InvalidOid.
+ * Its type names are read in pg_catalog only, whatever the caller's
+ * search_path: a registry function takes built-in types, and a type of the
+ * same name planted in another schema must not change what it means.
+ */
+static Oid
+signature_oid(const char *signature)
+{
+	OverrideSearchPath *path = GetOverrideSearchPath(CurrentMemoryContext);
+	volatile Datum result = (Datum) 0;
+
+	LOCAL_FCINFO(call, 1);
+
+	path->schemas = NIL;
+	path->addCatalog = true;
+	path->addTemp = false;
+	InitFunctionCallInfoData(*call, NULL, 1, InvalidOid, NULL, NULL);
+	call->args[0].value = CStringGetTextDatum(signature);
+	call->args[0].isnull = false;
+	PushOverrideSearchPath(path);
+	PG_TRY();
+	{
+		result = to_regprocedure(call);
+	}
+	PG_FINALLY();
+	{
+		PopOverrideSearchPath();
+	}
+	PG_END_TRY();
+	/* to_regprocedure() returns SQL NULL for a function that does not exist */
+	return call->isnull ? InvalidOid : DatumGetObjectId(result);
+}
+
+/*
  * Resolve a function given by schema-qualified name, optionally with
  * argument types ("app.pick" or "app.pick(bigint,jsonb)"), that must take
  * exactly argtypes and return text.  "what" names the role of the function
@@ -131,8 +165,7 @@ cel_resolve_function(const char *name, int nargs, Oid *argtypes,
 	if (paren)
 	{
 		/* a signature was given: it must be exactly the expected one */
-		Oid			given = DatumGetObjectId(DirectFunctionCall1(to_regprocedure,
-																  CStringGetTextDatum(name)));
+		Oid			given = signature_oid(name);
 
 		fn = OidIsValid(given) ? LookupFuncName(names, nargs, argtypes, true) : InvalidOid;
 		if (OidIsValid(given) && given != fn)
