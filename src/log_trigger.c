@@ -303,6 +303,15 @@ cel_log_validate(PG_FUNCTION_ARGS)
 	cel_require_arg("created_by", nulls[Anum_cel_log_created_by - 1]);
 	cel_require_arg("code", nulls[Anum_cel_log_code - 1]);
 	cel_require_arg("created", nulls[Anum_cel_log_created - 1]);
+	/* an infinite time has no day: MI would count days up to it forever */
+	if (TIMESTAMP_NOT_FINITE(DatumGetTimestampTz(values[Anum_cel_log_created - 1])))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("created must be a finite time, not %s",
+						TIMESTAMP_IS_NOBEGIN(DatumGetTimestampTz(values[Anum_cel_log_created - 1])) ?
+						"-infinity" : "infinity"),
+				 errhint("Leave created out to log at the transaction's time."),
+				 errtablecol(rel, Anum_cel_log_created)));
 	cel_binding_require();
 	case_id = DatumGetInt64(values[Anum_cel_log_case_id - 1]);
 	user_id = DatumGetInt64(values[Anum_cel_log_created_by - 1]);
