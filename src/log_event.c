@@ -118,6 +118,7 @@ cel_log_event(PG_FUNCTION_ARGS)
 	cel_require_arg("case_id", PG_ARGISNULL(ARG_CASE_ID));
 	cel_require_arg("created_by", PG_ARGISNULL(ARG_CREATED_BY));
 	event_key = text_to_cstring(PG_GETARG_TEXT_PP(ARG_EVENT_KEY));
+	cel_require_name_length("event key", event_key, NULL, 0);
 
 	for (int i = 0; i < 10; i++)
 	{

@@ -320,6 +320,9 @@ cel_log_validate(PG_FUNCTION_ARGS)
 	code = TextDatumGetCString(values[Anum_cel_log_code - 1]);
 	event_key = nulls[Anum_cel_log_event_key - 1] ? NULL :
 		TextDatumGetCString(values[Anum_cel_log_event_key - 1]);
+	cel_require_name_length("code", code, rel, Anum_cel_log_code);
+	if (event_key != NULL)
+		cel_require_name_length("event key", event_key, rel, Anum_cel_log_event_key);
 	def = resolve_code(rel, event_key, code);
 	if (event_key == NULL)
 	{
@@ -329,6 +332,9 @@ cel_log_validate(PG_FUNCTION_ARGS)
 	}
 
 	/* type and level: filled from the registry, or equal to it */
+	if (!nulls[Anum_cel_log_type - 1])
+		cel_require_name_length("type", TextDatumGetCString(values[Anum_cel_log_type - 1]),
+								rel, Anum_cel_log_type);
 	if (nulls[Anum_cel_log_type - 1])
 	{
 		values[Anum_cel_log_type - 1] = CStringGetTextDatum(def->type_name);
@@ -372,6 +378,8 @@ cel_log_validate(PG_FUNCTION_ARGS)
 	}
 	else
 		role = NULL;
+	if (role != NULL)
+		cel_require_name_length("role", role, rel, Anum_cel_log_created_by_role);
 	check_role(rel, def, role);
 
 	/* context is an object; content_type and object_id go together */

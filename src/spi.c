@@ -18,6 +18,7 @@
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "fmgr.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "parser/parse_func.h"
@@ -77,6 +78,29 @@ cel_table_oid(const char *relname)
 	if (!OidIsValid(nsp))
 		return InvalidOid;
 	return get_relname_relid(relname, nsp);
+}
+
+/*
+ * Error unless a name given for the registry's names (event key, code,
+ * role, type) fits their limit of CEL_MAX_NAME bytes.  A longer one cannot
+ * be registered, so it is refused as too long, showing only its first 60
+ * bytes: a 10 MB value must not flood the message and the server log.
+ * rel and attnum (0 when there is no table) go to errtablecol().
+ */
+void
+cel_require_name_length(const char *what, const char *value, Relation rel, int attnum)
+{
+	size_t		len = strlen(value);
+
+	if (len <= CEL_MAX_NAME)
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("%s \"%s...\" is too long", what,
+					pnstrdup(value, pg_mbcliplen(value, (int) Min(len, 1000), 60))),
+			 errdetail("It is %zu bytes long; registered names are at most %d bytes.",
+					   len, CEL_MAX_NAME),
+			 rel != NULL ? errtablecol(rel, attnum) : 0));
 }
 
 /*
