@@ -1,8 +1,16 @@
 -- Binding the application's case table (SPEC 3).
+--
+-- Binding adds foreign keys to the extension's log and timer tables, which
+-- only their owner may alter: bind_case_table() runs as the extension's
+-- owner (SECURITY DEFINER) so that an administrator role granted EXECUTE
+-- can bind.  The caller must still hold REFERENCES on the case table, the
+-- privilege PostgreSQL asks for a foreign key: "the caller" is the role the
+-- session acts as (SET ROLE, else the session user), which a SECURITY
+-- DEFINER function cannot change.
 
 CREATE FUNCTION @extschema@.bind_case_table(case_table regclass, columns jsonb DEFAULT '{}')
 RETURNS void
-LANGUAGE plpgsql
+LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -37,9 +45,17 @@ DECLARE
     coltype text;
     resolved jsonb := '{}';
     bad text;
+    caller constant text := CASE WHEN current_setting('role') = 'none' THEN session_user::text
+                                 ELSE current_setting('role') END;
 BEGIN
     IF case_table IS NULL THEN
         RAISE EXCEPTION 'case_table must not be null' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF NOT has_table_privilege(caller, case_table, 'REFERENCES') THEN
+        RAISE EXCEPTION 'permission denied for table %', case_table
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = format('Binding adds foreign keys to the case table, which needs the REFERENCES privilege on it; role %s does not have it.', caller),
+                  HINT = 'Bind as the table''s owner, or have the owner GRANT REFERENCES on the table.';
     END IF;
     IF columns IS NULL OR jsonb_typeof(columns) <> 'object' THEN
         RAISE EXCEPTION 'columns must be a JSON object'
