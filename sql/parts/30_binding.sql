@@ -134,3 +134,14 @@ SELECT b.case_schema, b.case_table, r.key AS role, r.value AS column_name
   FROM @extschema@.case_binding b, jsonb_each_text(b.columns) r;
 COMMENT ON VIEW @extschema@.case_binding_columns IS
     'The bound case table and the column of each active case-column role';
+
+-- Before a SECURITY DEFINER function reads the case table with dynamic SQL
+-- (MI, status), it locks the table and checks it is still a table whose
+-- bound columns have built-in types, so that nothing of the table owner's
+-- making (a cast or operator of its own type, a view in the table's place)
+-- runs with the extension owner's rights.
+CREATE FUNCTION @extschema@._case_table_check(case_table text, columns text[]) RETURNS void
+LANGUAGE c STABLE
+AS 'MODULE_PATHNAME', 'cel_case_table_check';
+COMMENT ON FUNCTION @extschema@._case_table_check(text, text[]) IS
+    'Internal: locks the bound case table and checks it is a table whose given columns exist with built-in types (error otherwise)';

@@ -7,6 +7,12 @@
 --    source) is a plpgsql function that reads the bound table with dynamic
 --    SQL, because a view cannot name a table that is only known at binding
 --    time.
+--  * Views and functions alike read with the extension owner's rights (the
+--    functions are SECURITY DEFINER), so a reporting role needs SELECT on
+--    the views and EXECUTE on the functions, and nothing on the log.  Before
+--    a function reads the case table it locks it and checks that its bound
+--    columns still have built-in types (_case_table_check), so the table's
+--    owner cannot make it run code of theirs with those rights.
 --  * Day boundaries and local times are taken in the setting
 --    cla_eventlog.report_time_zone (default Europe/London); the helper below
 --    also works in a session that has not loaded the C library yet.
@@ -269,6 +275,8 @@ COMMENT ON COLUMN @extschema@.mi_billable_daily.running_timers IS 'Of the timers
 ---------------------------------------------------------------------------
 -- The bound case table, for the MI functions: "schema.table" quoted, and
 -- the quoted column of each role the caller needs (NULL when switched off).
+-- The table is locked and checked (_case_table_check) before a caller reads
+-- it: the MI functions and status() do so as the extension's owner.
 CREATE FUNCTION @extschema@._bound_case_table(OUT qualified text, OUT columns jsonb)
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -282,6 +290,8 @@ BEGIN
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   HINT = 'Call cla_eventlog.bind_case_table(''app.case_table'') once, as the extension''s administrator.';
     END IF;
+    PERFORM @extschema@._case_table_check(qualified,
+                ARRAY(SELECT c.value FROM jsonb_each_text(columns) AS c));
 END
 $$;
 COMMENT ON FUNCTION @extschema@._bound_case_table() IS
@@ -299,7 +309,7 @@ RETURNS TABLE(case_id bigint,
               operator_action_at timestamptz,
               assigned_at timestamptz,
               specialist_access_at timestamptz)
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -379,7 +389,7 @@ RETURNS TABLE(log_id bigint,
               sla_72h timestamptz,
               missed_sla_1 boolean,
               missed_sla_2 boolean)
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -407,6 +417,7 @@ BEGIN
       INTO tab, cols
       FROM @extschema@.case_binding b;
     IF cols ? 'source' THEN
+        PERFORM @extschema@._case_table_check(tab, ARRAY[cols ->> 'id', cols ->> 'source']);
         source_expr := format('(SELECT c.%I::text FROM %s c WHERE c.%I = l.case_id)',
                               cols ->> 'source', tab, cols ->> 'id');
     END IF;
