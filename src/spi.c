@@ -81,6 +81,21 @@ cel_table_oid(const char *relname)
 }
 
 /*
+ * A value as shown in an error message: whole up to max bytes, else its
+ * first max - 3 bytes (cut at a character boundary) and "...".  palloc'd
+ * when abbreviated.
+ */
+static const char *
+shown(const char *value, int max)
+{
+	size_t		len = strlen(value);
+
+	if (len <= (size_t) max)
+		return value;
+	return psprintf("%s...", pnstrdup(value, pg_mbcliplen(value, (int) Min(len, (size_t) (4 * max)), max - 3)));
+}
+
+/*
  * Error unless a name given for the registry's names (event key, code,
  * role, type) fits their limit of CEL_MAX_NAME bytes.  A longer one cannot
  * be registered, so it is refused as too long, showing only its first 60
@@ -96,8 +111,7 @@ cel_require_name_length(const char *what, const char *value, Relation rel, int a
 		return;
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("%s \"%s...\" is too long", what,
-					pnstrdup(value, pg_mbcliplen(value, (int) Min(len, 1000), 60))),
+			 errmsg("%s \"%s\" is too long", what, shown(value, 63)),
 			 errdetail("It is %zu bytes long; registered names are at most %d bytes.",
 					   len, CEL_MAX_NAME),
 			 rel != NULL ? errtablecol(rel, attnum) : 0));
@@ -175,6 +189,7 @@ cel_resolve_function(const char *name, int nargs, Oid *argtypes,
 {
 	List	   *names;
 	Oid			fn;
+	const char *shown_name = shown(name, 200);
 	const char *paren = strchr(name, '(');
 	char	   *bare = paren ? pnstrdup(name, paren - name) : pstrdup(name);
 
@@ -183,7 +198,7 @@ cel_resolve_function(const char *name, int nargs, Oid *argtypes,
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s \"%s\" must be a schema-qualified function name",
-						what, name),
+						what, shown_name),
 				 errhint("Write it as schema.function, for example \"app.pick_code\".")));
 
 	if (paren)
@@ -195,7 +210,7 @@ cel_resolve_function(const char *name, int nargs, Oid *argtypes,
 		if (OidIsValid(given) && given != fn)
 			ereport(ERROR,
 					(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-					 errmsg("%s \"%s\" has the wrong signature", what, name),
+					 errmsg("%s \"%s\" has the wrong signature", what, shown_name),
 					 errdetail("It must take (%s) and return text.",
 							   nargs == 2 && argtypes[1] == TEXTOID ?
 							   "case_id bigint, current text" :
@@ -210,7 +225,7 @@ cel_resolve_function(const char *name, int nargs, Oid *argtypes,
 			return InvalidOid;
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_FUNCTION),
-				 errmsg("%s \"%s\" does not exist", what, name),
+				 errmsg("%s \"%s\" does not exist", what, shown_name),
 				 errdetail("It must take (%s) and return text.",
 						   nargs == 2 && argtypes[1] == TEXTOID ?
 						   "case_id bigint, current text" :
@@ -220,12 +235,12 @@ cel_resolve_function(const char *name, int nargs, Oid *argtypes,
 	if (get_func_rettype(fn) != TEXTOID)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("%s \"%s\" must return text", what, name)));
+				 errmsg("%s \"%s\" must return text", what, shown_name)));
 	/* it is called directly, once per row: a plain function, one value */
 	if (get_func_prokind(fn) != PROKIND_FUNCTION || get_func_retset(fn))
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("%s \"%s\" must be a plain function returning one text value", what, name),
+				 errmsg("%s \"%s\" must be a plain function returning one text value", what, shown_name),
 				 errdetail("It is %s.",
 						   get_func_retset(fn) ? "a set-returning function" :
 						   get_func_prokind(fn) == PROKIND_AGGREGATE ? "an aggregate" :

@@ -69,7 +69,7 @@ BEGIN
         RAISE EXCEPTION 'case table % is not a table', case_table USING ERRCODE = 'wrong_object_type';
     END IF;
 
-    SELECT string_agg(format('"%s"', k), ', ') INTO bad
+    SELECT string_agg(@extschema@._reg_quote(k), ', ') INTO bad
       FROM jsonb_object_keys(columns) k WHERE NOT roles ? k;
     IF bad IS NOT NULL THEN
         RAISE EXCEPTION 'unknown case-column role %', bad
@@ -97,7 +97,7 @@ BEGIN
            AND a.attnum > 0 AND NOT a.attisdropped;
         IF NOT FOUND THEN
             IF explicit OR role = 'id' THEN
-                RAISE EXCEPTION 'column "%" of case table % does not exist', colname, case_table
+                RAISE EXCEPTION 'column % of case table % does not exist', @extschema@._reg_quote(colname), case_table
                     USING ERRCODE = 'undefined_column',
                           DETAIL = format('It was given for the case-column role "%s".', role);
             END IF;
