@@ -28,8 +28,11 @@ SELECT p.oid::regprocedure AS closed_to_public
  ORDER BY 1::text;
 
 ---------------------------------------------------------------------------
--- The recipe, as the README quotes it.
+-- The recipe, as the README quotes it (and it does, byte for byte).
 ---------------------------------------------------------------------------
+\set recipe `cat test/privileges_recipe.psql`
+\set readme `sed -n '/^<!-- test\/privileges_recipe.psql -->$/,/^~~~$/p' README.md | sed '1,2d;$d'`
+SELECT :'recipe' = :'readme' AS readme_quotes_the_recipe, length(:'readme') > 1000 AS readme_block_found;
 \i test/privileges_recipe.psql
 -- A timer running for user 9, and a table of another application the
 -- administrator has no REFERENCES on.
