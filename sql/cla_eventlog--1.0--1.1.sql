@@ -29,3 +29,4 @@ AS $$
 $$;
 COMMENT ON FUNCTION @extschema@.case_history(bigint) IS
     'The log rows of a case, oldest first, with each code''s description (also of retired codes) and level name';
+REVOKE ALL ON FUNCTION @extschema@.case_history(bigint) FROM PUBLIC;

@@ -926,6 +926,14 @@ REVOKE ALL ON FUNCTION @extschema@.unregister_event(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.autodiscover(text[], text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.add_role(text) FROM PUBLIC;
 -- Binding the application's case table (SPEC 3).
+--
+-- Binding adds foreign keys to the extension's log and timer tables, which
+-- only their owner may alter: bind_case_table() runs as the extension's
+-- owner (SECURITY DEFINER) so that an administrator role granted EXECUTE
+-- can bind.  The caller must still hold REFERENCES on the case table, the
+-- privilege PostgreSQL asks for a foreign key: "the caller" is the role the
+-- session acts as (SET ROLE, else the session user), which a SECURITY
+-- DEFINER function cannot change.
 
 -- The foreign keys from the log and the timers to the bound case table,
 -- (re)created from the stored binding.  bind_case_table() ends with it; after
@@ -974,7 +982,7 @@ REVOKE ALL ON FUNCTION @extschema@.rebind_case_table() FROM PUBLIC;
 
 CREATE FUNCTION @extschema@.bind_case_table(case_table regclass, columns jsonb DEFAULT '{}')
 RETURNS void
-LANGUAGE plpgsql
+LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -1009,9 +1017,17 @@ DECLARE
     coltype text;
     resolved jsonb := '{}';
     bad text;
+    caller constant text := CASE WHEN current_setting('role') = 'none' THEN session_user::text
+                                 ELSE current_setting('role') END;
 BEGIN
     IF case_table IS NULL THEN
         RAISE EXCEPTION 'case_table must not be null' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF NOT has_table_privilege(caller, case_table, 'REFERENCES') THEN
+        RAISE EXCEPTION 'permission denied for table %', case_table
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = format('Binding adds foreign keys to the case table, which needs the REFERENCES privilege on it; role %s does not have it.', caller),
+                  HINT = 'Bind as the table''s owner, or have the owner GRANT REFERENCES on the table.';
     END IF;
     IF columns IS NULL OR jsonb_typeof(columns) <> 'object' THEN
         RAISE EXCEPTION 'columns must be a JSON object'
@@ -1025,7 +1041,7 @@ BEGIN
         RAISE EXCEPTION 'case table % is not a table', case_table USING ERRCODE = 'wrong_object_type';
     END IF;
 
-    SELECT string_agg(format('"%s"', k), ', ') INTO bad
+    SELECT string_agg(@extschema@._reg_quote(k), ', ') INTO bad
       FROM jsonb_object_keys(columns) k WHERE NOT roles ? k;
     IF bad IS NOT NULL THEN
         RAISE EXCEPTION 'unknown case-column role %', bad
@@ -1053,7 +1069,7 @@ BEGIN
            AND a.attnum > 0 AND NOT a.attisdropped;
         IF NOT FOUND THEN
             IF explicit OR role = 'id' THEN
-                RAISE EXCEPTION 'column "%" of case table % does not exist', colname, case_table
+                RAISE EXCEPTION 'column % of case table % does not exist', @extschema@._reg_quote(colname), case_table
                     USING ERRCODE = 'undefined_column',
                           DETAIL = format('It was given for the case-column role "%s".', role);
             END IF;
@@ -1085,6 +1101,17 @@ SELECT b.case_schema, b.case_table, r.key AS role, r.value AS column_name
   FROM @extschema@.case_binding b, jsonb_each_text(b.columns) r;
 COMMENT ON VIEW @extschema@.case_binding_columns IS
     'The bound case table and the column of each active case-column role';
+
+-- Before a SECURITY DEFINER function reads the case table with dynamic SQL
+-- (MI, status), it locks the table and checks it is still a table whose
+-- bound columns have built-in types, so that nothing of the table owner's
+-- making (a cast or operator of its own type, a view in the table's place)
+-- runs with the extension owner's rights.
+CREATE FUNCTION @extschema@._case_table_check(case_table text, columns text[]) RETURNS void
+LANGUAGE c STABLE
+AS 'MODULE_PATHNAME', 'cel_case_table_check';
+COMMENT ON FUNCTION @extschema@._case_table_check(text, text[]) IS
+    'Internal: locks the bound case table and checks it is a table whose given columns exist with built-in types (error otherwise)';
 -- Log rows: the triggers that hold every rule (SPEC 4, 6) and log_event (SPEC 5).
 
 CREATE FUNCTION @extschema@._log_validate() RETURNS trigger
@@ -1218,6 +1245,12 @@ COMMENT ON FUNCTION @extschema@.cancel_timer(bigint) IS
 --    source) is a plpgsql function that reads the bound table with dynamic
 --    SQL, because a view cannot name a table that is only known at binding
 --    time.
+--  * Views and functions alike read with the extension owner's rights (the
+--    functions are SECURITY DEFINER), so a reporting role needs SELECT on
+--    the views and EXECUTE on the functions, and nothing on the log.  Before
+--    a function reads the case table it locks it and checks that its bound
+--    columns still have built-in types (_case_table_check), so the table's
+--    owner cannot make it run code of theirs with those rights.
 --  * Day boundaries and local times are taken in the setting
 --    cla_eventlog.report_time_zone (default Europe/London); the helper below
 --    also works in a session that has not loaded the C library yet.
@@ -1232,11 +1265,15 @@ COMMENT ON FUNCTION @extschema@.cancel_timer(bigint) IS
 
 -- The report time zone.  Not given a pinned search_path on purpose: the body
 -- is fully qualified, and without SET the planner inlines it into the views.
+-- Inlining parses the body under the caller's search_path, so it names its
+-- operator (NULLIF would look "=" up there and could run one planted in
+-- public).
 CREATE FUNCTION @extschema@._report_time_zone() RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
-    SELECT COALESCE(NULLIF(pg_catalog.current_setting('cla_eventlog.report_time_zone', true), ''),
-                    'Europe/London')
+    SELECT CASE WHEN pg_catalog.current_setting('cla_eventlog.report_time_zone', true) OPERATOR(pg_catalog.<>) ''
+                THEN pg_catalog.current_setting('cla_eventlog.report_time_zone', true)
+                ELSE 'Europe/London' END
 $$;
 COMMENT ON FUNCTION @extschema@._report_time_zone() IS
     'Internal: the setting cla_eventlog.report_time_zone, or Europe/London when the library is not loaded';
@@ -1252,12 +1289,14 @@ COMMENT ON FUNCTION @extschema@._mi_seconds(timestamptz, timestamptz) IS
     'Internal: ceil(seconds(later - earlier)), the MI rounding of durations';
 
 -- Local days from the one holding first to the one holding last, each with
--- its bounds as timestamptz (a DST day has 23 or 25 hours).  Inlined.
+-- its bounds as timestamptz (a DST day has 23 or 25 hours).  Inlined, so
+-- parsed under the caller's search_path: the type is qualified too ("date"
+-- is not a keyword; a domain public.date could run its CHECK).
 CREATE FUNCTION @extschema@._report_days(first timestamptz, last timestamptz)
 RETURNS TABLE(day date, day_start timestamptz, day_end timestamptz)
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
-    SELECT g.d::date,
+    SELECT g.d::pg_catalog.date,
            g.d AT TIME ZONE @extschema@._report_time_zone(),
            (g.d OPERATOR(pg_catalog.+) interval '1 day') AT TIME ZONE @extschema@._report_time_zone()
       FROM pg_catalog.generate_series(
@@ -1474,6 +1513,8 @@ COMMENT ON COLUMN @extschema@.mi_billable_daily.running_timers IS 'Of the timers
 ---------------------------------------------------------------------------
 -- The bound case table, for the MI functions: "schema.table" quoted, and
 -- the quoted column of each role the caller needs (NULL when switched off).
+-- The table is locked and checked (_case_table_check) before a caller reads
+-- it: the MI functions and status() do so as the extension's owner.
 CREATE FUNCTION @extschema@._bound_case_table(OUT qualified text, OUT columns jsonb)
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -1487,6 +1528,8 @@ BEGIN
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   HINT = 'Call cla_eventlog.bind_case_table(''app.case_table'') once, as the extension''s administrator.';
     END IF;
+    PERFORM @extschema@._case_table_check(qualified,
+                ARRAY(SELECT c.value FROM jsonb_each_text(columns) AS c));
 END
 $$;
 COMMENT ON FUNCTION @extschema@._bound_case_table() IS
@@ -1504,7 +1547,7 @@ RETURNS TABLE(case_id bigint,
               operator_action_at timestamptz,
               assigned_at timestamptz,
               specialist_access_at timestamptz)
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -1584,7 +1627,7 @@ RETURNS TABLE(log_id bigint,
               sla_72h timestamptz,
               missed_sla_1 boolean,
               missed_sla_2 boolean)
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -1612,6 +1655,7 @@ BEGIN
       INTO tab, cols
       FROM @extschema@.case_binding b;
     IF cols ? 'source' THEN
+        PERFORM @extschema@._case_table_check(tab, ARRAY[cols ->> 'id', cols ->> 'source']);
         source_expr := format('(SELECT c.%I::text FROM %s c WHERE c.%I = l.case_id)',
                               cols ->> 'source', tab, cols ->> 'id');
     END IF;
@@ -2188,3 +2232,65 @@ $$;
 COMMENT ON FUNCTION @extschema@.repair_cases(bigint[]) IS
     'Recomputes outcome_code, outcome_code_id, level (latest HIGH outcome log; NULL when none) and billable_time (sum of the timers) of the given cases, or of every case when NULL, writing only cases that differ (and touching their modified). NOTICE every 10,000 cases. Returns the number of cases changed';
 REVOKE ALL ON FUNCTION @extschema@.repair_cases(bigint[]) FROM PUBLIC;
+-- Privileges (SPEC 11): what the extension grants on its own objects.
+--
+-- Design rules:
+--  * Default deny.  PUBLIC gets nothing on the tables, views and sequences,
+--    and EXECUTE on no entry point: every function is revoked here, after
+--    all the other parts, so an entry point added later starts closed too.
+--    Which application role may log, read MI or manage the registry is the
+--    DBA's decision; the README ("Privileges: a recipe for three roles")
+--    gives the GRANTs, and test/privileges_recipe.psql is that recipe,
+--    tested verbatim.
+--  * PUBLIC keeps EXECUTE on the reading functions of the registry
+--    (event_codes, selectable_codes: registry.sql holds them to that) and on
+--    the internal helpers below.  They run with the caller's rights, change
+--    nothing and read only what the caller may read,
+--    and PostgreSQL checks EXECUTE on them where a role cannot avoid calling
+--    them: the MI views call _mi_seconds, _report_days and
+--    _report_time_zone with the reader's rights, the index
+--    log_cb1_requires_action_at evaluates _iso_time with the inserting
+--    writer's rights, and register_event() validates with the _reg_*
+--    functions and _check_function with the administrator's.
+--  * The trigger functions stay revoked: CREATE TRIGGER needs EXECUTE, so no
+--    one but the owner can attach them to a table of their own.
+--  * pg_monitor keeps what 70_status.sql granted it (USAGE on the schema,
+--    status() and status_json()).
+
+REVOKE ALL ON ALL TABLES IN SCHEMA @extschema@ FROM PUBLIC;
+REVOKE ALL ON ALL SEQUENCES IN SCHEMA @extschema@ FROM PUBLIC;
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA @extschema@ FROM PUBLIC;
+
+GRANT EXECUTE ON FUNCTION
+    @extschema@.event_codes(text),
+    @extschema@.selectable_codes(text),
+    @extschema@.library_version(),
+    -- registry validation (register_event, with the caller's rights)
+    @extschema@._check_function(text, text),
+    @extschema@._reg_quote(text),
+    @extschema@._reg_json(jsonb),
+    @extschema@._reg_error(text, text, text, text),
+    @extschema@._reg_check_name(text, text),
+    @extschema@._reg_expect(text, text, jsonb, text[], text, text),
+    @extschema@._reg_check_strings(text, text, jsonb, boolean, boolean, text),
+    @extschema@._reg_check_function(text, text, text, text),
+    @extschema@._reg_check_code(text, text, jsonb, text[], text[]),
+    -- called by the MI views, and by the CB1 index
+    @extschema@._report_time_zone(),
+    @extschema@._mi_seconds(timestamptz, timestamptz),
+    @extschema@._report_days(timestamptz, timestamptz),
+    @extschema@._iso_time(text),
+    -- read-only internals of status(), verify() and repair_cases()
+    @extschema@._case_table_check(text, text[]),
+    @extschema@._bound_case_table(),
+    @extschema@._case_expected(bigint[]),
+    @extschema@._case_batches(bigint[], integer),
+    @extschema@._case_mismatches(bigint[]),
+    @extschema@._status_sample(),
+    @extschema@._check_library_version(),
+    @extschema@._check_registry(),
+    @extschema@._check_case_binding(),
+    @extschema@._check_sampled_cases(text),
+    @extschema@._check_stale_timers(),
+    @extschema@._check_triggers()
+TO PUBLIC;

@@ -24,11 +24,17 @@
 #include "access/genam.h"
 #include "access/stratnum.h"
 #include "access/table.h"
+#include "access/transam.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_am.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_index.h"
 #include "catalog/pg_type.h"
+#include "fmgr.h"
 #include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
@@ -36,6 +42,9 @@
 #include "utils/rel.h"
 #include "utils/relcache.h"
 #include "utils/snapmgr.h"
+#include "utils/varlena.h"
+
+PG_FUNCTION_INFO_V1(cel_case_table_check);
 
 /* Case-column roles whose columns the plans use (SPEC 3) */
 typedef enum CaseRole
@@ -507,4 +516,90 @@ cel_case_apply(const CelCaseChange *change)
 	if (rc != SPI_OK_UPDATE && rc != SPI_OK_SELECT)
 		elog(ERROR, "cla_eventlog: case update returned %s", SPI_result_code_string(rc));
 	return SPI_processed > 0;
+}
+
+/* Before locking the case table: the caller may read it */
+static void
+case_table_lock_callback(const RangeVar *rv, Oid relid, Oid oldrelid, void *arg)
+{
+	AclResult	aclresult;
+
+	if (!OidIsValid(relid))
+		return;
+	aclresult = pg_class_aclcheck(relid, GetUserId(), ACL_SELECT);
+	if (aclresult != ACLCHECK_OK)
+		aclcheck_error(aclresult, get_relkind_objtype(get_rel_relkind(relid)), rv->relname);
+}
+
+/*
+ * _case_table_check(case_table text, columns text[]) RETURNS void: lock the
+ * bound case table (AccessShareLock, until the end of the transaction) and
+ * check that it is still safe to read with the extension owner's rights: a
+ * table (not a view put in its place), whose bound columns all exist and
+ * have built-in types.  The SECURITY DEFINER functions that read the case
+ * table with dynamic SQL (MI, status) call it first: with built-in types
+ * and a pinned search_path no cast, operator or view of the table owner's
+ * making can run as the extension's owner, and the lock keeps it so until
+ * the transaction ends.  The check reads the catalog after taking the lock,
+ * so it sees what the query that follows will see.
+ */
+Datum
+cel_case_table_check(PG_FUNCTION_ARGS)
+{
+	RangeVar   *rv;
+	Oid			relid;
+	char		relkind;
+	Datum	   *names;
+	bool	   *nulls;
+	int			n;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("case table and columns must not be null")));
+	rv = makeRangeVarFromNameList(textToQualifiedNameList(PG_GETARG_TEXT_PP(0)));
+	relid = RangeVarGetRelidExtended(rv, AccessShareLock, RVR_MISSING_OK,
+									 case_table_lock_callback, NULL);
+	if (!OidIsValid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("bound case table %s does not exist",
+						text_to_cstring(PG_GETARG_TEXT_PP(0))),
+				 errhint("Bind the case table again with cla_eventlog.bind_case_table().")));
+	relkind = get_rel_relkind(relid);
+	if (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("bound case table %s is no longer a table",
+						text_to_cstring(PG_GETARG_TEXT_PP(0))),
+				 errhint("Bind the case table again with cla_eventlog.bind_case_table().")));
+
+	deconstruct_array(PG_GETARG_ARRAYTYPE_P(1), TEXTOID, -1, false, TYPALIGN_INT,
+					  &names, &nulls, &n);
+	for (int i = 0; i < n; i++)
+	{
+		char	   *column;
+		AttrNumber	attnum;
+		Oid			type;
+
+		if (nulls[i])
+			continue;
+		column = TextDatumGetCString(names[i]);
+		attnum = get_attnum(relid, column);
+		if (attnum == InvalidAttrNumber)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_COLUMN),
+					 errmsg("column \"%s\" of bound case table %s does not exist",
+							column, text_to_cstring(PG_GETARG_TEXT_PP(0))),
+					 errhint("Bind the case table again with cla_eventlog.bind_case_table().")));
+		type = get_atttype(relid, attnum);
+		if (type >= FirstNormalObjectId)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("column \"%s\" of bound case table %s has the user-defined type %s",
+							column, text_to_cstring(PG_GETARG_TEXT_PP(0)), format_type_be(type)),
+					 errdetail("The extension reads the case table with its owner's rights, and only columns of built-in types."),
+					 errhint("Give the column a built-in type, then bind the case table again with cla_eventlog.bind_case_table().")));
+	}
+	PG_RETURN_VOID();
 }

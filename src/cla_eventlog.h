@@ -148,6 +148,9 @@ extern int	cel_exec(SPIPlanPtr plan, Datum *values, const char *nulls,
 					 bool read_only, long tcount, int expected);
 extern Oid	cel_schema_oid(void);
 extern Oid	cel_table_oid(const char *relname);
+extern void cel_require_log_table(Relation rel, const char *function);
+extern void cel_require_name_length(const char *what, const char *value,
+									Relation rel, int attnum);
 extern Oid	cel_resolve_function(const char *name, int nargs, Oid *argtypes,
 								 const char *what, bool missing_ok);
 

@@ -37,22 +37,36 @@ static char *
 call_rab_function(const CelCode *def, int64 case_id)
 {
 	Oid			argtypes[2] = {INT8OID, TEXTOID};
-	Oid			fn = cel_resolve_function(def->rab_function, 2, argtypes,
-										  "set_requires_action_by function", false);
+	Oid			fn;
 	bool		current_null;
-	char	   *current = cel_case_current_rab(case_id, &current_null);
+	char	   *current;
 	FmgrInfo	flinfo;
-	Datum		result;
+	Datum		result = (Datum) 0;
 
 	LOCAL_FCINFO(callinfo, 2);
 
+	/* only a registry row written behind register_event()'s back lacks it */
+	if (def->rab_function == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("set_requires_action_by of code \"%s\" of event \"%s\" is malformed",
+						def->code, def->event_key),
+				 errdetail("It is neither null, a string, {\"clear_if_owned_by\": [...]} nor {\"function\": \"schema.name\"}."),
+				 errhint("Register the event again with cla_eventlog.register_event().")));
+	fn = cel_resolve_function(def->rab_function, 2, argtypes,
+							  "set_requires_action_by function", false);
+	current = cel_case_current_rab(case_id, &current_null);
 	fmgr_info(fn, &flinfo);
 	InitFunctionCallInfoData(*callinfo, &flinfo, 2, InvalidOid, NULL, NULL);
 	callinfo->args[0].value = Int64GetDatum(case_id);
 	callinfo->args[0].isnull = false;
 	callinfo->args[1].value = current_null ? (Datum) 0 : CStringGetTextDatum(current);
 	callinfo->args[1].isnull = current_null;
-	result = FunctionCallInvoke(callinfo);
+	/* a STRICT function is not called with a NULL argument: its result is NULL */
+	if (flinfo.fn_strict && current_null)
+		callinfo->isnull = true;
+	else
+		result = FunctionCallInvoke(callinfo);
 	return callinfo->isnull ? NULL : TextDatumGetCString(result);
 }
 
@@ -118,6 +132,7 @@ cel_log_apply(PG_FUNCTION_ARGS)
 		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) ||
 		!TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
 		elog(ERROR, "cla_eventlog: _log_apply() must be an AFTER INSERT row trigger");
+	cel_require_log_table(trigdata->tg_relation, "_log_apply");
 	if (cel_loading_dump())
 		return PointerGetDatum(NULL);	/* restored as it was (SPEC 2.7) */
 	desc = RelationGetDescr(trigdata->tg_relation);

@@ -45,7 +45,7 @@ resolve_with(const char *resolver, FunctionCallInfo fcinfo)
 	Oid			argtypes[2] = {INT8OID, JSONBOID};
 	Oid			fn = cel_resolve_function(resolver, 2, argtypes, "code resolver", false);
 	FmgrInfo	flinfo;
-	Datum		result;
+	Datum		result = (Datum) 0;
 
 	LOCAL_FCINFO(callinfo, 2);
 
@@ -53,7 +53,11 @@ resolve_with(const char *resolver, FunctionCallInfo fcinfo)
 	InitFunctionCallInfoData(*callinfo, &flinfo, 2, InvalidOid, NULL, NULL);
 	callinfo->args[0] = fcinfo->args[ARG_CASE_ID];
 	callinfo->args[1] = fcinfo->args[ARG_PARAMS];
-	result = FunctionCallInvoke(callinfo);
+	/* a STRICT function is not called with a NULL argument: its result is NULL */
+	if (flinfo.fn_strict && callinfo->args[1].isnull)
+		callinfo->isnull = true;
+	else
+		result = FunctionCallInvoke(callinfo);
 	if (callinfo->isnull)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -114,6 +118,7 @@ cel_log_event(PG_FUNCTION_ARGS)
 	cel_require_arg("case_id", PG_ARGISNULL(ARG_CASE_ID));
 	cel_require_arg("created_by", PG_ARGISNULL(ARG_CREATED_BY));
 	event_key = text_to_cstring(PG_GETARG_TEXT_PP(ARG_EVENT_KEY));
+	cel_require_name_length("event key", event_key, NULL, 0);
 
 	for (int i = 0; i < 10; i++)
 	{

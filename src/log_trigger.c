@@ -330,6 +330,7 @@ cel_log_validate(PG_FUNCTION_ARGS)
 		!TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
 		elog(ERROR, "cla_eventlog: _log_validate() must be a BEFORE INSERT row trigger");
 	rel = trigdata->tg_relation;
+	cel_require_log_table(rel, "_log_validate");
 	desc = RelationGetDescr(rel);
 	if (desc->natts != Natts_cel_log)
 		elog(ERROR, "cla_eventlog: the log table has %d columns, the library expects %d",
@@ -343,6 +344,15 @@ cel_log_validate(PG_FUNCTION_ARGS)
 	cel_require_arg("created_by", nulls[Anum_cel_log_created_by - 1]);
 	cel_require_arg("code", nulls[Anum_cel_log_code - 1]);
 	cel_require_arg("created", nulls[Anum_cel_log_created - 1]);
+	/* an infinite time has no day: MI would count days up to it forever */
+	if (TIMESTAMP_NOT_FINITE(DatumGetTimestampTz(values[Anum_cel_log_created - 1])))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("created must be a finite time, not %s",
+						TIMESTAMP_IS_NOBEGIN(DatumGetTimestampTz(values[Anum_cel_log_created - 1])) ?
+						"-infinity" : "infinity"),
+				 errhint("Leave created out to log at the transaction's time."),
+				 errtablecol(rel, Anum_cel_log_created)));
 	cel_binding_require();
 	case_id = DatumGetInt64(values[Anum_cel_log_case_id - 1]);
 	user_id = DatumGetInt64(values[Anum_cel_log_created_by - 1]);
@@ -351,6 +361,9 @@ cel_log_validate(PG_FUNCTION_ARGS)
 	code = TextDatumGetCString(values[Anum_cel_log_code - 1]);
 	event_key = nulls[Anum_cel_log_event_key - 1] ? NULL :
 		TextDatumGetCString(values[Anum_cel_log_event_key - 1]);
+	cel_require_name_length("code", code, rel, Anum_cel_log_code);
+	if (event_key != NULL)
+		cel_require_name_length("event key", event_key, rel, Anum_cel_log_event_key);
 	def = resolve_code(rel, event_key, code);
 	if (event_key == NULL)
 	{
@@ -360,6 +373,9 @@ cel_log_validate(PG_FUNCTION_ARGS)
 	}
 
 	/* type and level: filled from the registry, or equal to it */
+	if (!nulls[Anum_cel_log_type - 1])
+		cel_require_name_length("type", TextDatumGetCString(values[Anum_cel_log_type - 1]),
+								rel, Anum_cel_log_type);
 	if (nulls[Anum_cel_log_type - 1])
 	{
 		values[Anum_cel_log_type - 1] = CStringGetTextDatum(def->type_name);
@@ -403,6 +419,8 @@ cel_log_validate(PG_FUNCTION_ARGS)
 	}
 	else
 		role = NULL;
+	if (role != NULL)
+		cel_require_name_length("role", role, rel, Anum_cel_log_created_by_role);
 	check_role(rel, def, role);
 
 	/* context is an object; content_type and object_id go together */

@@ -228,13 +228,17 @@ text_array_to_cstrings(Datum arr, bool isnull, char ***out)
 
 /*
  * The registry as rows the loader can read without parsing JSON in C: the
- * §2.2, §4.4 and §6.3 attributes are flattened here.
+ * §2.2, §4.4 and §6.3 attributes are flattened here.  It runs as the
+ * extension's owner under the caller's search_path, so every operator is
+ * written OPERATOR(pg_catalog.x): an unqualified "=" (also the one hidden in
+ * IN) would run an operator the caller planted in public as the owner.
  */
 static const char *const load_codes_sql =
 "SELECT c.event_key, c.code, c.type, c.level, c.selectable_by, c.stops_timer,"
 "       c.retired,"
 "       CASE WHEN c.set_requires_action_by IS NULL THEN 0"
-"            WHEN pg_catalog.jsonb_typeof(c.set_requires_action_by) IN ('null', 'string') THEN 1"
+"            WHEN pg_catalog.jsonb_typeof(c.set_requires_action_by)"
+"                 OPERATOR(pg_catalog.=) ANY (ARRAY['null', 'string']) THEN 1"
 "            WHEN c.set_requires_action_by OPERATOR(pg_catalog.?) 'clear_if_owned_by' THEN 2"
 "            ELSE 3 END,"
 "       c.set_requires_action_by OPERATOR(pg_catalog.#>>) '{}',"

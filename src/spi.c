@@ -18,6 +18,7 @@
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "fmgr.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "parser/parse_func.h"
@@ -25,6 +26,7 @@
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/regproc.h"
+#include "utils/rel.h"
 #include "utils/syscache.h"
 
 /*
@@ -80,6 +82,102 @@ cel_table_oid(const char *relname)
 }
 
 /*
+ * A value as shown in an error message: whole up to max bytes, else its
+ * first max - 3 bytes (cut at a character boundary) and "...".  palloc'd
+ * when abbreviated.
+ */
+static const char *
+shown(const char *value, int max)
+{
+	size_t		len = strlen(value);
+
+	if (len <= (size_t) max)
+		return value;
+	return psprintf("%s...", pnstrdup(value, pg_mbcliplen(value, (int) Min(len, (size_t) (4 * max)), max - 3)));
+}
+
+/*
+ * Error unless a name given for the registry's names (event key, code,
+ * role, type) fits their limit of CEL_MAX_NAME bytes.  A longer one cannot
+ * be registered, so it is refused as too long, showing only its first 60
+ * bytes: a 10 MB value must not flood the message and the server log.
+ * rel and attnum (0 when there is no table) go to errtablecol().
+ */
+void
+cel_require_name_length(const char *what, const char *value, Relation rel, int attnum)
+{
+	size_t		len = strlen(value);
+
+	if (len <= CEL_MAX_NAME)
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("%s \"%s\" is too long", what, shown(value, 63)),
+			 errdetail("It is %zu bytes long; registered names are at most %d bytes.",
+					   len, CEL_MAX_NAME),
+			 rel != NULL ? errtablecol(rel, attnum) : 0));
+}
+
+/*
+ * Error unless a log trigger function fires on cla_eventlog.log.  The row
+ * triggers read the row by the log's column numbers and act on timers as
+ * the extension's owner: attached to another table they would read its
+ * columns as the wrong types (a crash) or stop timers on its owner's
+ * behalf.  Only the extension's owner can create a table named "log" in the
+ * extension's schema, so schema and name identify it; the schema's OID is
+ * cached (one comparison per row).
+ */
+void
+cel_require_log_table(Relation rel, const char *function)
+{
+	static Oid	schema_oid = InvalidOid;
+
+	if (RelationGetNamespace(rel) != schema_oid)
+		schema_oid = get_namespace_oid(CEL_SCHEMA, true);
+	if (RelationGetNamespace(rel) != schema_oid ||
+		strcmp(RelationGetRelationName(rel), "log") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("trigger function %s() fires only on table %s.log, not on table \"%s\"",
+						function, CEL_SCHEMA, RelationGetRelationName(rel)),
+				 errtable(rel)));
+}
+
+/*
+ * The function a signature ("app.pick(bigint,jsonb)") names, or InvalidOid.
+ * Its type names are read in pg_catalog only, whatever the caller's
+ * search_path: a registry function takes built-in types, and a type of the
+ * same name planted in another schema must not change what it means.
+ */
+static Oid
+signature_oid(const char *signature)
+{
+	OverrideSearchPath *path = GetOverrideSearchPath(CurrentMemoryContext);
+	volatile Datum result = (Datum) 0;
+
+	LOCAL_FCINFO(call, 1);
+
+	path->schemas = NIL;
+	path->addCatalog = true;
+	path->addTemp = false;
+	InitFunctionCallInfoData(*call, NULL, 1, InvalidOid, NULL, NULL);
+	call->args[0].value = CStringGetTextDatum(signature);
+	call->args[0].isnull = false;
+	PushOverrideSearchPath(path);
+	PG_TRY();
+	{
+		result = to_regprocedure(call);
+	}
+	PG_FINALLY();
+	{
+		PopOverrideSearchPath();
+	}
+	PG_END_TRY();
+	/* to_regprocedure() returns SQL NULL for a function that does not exist */
+	return call->isnull ? InvalidOid : DatumGetObjectId(result);
+}
+
+/*
  * Resolve a function given by schema-qualified name, optionally with
  * argument types ("app.pick" or "app.pick(bigint,jsonb)"), that must take
  * exactly argtypes and return text.  "what" names the role of the function
@@ -92,6 +190,7 @@ cel_resolve_function(const char *name, int nargs, Oid *argtypes,
 {
 	List	   *names;
 	Oid			fn;
+	const char *shown_name = shown(name, 200);
 	const char *paren = strchr(name, '(');
 	char	   *bare = paren ? pnstrdup(name, paren - name) : pstrdup(name);
 
@@ -100,20 +199,19 @@ cel_resolve_function(const char *name, int nargs, Oid *argtypes,
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s \"%s\" must be a schema-qualified function name",
-						what, name),
+						what, shown_name),
 				 errhint("Write it as schema.function, for example \"app.pick_code\".")));
 
 	if (paren)
 	{
 		/* a signature was given: it must be exactly the expected one */
-		Oid			given = DatumGetObjectId(DirectFunctionCall1(to_regprocedure,
-																  CStringGetTextDatum(name)));
+		Oid			given = signature_oid(name);
 
 		fn = OidIsValid(given) ? LookupFuncName(names, nargs, argtypes, true) : InvalidOid;
 		if (OidIsValid(given) && given != fn)
 			ereport(ERROR,
 					(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-					 errmsg("%s \"%s\" has the wrong signature", what, name),
+					 errmsg("%s \"%s\" has the wrong signature", what, shown_name),
 					 errdetail("It must take (%s) and return text.",
 							   nargs == 2 && argtypes[1] == TEXTOID ?
 							   "case_id bigint, current text" :
@@ -128,7 +226,7 @@ cel_resolve_function(const char *name, int nargs, Oid *argtypes,
 			return InvalidOid;
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_FUNCTION),
-				 errmsg("%s \"%s\" does not exist", what, name),
+				 errmsg("%s \"%s\" does not exist", what, shown_name),
 				 errdetail("It must take (%s) and return text.",
 						   nargs == 2 && argtypes[1] == TEXTOID ?
 						   "case_id bigint, current text" :
@@ -138,7 +236,17 @@ cel_resolve_function(const char *name, int nargs, Oid *argtypes,
 	if (get_func_rettype(fn) != TEXTOID)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("%s \"%s\" must return text", what, name)));
+				 errmsg("%s \"%s\" must return text", what, shown_name)));
+	/* it is called directly, once per row: a plain function, one value */
+	if (get_func_prokind(fn) != PROKIND_FUNCTION || get_func_retset(fn))
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("%s \"%s\" must be a plain function returning one text value", what, shown_name),
+				 errdetail("It is %s.",
+						   get_func_retset(fn) ? "a set-returning function" :
+						   get_func_prokind(fn) == PROKIND_AGGREGATE ? "an aggregate" :
+						   get_func_prokind(fn) == PROKIND_WINDOW ? "a window function" :
+						   "a procedure")));
 	return fn;
 }
 

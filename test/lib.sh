@@ -15,6 +15,7 @@ cel_install_packages() {
     [ -x /usr/lib/postgresql/$CEL_PGVER/bin/postgres ] || need+=(postgresql-$CEL_PGVER)
     [ -f /usr/lib/postgresql/$CEL_PGVER/lib/pgxs/src/makefiles/pgxs.mk ] || need+=(postgresql-server-dev-$CEL_PGVER)
     command -v pgbench >/dev/null 2>&1 || need+=(postgresql-contrib)
+    command -v python3 >/dev/null 2>&1 || need+=(python3)
     if [ ${#need[@]} -gt 0 ]; then
         echo "installing: ${need[*]}"
         export DEBIAN_FRONTEND=noninteractive

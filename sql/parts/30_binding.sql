@@ -1,4 +1,12 @@
 -- Binding the application's case table (SPEC 3).
+--
+-- Binding adds foreign keys to the extension's log and timer tables, which
+-- only their owner may alter: bind_case_table() runs as the extension's
+-- owner (SECURITY DEFINER) so that an administrator role granted EXECUTE
+-- can bind.  The caller must still hold REFERENCES on the case table, the
+-- privilege PostgreSQL asks for a foreign key: "the caller" is the role the
+-- session acts as (SET ROLE, else the session user), which a SECURITY
+-- DEFINER function cannot change.
 
 -- The foreign keys from the log and the timers to the bound case table,
 -- (re)created from the stored binding.  bind_case_table() ends with it; after
@@ -47,7 +55,7 @@ REVOKE ALL ON FUNCTION @extschema@.rebind_case_table() FROM PUBLIC;
 
 CREATE FUNCTION @extschema@.bind_case_table(case_table regclass, columns jsonb DEFAULT '{}')
 RETURNS void
-LANGUAGE plpgsql
+LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -82,9 +90,17 @@ DECLARE
     coltype text;
     resolved jsonb := '{}';
     bad text;
+    caller constant text := CASE WHEN current_setting('role') = 'none' THEN session_user::text
+                                 ELSE current_setting('role') END;
 BEGIN
     IF case_table IS NULL THEN
         RAISE EXCEPTION 'case_table must not be null' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF NOT has_table_privilege(caller, case_table, 'REFERENCES') THEN
+        RAISE EXCEPTION 'permission denied for table %', case_table
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = format('Binding adds foreign keys to the case table, which needs the REFERENCES privilege on it; role %s does not have it.', caller),
+                  HINT = 'Bind as the table''s owner, or have the owner GRANT REFERENCES on the table.';
     END IF;
     IF columns IS NULL OR jsonb_typeof(columns) <> 'object' THEN
         RAISE EXCEPTION 'columns must be a JSON object'
@@ -98,7 +114,7 @@ BEGIN
         RAISE EXCEPTION 'case table % is not a table', case_table USING ERRCODE = 'wrong_object_type';
     END IF;
 
-    SELECT string_agg(format('"%s"', k), ', ') INTO bad
+    SELECT string_agg(@extschema@._reg_quote(k), ', ') INTO bad
       FROM jsonb_object_keys(columns) k WHERE NOT roles ? k;
     IF bad IS NOT NULL THEN
         RAISE EXCEPTION 'unknown case-column role %', bad
@@ -126,7 +142,7 @@ BEGIN
            AND a.attnum > 0 AND NOT a.attisdropped;
         IF NOT FOUND THEN
             IF explicit OR role = 'id' THEN
-                RAISE EXCEPTION 'column "%" of case table % does not exist', colname, case_table
+                RAISE EXCEPTION 'column % of case table % does not exist', @extschema@._reg_quote(colname), case_table
                     USING ERRCODE = 'undefined_column',
                           DETAIL = format('It was given for the case-column role "%s".', role);
             END IF;
@@ -158,3 +174,14 @@ SELECT b.case_schema, b.case_table, r.key AS role, r.value AS column_name
   FROM @extschema@.case_binding b, jsonb_each_text(b.columns) r;
 COMMENT ON VIEW @extschema@.case_binding_columns IS
     'The bound case table and the column of each active case-column role';
+
+-- Before a SECURITY DEFINER function reads the case table with dynamic SQL
+-- (MI, status), it locks the table and checks it is still a table whose
+-- bound columns have built-in types, so that nothing of the table owner's
+-- making (a cast or operator of its own type, a view in the table's place)
+-- runs with the extension owner's rights.
+CREATE FUNCTION @extschema@._case_table_check(case_table text, columns text[]) RETURNS void
+LANGUAGE c STABLE
+AS 'MODULE_PATHNAME', 'cel_case_table_check';
+COMMENT ON FUNCTION @extschema@._case_table_check(text, text[]) IS
+    'Internal: locks the bound case table and checks it is a table whose given columns exist with built-in types (error otherwise)';

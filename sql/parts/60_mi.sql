@@ -7,6 +7,12 @@
 --    source) is a plpgsql function that reads the bound table with dynamic
 --    SQL, because a view cannot name a table that is only known at binding
 --    time.
+--  * Views and functions alike read with the extension owner's rights (the
+--    functions are SECURITY DEFINER), so a reporting role needs SELECT on
+--    the views and EXECUTE on the functions, and nothing on the log.  Before
+--    a function reads the case table it locks it and checks that its bound
+--    columns still have built-in types (_case_table_check), so the table's
+--    owner cannot make it run code of theirs with those rights.
 --  * Day boundaries and local times are taken in the setting
 --    cla_eventlog.report_time_zone (default Europe/London); the helper below
 --    also works in a session that has not loaded the C library yet.
@@ -21,11 +27,15 @@
 
 -- The report time zone.  Not given a pinned search_path on purpose: the body
 -- is fully qualified, and without SET the planner inlines it into the views.
+-- Inlining parses the body under the caller's search_path, so it names its
+-- operator (NULLIF would look "=" up there and could run one planted in
+-- public).
 CREATE FUNCTION @extschema@._report_time_zone() RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
-    SELECT COALESCE(NULLIF(pg_catalog.current_setting('cla_eventlog.report_time_zone', true), ''),
-                    'Europe/London')
+    SELECT CASE WHEN pg_catalog.current_setting('cla_eventlog.report_time_zone', true) OPERATOR(pg_catalog.<>) ''
+                THEN pg_catalog.current_setting('cla_eventlog.report_time_zone', true)
+                ELSE 'Europe/London' END
 $$;
 COMMENT ON FUNCTION @extschema@._report_time_zone() IS
     'Internal: the setting cla_eventlog.report_time_zone, or Europe/London when the library is not loaded';
@@ -41,12 +51,14 @@ COMMENT ON FUNCTION @extschema@._mi_seconds(timestamptz, timestamptz) IS
     'Internal: ceil(seconds(later - earlier)), the MI rounding of durations';
 
 -- Local days from the one holding first to the one holding last, each with
--- its bounds as timestamptz (a DST day has 23 or 25 hours).  Inlined.
+-- its bounds as timestamptz (a DST day has 23 or 25 hours).  Inlined, so
+-- parsed under the caller's search_path: the type is qualified too ("date"
+-- is not a keyword; a domain public.date could run its CHECK).
 CREATE FUNCTION @extschema@._report_days(first timestamptz, last timestamptz)
 RETURNS TABLE(day date, day_start timestamptz, day_end timestamptz)
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
-    SELECT g.d::date,
+    SELECT g.d::pg_catalog.date,
            g.d AT TIME ZONE @extschema@._report_time_zone(),
            (g.d OPERATOR(pg_catalog.+) interval '1 day') AT TIME ZONE @extschema@._report_time_zone()
       FROM pg_catalog.generate_series(
@@ -263,6 +275,8 @@ COMMENT ON COLUMN @extschema@.mi_billable_daily.running_timers IS 'Of the timers
 ---------------------------------------------------------------------------
 -- The bound case table, for the MI functions: "schema.table" quoted, and
 -- the quoted column of each role the caller needs (NULL when switched off).
+-- The table is locked and checked (_case_table_check) before a caller reads
+-- it: the MI functions and status() do so as the extension's owner.
 CREATE FUNCTION @extschema@._bound_case_table(OUT qualified text, OUT columns jsonb)
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -276,6 +290,8 @@ BEGIN
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   HINT = 'Call cla_eventlog.bind_case_table(''app.case_table'') once, as the extension''s administrator.';
     END IF;
+    PERFORM @extschema@._case_table_check(qualified,
+                ARRAY(SELECT c.value FROM jsonb_each_text(columns) AS c));
 END
 $$;
 COMMENT ON FUNCTION @extschema@._bound_case_table() IS
@@ -293,7 +309,7 @@ RETURNS TABLE(case_id bigint,
               operator_action_at timestamptz,
               assigned_at timestamptz,
               specialist_access_at timestamptz)
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -373,7 +389,7 @@ RETURNS TABLE(log_id bigint,
               sla_72h timestamptz,
               missed_sla_1 boolean,
               missed_sla_2 boolean)
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -401,6 +417,7 @@ BEGIN
       INTO tab, cols
       FROM @extschema@.case_binding b;
     IF cols ? 'source' THEN
+        PERFORM @extschema@._case_table_check(tab, ARRAY[cols ->> 'id', cols ->> 'source']);
         source_expr := format('(SELECT c.%I::text FROM %s c WHERE c.%I = l.case_id)',
                               cols ->> 'source', tab, cols ->> 'id');
     END IF;

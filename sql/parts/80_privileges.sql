@@ -1,0 +1,62 @@
+-- Privileges (SPEC 11): what the extension grants on its own objects.
+--
+-- Design rules:
+--  * Default deny.  PUBLIC gets nothing on the tables, views and sequences,
+--    and EXECUTE on no entry point: every function is revoked here, after
+--    all the other parts, so an entry point added later starts closed too.
+--    Which application role may log, read MI or manage the registry is the
+--    DBA's decision; the README ("Privileges: a recipe for three roles")
+--    gives the GRANTs, and test/privileges_recipe.psql is that recipe,
+--    tested verbatim.
+--  * PUBLIC keeps EXECUTE on the reading functions of the registry
+--    (event_codes, selectable_codes: registry.sql holds them to that) and on
+--    the internal helpers below.  They run with the caller's rights, change
+--    nothing and read only what the caller may read,
+--    and PostgreSQL checks EXECUTE on them where a role cannot avoid calling
+--    them: the MI views call _mi_seconds, _report_days and
+--    _report_time_zone with the reader's rights, the index
+--    log_cb1_requires_action_at evaluates _iso_time with the inserting
+--    writer's rights, and register_event() validates with the _reg_*
+--    functions and _check_function with the administrator's.
+--  * The trigger functions stay revoked: CREATE TRIGGER needs EXECUTE, so no
+--    one but the owner can attach them to a table of their own.
+--  * pg_monitor keeps what 70_status.sql granted it (USAGE on the schema,
+--    status() and status_json()).
+
+REVOKE ALL ON ALL TABLES IN SCHEMA @extschema@ FROM PUBLIC;
+REVOKE ALL ON ALL SEQUENCES IN SCHEMA @extschema@ FROM PUBLIC;
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA @extschema@ FROM PUBLIC;
+
+GRANT EXECUTE ON FUNCTION
+    @extschema@.event_codes(text),
+    @extschema@.selectable_codes(text),
+    @extschema@.library_version(),
+    -- registry validation (register_event, with the caller's rights)
+    @extschema@._check_function(text, text),
+    @extschema@._reg_quote(text),
+    @extschema@._reg_json(jsonb),
+    @extschema@._reg_error(text, text, text, text),
+    @extschema@._reg_check_name(text, text),
+    @extschema@._reg_expect(text, text, jsonb, text[], text, text),
+    @extschema@._reg_check_strings(text, text, jsonb, boolean, boolean, text),
+    @extschema@._reg_check_function(text, text, text, text),
+    @extschema@._reg_check_code(text, text, jsonb, text[], text[]),
+    -- called by the MI views, and by the CB1 index
+    @extschema@._report_time_zone(),
+    @extschema@._mi_seconds(timestamptz, timestamptz),
+    @extschema@._report_days(timestamptz, timestamptz),
+    @extschema@._iso_time(text),
+    -- read-only internals of status(), verify() and repair_cases()
+    @extschema@._case_table_check(text, text[]),
+    @extschema@._bound_case_table(),
+    @extschema@._case_expected(bigint[]),
+    @extschema@._case_batches(bigint[], integer),
+    @extschema@._case_mismatches(bigint[]),
+    @extschema@._status_sample(),
+    @extschema@._check_library_version(),
+    @extschema@._check_registry(),
+    @extschema@._check_case_binding(),
+    @extschema@._check_sampled_cases(text),
+    @extschema@._check_stale_timers(),
+    @extschema@._check_triggers()
+TO PUBLIC;
