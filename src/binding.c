@@ -416,14 +416,14 @@ find_id_index(void)
  * Does the case exist?  With lock, the row is locked FOR NO KEY UPDATE until
  * the end of the transaction: that serialises every writer of one case's
  * outcome, requires-action-by and billable time.  Both go through an index
- * probe when the id column has a unique index, else through SQL.  Caller
- * is connected to SPI.
+ * probe when the id column has a unique index, else through SQL.
  */
 bool
 cel_case_exists(int64 case_id, bool lock)
 {
 	Datum		values[1] = {Int64GetDatum(case_id)};
 	SPIPlanPtr *plan;
+	bool		found;
 
 	cel_binding_require();
 	if (!binding.id_index_checked)
@@ -432,10 +432,15 @@ cel_case_exists(int64 case_id, bool lock)
 		return lock ? cel_probe_lock(&binding.id_probe, Int64GetDatum(case_id)) :
 			cel_probe(&binding.id_probe, Int64GetDatum(case_id), ForwardScanDirection,
 					  NULL, NULL, 0, NULL);
+	/* no usable index: SQL, in a nested SPI connection of its own */
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "cla_eventlog: SPI_connect failed");
 	plan = lock ? &binding.lock_plan : &binding.exists_plan;
 	if (*plan == NULL)
 		*plan = prepare_select("1", lock ? "FOR NO KEY UPDATE" : "");
-	return cel_exec(*plan, values, NULL, !lock, 1, SPI_OK_SELECT) > 0;
+	found = cel_exec(*plan, values, NULL, !lock, 1, SPI_OK_SELECT) > 0;
+	SPI_finish();
+	return found;
 }
 
 /*

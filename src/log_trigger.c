@@ -444,9 +444,6 @@ cel_log_validate(PG_FUNCTION_ARGS)
 				 errhint("Give both to refer to another application object, or neither."),
 				 errtable(rel)));
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "cla_eventlog: SPI_connect failed");
-
 	/* timer: the given one must be the user's; else attach the running one */
 	if (nulls[Anum_cel_log_timer_id - 1])
 	{
@@ -485,7 +482,6 @@ cel_log_validate(PG_FUNCTION_ARGS)
 		skip = debounce_duplicate(desc, def, case_id, nulls[Anum_cel_log_notes - 1],
 								  values[Anum_cel_log_notes - 1],
 								  values[Anum_cel_log_created - 1]);
-	SPI_finish();
 
 	if (skip)
 		return PointerGetDatum(NULL);

@@ -101,7 +101,7 @@ cel_probe_lock(const CelProbe *spec, Datum value)
 	heap = table_open(spec->heap, RowShareLock);
 	slot = table_slot_create(heap, NULL);
 	result = table_tuple_lock(heap, &tuple->t_self, snapshot, slot,
-							  GetCurrentCommandId(false), LockTupleNoKeyExclusive,
+							  GetCurrentCommandId(true), LockTupleNoKeyExclusive,
 							  LockWaitBlock,
 							  IsolationUsesXactSnapshot() ? 0 : TUPLE_LOCK_FLAG_FIND_LAST_VERSION,
 							  &tmfd);

