@@ -17,12 +17,7 @@ INSERT INTO cla_eventlog.code (event_key, code, type, level, selectable_by, desc
     ('mi_test', 'NOTE', 'outcome', 21, '{}', 'A MODERATE outcome', false);
 
 -- The application's case table, bound with the default column names.
-CREATE SCHEMA mi_app;
-CREATE TABLE mi_app.legalaid_case (
-    id bigint PRIMARY KEY, created timestamptz, modified timestamptz, source text,
-    outcome_code varchar(50), outcome_code_id bigint, level int, requires_action_by varchar(50),
-    billable_time int NOT NULL DEFAULT 0, provider_viewed timestamptz, provider_accepted timestamptz,
-    provider_closed timestamptz, provider_assigned_at timestamptz);
+\i test/mi_case_table.psql
 SET client_min_messages = warning;
 SELECT cla_eventlog.bind_case_table('mi_app.legalaid_case');
 RESET client_min_messages;

@@ -11,12 +11,7 @@ INSERT INTO cla_eventlog.code (event_key, code, type, level, selectable_by, desc
     ('call_me_back', 'CB2', 'outcome', 29, '{operator}', 'Callback 2', true),
     ('suspend_case', 'TERM', 'outcome', 29, '{operator,specialist}', 'Hung up call', true);
 
-CREATE SCHEMA mi_app;
-CREATE TABLE mi_app.legalaid_case (
-    id bigint PRIMARY KEY, created timestamptz, modified timestamptz, source text,
-    outcome_code varchar(50), outcome_code_id bigint, level int, requires_action_by varchar(50),
-    billable_time int NOT NULL DEFAULT 0, provider_viewed timestamptz, provider_accepted timestamptz,
-    provider_closed timestamptz, provider_assigned_at timestamptz);
+\i test/mi_case_table.psql
 
 -- Before anything is bound or registered, status() still answers, and says
 -- what is missing; checks that cannot run are reported as failed.
