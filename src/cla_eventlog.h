@@ -245,7 +245,7 @@ extern bool cel_is_high_outcome(const CelCode *def);
 /* timers.c */
 extern int64 cel_timer_running(int64 user_id);
 extern void cel_timer_check(int64 timer_id, int64 user_id);
-extern bool cel_timer_finish(int64 timer_id, int64 case_id, bool cancelled);
-extern int64 cel_billable_seconds(int64 case_id);
+extern bool cel_timer_finish(int64 timer_id, int64 case_id, bool cancelled,
+							 int64 *billable);
 
 #endif							/* CLA_EVENTLOG_H */

@@ -71,26 +71,27 @@ call_rab_function(const CelCode *def, int64 case_id)
 }
 
 /*
- * Stop the row's timer.  Under REPEATABLE READ a timer stopped by a
+ * Stop the row's timer; *billable gets the case's new billable seconds.
+ * Under REPEATABLE READ a timer stopped by a
  * transaction that committed after our snapshot raises a serialization
  * failure; that timer is stopped already, which is all this row asked for,
  * so the failure is swallowed in a subtransaction and the row is kept.
  */
 static bool
-stop_row_timer(int64 timer_id, int64 case_id)
+stop_row_timer(int64 timer_id, int64 case_id, int64 *billable)
 {
 	MemoryContext oldcxt = CurrentMemoryContext;
 	ResourceOwner oldowner = CurrentResourceOwner;
 	volatile bool stopped = false;
 
 	if (!IsolationUsesXactSnapshot())
-		return cel_timer_finish(timer_id, case_id, false);
+		return cel_timer_finish(timer_id, case_id, false, billable);
 
 	BeginInternalSubTransaction(NULL);
 	MemoryContextSwitchTo(oldcxt);
 	PG_TRY();
 	{
-		stopped = cel_timer_finish(timer_id, case_id, false);
+		stopped = cel_timer_finish(timer_id, case_id, false, billable);
 		ReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(oldcxt);
 		CurrentResourceOwner = oldowner;
@@ -171,11 +172,8 @@ cel_log_apply(PG_FUNCTION_ARGS)
 	memcpy(change.stamps, def->stamps, sizeof(change.stamps));
 
 	if (def->stops_timer && timer_id != 0 &&
-		stop_row_timer(timer_id, case_id) && cel_case_has_role("billable_time"))
-	{
-		change.set_billable = true;
-		change.billable = cel_billable_seconds(case_id);
-	}
+		stop_row_timer(timer_id, case_id, &change.billable))
+		change.set_billable = cel_case_has_role("billable_time");
 
 	if (!cel_case_apply(&change))
 		ereport(ERROR,

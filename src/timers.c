@@ -7,12 +7,13 @@
  *	  stop_timer()/cancel_timer().
  *
  * Locking: whoever stops a timer linked to a case first locks the case row
- * (cel_case_exists(..., true)), then updates the timer row, then sums the
- * case's timers in a new statement.  The case lock serialises every writer
- * of one case's billable time, and under READ COMMITTED the sum's fresh
- * snapshot sees every timer committed by the writers it waited for, so the
- * stored billable time always equals the sum of its timers.  The order
- * "case, then timer" is the same everywhere, so stops cannot deadlock.
+ * (cel_case_exists(..., true)), then, in one statement, updates the timer
+ * row and sums the case's timers.  The case lock serialises every writer of
+ * one case's billable time, and under READ COMMITTED that statement's
+ * snapshot, taken after the lock, sees every timer committed by the writers
+ * it waited for, so the stored billable time always equals the sum of its
+ * timers.  The order "case, then timer" is the same everywhere, so stops
+ * cannot deadlock.  Timers are read and written as the extension's owner.
  *
  *-------------------------------------------------------------------------
  */
@@ -36,7 +37,6 @@ PG_FUNCTION_INFO_V1(cel_start_timer);
 
 static SPIPlanPtr insert_plan = NULL;
 static SPIPlanPtr finish_plan = NULL;
-static SPIPlanPtr billable_plan = NULL;
 static SPIPlanPtr latest_log_plan = NULL;
 
 /*
@@ -91,49 +91,51 @@ cel_timer_check(int64 timer_id, int64 user_id)
 
 /*
  * Stop (or cancel) a running timer and link it to case_id (0: keep the
- * link).  Returns false when the timer is no longer running.  On success
- * SPI_tuptable holds the updated timer row.  Caller is connected to SPI and
- * has locked the linked case row.
+ * link), and compute the billable seconds of the case it is then linked to
+ * (SPEC 6.5): the sum over its stopped, non-cancelled timers of
+ * ceil(stopped - created), 0 when none, read through the partial index
+ * timer_billable_by_case.  One statement: the sum cannot see the row the
+ * same statement updates, so the other timers are summed and this one
+ * added.  Returns false when the timer is no longer running.  On success
+ * SPI_tuptable holds the updated timer row followed by a "billable" column.
+ * Caller is connected to SPI and has locked the linked case row.
  */
 bool
-cel_timer_finish(int64 timer_id, int64 case_id, bool cancelled)
+cel_timer_finish(int64 timer_id, int64 case_id, bool cancelled, int64 *billable)
 {
 	Oid			types[3] = {INT8OID, INT8OID, BOOLOID};
 	Datum		values[3] = {Int64GetDatum(timer_id), Int64GetDatum(case_id),
 	BoolGetDatum(cancelled)};
 	char		nulls[3] = {' ', case_id == 0 ? 'n' : ' ', ' '};
-
-	if (finish_plan == NULL)
-		finish_plan = cel_prepare("UPDATE cla_eventlog.timer"
-								  "   SET stopped = pg_catalog.now(), cancelled = $3,"
-								  "       linked_case = COALESCE($2, linked_case),"
-								  "       modified = pg_catalog.now()"
-								  " WHERE id OPERATOR(pg_catalog.=) $1 AND stopped IS NULL"
-								  " RETURNING *", 3, types);
-	return cel_exec_as_owner(finish_plan, values, nulls, false, 0, SPI_OK_UPDATE_RETURNING) > 0;
-}
-
-/*
- * Billable seconds of a case (SPEC 6.5): the sum over its stopped,
- * non-cancelled timers of ceil(stopped - created), 0 when none.  Reads
- * through the partial index timer_billable_by_case.
- */
-int64
-cel_billable_seconds(int64 case_id)
-{
-	Oid			types[1] = {INT8OID};
-	Datum		values[1] = {Int64GetDatum(case_id)};
 	bool		isnull;
 
-	if (billable_plan == NULL)
-		billable_plan = cel_prepare("SELECT COALESCE(pg_catalog.sum(pg_catalog.ceil("
-									"    EXTRACT(EPOCH FROM stopped OPERATOR(pg_catalog.-) created))), 0)::pg_catalog.int8"
-									"  FROM cla_eventlog.timer"
-									" WHERE linked_case OPERATOR(pg_catalog.=) $1"
-									"   AND stopped IS NOT NULL AND NOT cancelled", 1, types);
-	cel_exec_as_owner(billable_plan, values, NULL, false, 1, SPI_OK_SELECT);
-	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
-									   SPI_tuptable->tupdesc, 1, &isnull));
+	if (finish_plan == NULL)
+		finish_plan = cel_prepare("WITH t AS ("
+								  " UPDATE cla_eventlog.timer"
+								  "    SET stopped = pg_catalog.now(), cancelled = $3,"
+								  "        linked_case = COALESCE($2, linked_case),"
+								  "        modified = pg_catalog.now()"
+								  "  WHERE id OPERATOR(pg_catalog.=) $1 AND stopped IS NULL"
+								  "  RETURNING *)"
+								  " SELECT t.*,"
+								  "  (SELECT COALESCE(pg_catalog.sum(pg_catalog.ceil(EXTRACT(EPOCH FROM"
+								  "          o.stopped OPERATOR(pg_catalog.-) o.created))), 0)::pg_catalog.int8"
+								  "     FROM cla_eventlog.timer o"
+								  "    WHERE o.linked_case OPERATOR(pg_catalog.=) t.linked_case"
+								  "      AND o.stopped IS NOT NULL AND NOT o.cancelled"
+								  "      AND o.id OPERATOR(pg_catalog.<>) t.id)"
+								  "  OPERATOR(pg_catalog.+)"
+								  "  CASE WHEN t.cancelled THEN 0 ELSE pg_catalog.ceil(EXTRACT(EPOCH FROM"
+								  "       t.stopped OPERATOR(pg_catalog.-) t.created))::pg_catalog.int8 END"
+								  "  AS billable"
+								  " FROM t", 3, types);
+	if (cel_exec_as_owner(finish_plan, values, nulls, false, 0, SPI_OK_SELECT) == 0)
+		return false;
+	*billable = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+											SPI_tuptable->tupdesc->natts, &isnull));
+	if (isnull)
+		*billable = 0;			/* no linked case */
+	return true;
 }
 
 /* The case of the timer's latest log, or 0 when the timer has no log */
@@ -165,6 +167,11 @@ finish_user_timer(FunctionCallInfo fcinfo, bool cancelled)
 	int64		user_id;
 	int64		timer_id;
 	int64		case_id;
+	int64		billable;
+	HeapTuple	row;
+	TupleDesc	desc;
+	Datum	   *values;
+	bool	   *nulls;
 	Datum		result;
 
 	if (PG_ARGISNULL(0))
@@ -195,13 +202,21 @@ finish_user_timer(FunctionCallInfo fcinfo, bool cancelled)
 
 	if (case_id != 0)
 		(void) cel_case_exists(case_id, true);
-	if (!cel_timer_finish(timer_id, case_id, cancelled))
+	if (!cel_timer_finish(timer_id, case_id, cancelled, &billable))
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("timer %lld of user %lld is already stopped",
 						(long long) timer_id, (long long) user_id),
 				 errdetail("Another transaction stopped it first.")));
-	result = PointerGetDatum(SPI_returntuple(SPI_tuptable->vals[0], SPI_tuptable->tupdesc));
+
+	/* the timer row is the result, without the "billable" column */
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "cla_eventlog: a timer function must return cla_eventlog.timer");
+	values = palloc(sizeof(Datum) * SPI_tuptable->tupdesc->natts);
+	nulls = palloc(sizeof(bool) * SPI_tuptable->tupdesc->natts);
+	heap_deform_tuple(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, values, nulls);
+	row = heap_form_tuple(desc, values, nulls);
+	result = SPI_datumTransfer(heap_copy_tuple_as_datum(row, desc), false, -1);
 
 	if (case_id != 0 && cel_case_has_role("billable_time"))
 	{
@@ -209,7 +224,7 @@ finish_user_timer(FunctionCallInfo fcinfo, bool cancelled)
 
 		cel_case_change_init(&change, case_id);
 		change.set_billable = true;
-		change.billable = cel_billable_seconds(case_id);
+		change.billable = billable;
 		(void) cel_case_apply(&change);
 	}
 
