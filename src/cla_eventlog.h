@@ -146,7 +146,6 @@ extern bool cel_loading_dump(void);
 extern SPIPlanPtr cel_prepare(const char *sql, int nargs, Oid *argtypes);
 extern int	cel_exec(SPIPlanPtr plan, Datum *values, const char *nulls,
 					 bool read_only, long tcount, int expected);
-extern Oid	cel_schema_oid(void);
 extern Oid	cel_table_oid(const char *relname);
 extern void cel_require_log_table(Relation rel, const char *function);
 extern void cel_require_name_length(const char *what, const char *value,

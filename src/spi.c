@@ -63,13 +63,6 @@ cel_exec(SPIPlanPtr plan, Datum *values, const char *nulls,
 	return (int) SPI_processed;
 }
 
-/* OID of the extension's schema; error if the extension is not installed */
-Oid
-cel_schema_oid(void)
-{
-	return get_namespace_oid(CEL_SCHEMA, false);
-}
-
 /* OID of a table in the extension's schema, or InvalidOid */
 Oid
 cel_table_oid(const char *relname)
