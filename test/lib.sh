@@ -12,6 +12,7 @@ cel_install_packages() {
     local need=()
     command -v make >/dev/null 2>&1 || need+=(make)
     command -v gcc >/dev/null 2>&1 || need+=(gcc)
+    [ -f /usr/include/stdio.h ] || need+=(libc6-dev)
     [ -x /usr/lib/postgresql/$CEL_PGVER/bin/postgres ] || need+=(postgresql-$CEL_PGVER)
     [ -f /usr/lib/postgresql/$CEL_PGVER/lib/pgxs/src/makefiles/pgxs.mk ] || need+=(postgresql-server-dev-$CEL_PGVER)
     command -v pgbench >/dev/null 2>&1 || need+=(postgresql-contrib)
