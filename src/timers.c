@@ -37,7 +37,6 @@ PG_FUNCTION_INFO_V1(cel_start_timer);
 
 static SPIPlanPtr insert_plan = NULL;
 static SPIPlanPtr finish_plan = NULL;
-static SPIPlanPtr latest_log_plan = NULL;
 
 /*
  * The user's running timer under "snapshot" (NULL: the active one), or
@@ -138,22 +137,22 @@ cel_timer_finish(int64 timer_id, int64 case_id, bool cancelled, int64 *billable)
 	return true;
 }
 
-/* The case of the timer's latest log, or 0 when the timer has no log */
+/*
+ * The case of the timer's latest log, or 0 when the timer has no log: the
+ * newest entry of index log_timer (an index probe, like the trigger's
+ * lookups, so the plan cannot go stale while the log grows).
+ */
 static int64
 timer_latest_case(int64 timer_id)
 {
-	Oid			types[1] = {INT8OID};
-	Datum		values[1] = {Int64GetDatum(timer_id)};
-	bool		isnull;
+	const CelRels *r = cel_rels();
+	CelProbe	spec = {r->log, r->log_timer_idx, F_INT8EQ, INT8OID, InvalidOid};
+	Datum		case_id;
 
-	if (latest_log_plan == NULL)
-		latest_log_plan = cel_prepare("SELECT case_id FROM cla_eventlog.log"
-									  " WHERE timer_id OPERATOR(pg_catalog.=) $1"
-									  " ORDER BY id DESC LIMIT 1", 1, types);
-	if (cel_exec_as_owner(latest_log_plan, values, NULL, false, 1, SPI_OK_SELECT) == 0)
+	if (!cel_probe(&spec, Int64GetDatum(timer_id), BackwardScanDirection, NULL, NULL,
+				   Anum_cel_log_case_id, &case_id))
 		return 0;
-	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
-									   SPI_tuptable->tupdesc, 1, &isnull));
+	return DatumGetInt64(case_id);
 }
 
 /*
