@@ -94,6 +94,7 @@ typedef struct Binding
  * the expressions it needs.
  */
 #define N_SHAPES	(1 << (4 + 2 * CEL_N_STAMPS))
+#define N_PARAMS	7			/* parameters of every UPDATE plan */
 
 static MemoryContext BindingContext = NULL;
 static Binding binding;
@@ -277,8 +278,8 @@ change_shape(const CelCaseChange *change)
 /*
  * Build the UPDATE of one change shape.  Parameters (the same for every
  * shape; a shape uses some): $1 case id, $2 log id of a HIGH outcome, $3
- * code, $4 level, $6 requires-action-by value, $7 clear-if list, $8 billable
- * seconds.  A HIGH outcome writes only if it is newer than the outcome the
+ * code, $4 level, $5 requires-action-by value, $6 clear-if list, $7 billable
+ * seconds.  Everything else a shape needs is in its SQL text.  A HIGH outcome writes only if it is newer than the outcome the
  * case shows, and so do its requires-action-by and stamps; the condition is
  * in the SET list, evaluated on the newest row version (under READ
  * COMMITTED a blocked UPDATE re-evaluates it on the row it waited for).
@@ -292,8 +293,8 @@ prepare_update(int shape)
 	CelRabMode	rab = (CelRabMode) ((shape >> 1) & 3);
 	const char *rabcol = binding.columns[ROLE_REQUIRES_ACTION_BY];
 	const char *newer = "true";
-	Oid			types[12] = {INT8OID, INT8OID, TEXTOID, INT4OID, INT4OID, TEXTOID,
-	TEXTARRAYOID, INT8OID, INT4OID, INT4OID, INT4OID, INT4OID};
+	Oid			types[N_PARAMS] = {INT8OID, INT8OID, TEXTOID, INT4OID, TEXTOID,
+	TEXTARRAYOID, INT8OID};
 
 	if (outcome && binding.columns[ROLE_OUTCOME_CODE_ID] != NULL)
 		newer = psprintf("(%s IS NULL OR %s OPERATOR(pg_catalog.<) $2)",
@@ -311,15 +312,15 @@ prepare_update(int shape)
 					   newer, params[r], binding.columns[roles[r]]);
 	}
 	if (rab == CEL_RAB_SET)
-		append_set(&set, ROLE_REQUIRES_ACTION_BY, "CASE WHEN %s THEN $6 ELSE %s END",
+		append_set(&set, ROLE_REQUIRES_ACTION_BY, "CASE WHEN %s THEN $5 ELSE %s END",
 				   newer, rabcol);
 	else if (rab == CEL_RAB_CLEAR_IF)
 		append_set(&set, ROLE_REQUIRES_ACTION_BY,
-				   "CASE WHEN %s AND %s::pg_catalog.text OPERATOR(pg_catalog.=) ANY ($7)"
+				   "CASE WHEN %s AND %s::pg_catalog.text OPERATOR(pg_catalog.=) ANY ($6)"
 				   " THEN NULL ELSE %s END",
 				   newer, rabcol, rabcol);
 	if (shape & 8)
-		append_set(&set, ROLE_BILLABLE_TIME, "$8");
+		append_set(&set, ROLE_BILLABLE_TIME, "$7");
 	for (int s = 0; s < CEL_N_STAMPS; s++)
 	{
 		CelStampMode mode = (CelStampMode) ((shape >> (4 + 2 * s)) & 3);
@@ -343,7 +344,7 @@ prepare_update(int shape)
 	else
 		appendStringInfo(&sql, "UPDATE %s SET %s WHERE %s OPERATOR(pg_catalog.=) $1",
 						 binding.qualified, set.data, binding.columns[ROLE_ID]);
-	return cel_prepare(sql.data, 12, types);
+	return cel_prepare(sql.data, N_PARAMS, types);
 }
 
 /* A saved "SELECT <what> FROM case WHERE id = $1 <suffix>" */
@@ -487,8 +488,8 @@ cel_case_change_init(CelCaseChange *change, int64 case_id)
 bool
 cel_case_apply(const CelCaseChange *change)
 {
-	Datum		values[12];
-	char		nulls[12];
+	Datum		values[N_PARAMS];
+	char		nulls[N_PARAMS];
 	int			shape = change_shape(change);
 	int			rc;
 
@@ -506,16 +507,13 @@ cel_case_apply(const CelCaseChange *change)
 	if (change->outcome_code == NULL)
 		nulls[2] = 'n';
 	values[3] = Int32GetDatum(change->outcome_level);
-	values[4] = Int32GetDatum((int32) change->rab_mode);
-	values[5] = change->rab_value ? CStringGetTextDatum(change->rab_value) : (Datum) 0;
+	values[4] = change->rab_value ? CStringGetTextDatum(change->rab_value) : (Datum) 0;
 	if (change->rab_value == NULL)
-		nulls[5] = 'n';
-	values[6] = change->rab_list;
+		nulls[4] = 'n';
+	values[5] = change->rab_list;
 	if (change->rab_list == (Datum) 0)
-		nulls[6] = 'n';
-	values[7] = Int64GetDatum(change->billable);
-	for (int s = 0; s < CEL_N_STAMPS; s++)
-		values[8 + s] = Int32GetDatum((int32) change->stamps[s]);
+		nulls[5] = 'n';
+	values[6] = Int64GetDatum(change->billable);
 
 	rc = SPI_execute_plan(binding.update_plans[shape], values, nulls, false, 0);
 	if (rc != SPI_OK_UPDATE && rc != SPI_OK_SELECT)
