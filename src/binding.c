@@ -6,10 +6,11 @@
  *	  lock and update case rows.
  *
  * Design rules:
- *	- Every write to the case goes through one generic UPDATE (case_apply),
- *	  built once per binding from the bound column names.  Its SET list is
- *	  written so that it is evaluated against the newest row version: under
- *	  READ COMMITTED a blocked UPDATE re-evaluates it on the row the other
+ *	- Every write to the case goes through one UPDATE per change shape
+ *	  (cel_case_apply), built once per binding from the bound column names.
+ *	  A HIGH outcome's condition "newer than the case's outcome" is in its
+ *	  WHERE clause, evaluated against the newest row version: under READ
+ *	  COMMITTED a blocked UPDATE re-evaluates it on the row the other
  *	  transaction committed, which is what keeps "the case shows its
  *	  highest-id HIGH outcome" true whatever the commit order.
  *	- The cache is loaded under the latest snapshot and marked stale by a
@@ -93,6 +94,8 @@ typedef struct Binding
  * saved plan that writes only those columns, so a log row pays only for
  * the expressions it needs.
  */
+#define SHAPE_OUTCOME	1
+#define SHAPE_BILLABLE	8
 #define N_SHAPES	(1 << (4 + 2 * CEL_N_STAMPS))
 #define N_PARAMS	7			/* parameters of every UPDATE plan */
 
@@ -236,7 +239,7 @@ cel_case_has_role(const char *role)
 	return false;
 }
 
-/* SET item "col = CASE WHEN cond THEN value ELSE col END" for a bound role */
+/* SET item "col = <fmt>" for a bound role (nothing when it is not bound) */
 static void
 append_set(StringInfo buf, CaseRole role, const char *fmt,...)
 pg_attribute_printf(3, 4);
@@ -266,9 +269,9 @@ append_set(StringInfo buf, CaseRole role, const char *fmt,...)
 static int
 change_shape(const CelCaseChange *change)
 {
-	int			shape = (change->outcome_log_id != 0 ? 1 : 0) |
+	int			shape = (change->outcome_log_id != 0 ? SHAPE_OUTCOME : 0) |
 		((int) change->rab_mode << 1) |
-		(change->set_billable ? 8 : 0);
+		(change->set_billable ? SHAPE_BILLABLE : 0);
 
 	for (int s = 0; s < CEL_N_STAMPS; s++)
 		shape |= (int) change->stamps[s] << (4 + 2 * s);
@@ -276,64 +279,70 @@ change_shape(const CelCaseChange *change)
 }
 
 /*
+ * Does the shape's UPDATE write only when its HIGH outcome is newer than
+ * the case's (a bound outcome-code-id column to compare with)?
+ */
+static bool
+outcome_is_conditional(int shape)
+{
+	return (shape & SHAPE_OUTCOME) != 0 && binding.columns[ROLE_OUTCOME_CODE_ID] != NULL;
+}
+
+/*
  * Build the UPDATE of one change shape.  Parameters (the same for every
  * shape; a shape uses some): $1 case id, $2 log id of a HIGH outcome, $3
  * code, $4 level, $5 requires-action-by value, $6 clear-if list, $7 billable
- * seconds.  Everything else a shape needs is in its SQL text.  A HIGH outcome writes only if it is newer than the outcome the
- * case shows, and so do its requires-action-by and stamps; the condition is
- * in the SET list, evaluated on the newest row version (under READ
+ * seconds.  Everything else a shape needs is in its SQL text.
+ *
+ * A HIGH outcome writes only if it is newer than the outcome the case
+ * shows, and so do its requires-action-by and stamps: the condition is in
+ * the WHERE clause, evaluated on the newest row version (under READ
  * COMMITTED a blocked UPDATE re-evaluates it on the row it waited for).
+ * When it fails, cel_case_apply() writes what does not depend on it
+ * (billable time, modified) with the plan of the outcome-less shape.  A
+ * condition in the WHERE clause rather than one CASE per column keeps the
+ * plan's projection plain parameters, built anew at every execution.
  */
 static SPIPlanPtr
 prepare_update(int shape)
 {
 	StringInfoData set;
 	StringInfoData sql;
-	bool		outcome = (shape & 1) != 0;
+	bool		outcome = (shape & SHAPE_OUTCOME) != 0;
 	CelRabMode	rab = (CelRabMode) ((shape >> 1) & 3);
 	const char *rabcol = binding.columns[ROLE_REQUIRES_ACTION_BY];
-	const char *newer = "true";
+	const char *ocid = binding.columns[ROLE_OUTCOME_CODE_ID];
 	Oid			types[N_PARAMS] = {INT8OID, INT8OID, TEXTOID, INT4OID, TEXTOID,
 	TEXTARRAYOID, INT8OID};
-
-	if (outcome && binding.columns[ROLE_OUTCOME_CODE_ID] != NULL)
-		newer = psprintf("(%s IS NULL OR %s OPERATOR(pg_catalog.<) $2)",
-						 binding.columns[ROLE_OUTCOME_CODE_ID],
-						 binding.columns[ROLE_OUTCOME_CODE_ID]);
 
 	initStringInfo(&set);
 	if (outcome)
 	{
-		const CaseRole roles[3] = {ROLE_OUTCOME_CODE, ROLE_LEVEL, ROLE_OUTCOME_CODE_ID};
-		const char *params[3] = {"$3", "$4", "$2"};
-
-		for (int r = 0; r < 3; r++)
-			append_set(&set, roles[r], "CASE WHEN %s THEN %s ELSE %s END",
-					   newer, params[r], binding.columns[roles[r]]);
+		append_set(&set, ROLE_OUTCOME_CODE, "$3");
+		append_set(&set, ROLE_LEVEL, "$4");
+		append_set(&set, ROLE_OUTCOME_CODE_ID, "$2");
 	}
 	if (rab == CEL_RAB_SET)
-		append_set(&set, ROLE_REQUIRES_ACTION_BY, "CASE WHEN %s THEN $5 ELSE %s END",
-				   newer, rabcol);
+		append_set(&set, ROLE_REQUIRES_ACTION_BY, "$5");
 	else if (rab == CEL_RAB_CLEAR_IF)
 		append_set(&set, ROLE_REQUIRES_ACTION_BY,
-				   "CASE WHEN %s AND %s::pg_catalog.text OPERATOR(pg_catalog.=) ANY ($6)"
-				   " THEN NULL ELSE %s END",
-				   newer, rabcol, rabcol);
-	if (shape & 8)
+				   "CASE WHEN %s::pg_catalog.text OPERATOR(pg_catalog.=) ANY ($6)"
+				   " THEN NULL ELSE %s END", rabcol, rabcol);
+	if (shape & SHAPE_BILLABLE)
 		append_set(&set, ROLE_BILLABLE_TIME, "$7");
 	for (int s = 0; s < CEL_N_STAMPS; s++)
 	{
 		CelStampMode mode = (CelStampMode) ((shape >> (4 + 2 * s)) & 3);
 		const char *col = binding.columns[ROLE_PROVIDER_VIEWED + s];
-		const char *value;
 
 		if (mode == CEL_STAMP_KEEP || col == NULL)
 			continue;
-		value = mode == CEL_STAMP_NOW ? "pg_catalog.now()" :
-			mode == CEL_STAMP_NULL ? "NULL" :
-			psprintf("COALESCE(%s, pg_catalog.now())", col);
-		append_set(&set, ROLE_PROVIDER_VIEWED + s, "CASE WHEN %s THEN %s ELSE %s END",
-				   newer, value, col);
+		if (mode == CEL_STAMP_NOW)
+			append_set(&set, ROLE_PROVIDER_VIEWED + s, "pg_catalog.now()");
+		else if (mode == CEL_STAMP_NULL)
+			append_set(&set, ROLE_PROVIDER_VIEWED + s, "NULL");
+		else
+			append_set(&set, ROLE_PROVIDER_VIEWED + s, "COALESCE(%s, pg_catalog.now())", col);
 	}
 	append_set(&set, ROLE_MODIFIED, "pg_catalog.now()");
 
@@ -344,6 +353,9 @@ prepare_update(int shape)
 	else
 		appendStringInfo(&sql, "UPDATE %s SET %s WHERE %s OPERATOR(pg_catalog.=) $1",
 						 binding.qualified, set.data, binding.columns[ROLE_ID]);
+	if (outcome_is_conditional(shape))
+		appendStringInfo(&sql, " AND (%s IS NULL OR %s OPERATOR(pg_catalog.<) $2)",
+						 ocid, ocid);
 	return cel_prepare(sql.data, N_PARAMS, types);
 }
 
@@ -481,9 +493,27 @@ cel_case_change_init(CelCaseChange *change, int64 case_id)
 	change->rab_mode = CEL_RAB_KEEP;
 }
 
+/* Run the UPDATE of one shape; the number of rows it wrote */
+static uint64
+exec_update(int shape, Datum *values, const char *nulls)
+{
+	int			rc;
+
+	if (binding.update_plans == NULL)
+		binding.update_plans = MemoryContextAllocZero(BindingContext,
+													  sizeof(SPIPlanPtr) * N_SHAPES);
+	if (binding.update_plans[shape] == NULL)
+		binding.update_plans[shape] = prepare_update(shape);
+	rc = SPI_execute_plan(binding.update_plans[shape], values, nulls, false, 0);
+	if (rc != SPI_OK_UPDATE && rc != SPI_OK_SELECT)
+		elog(ERROR, "cla_eventlog: case update returned %s", SPI_result_code_string(rc));
+	return SPI_processed;
+}
+
 /*
  * Apply a change to one case row with one UPDATE (the plan of the change's
- * shape); false if the case does not exist.  Caller is connected to SPI.
+ * shape), or two when a HIGH outcome turns out older than the case's;
+ * false if the case does not exist.  Caller is connected to SPI.
  */
 bool
 cel_case_apply(const CelCaseChange *change)
@@ -491,15 +521,8 @@ cel_case_apply(const CelCaseChange *change)
 	Datum		values[N_PARAMS];
 	char		nulls[N_PARAMS];
 	int			shape = change_shape(change);
-	int			rc;
 
 	cel_binding_require();
-	if (binding.update_plans == NULL)
-		binding.update_plans = MemoryContextAllocZero(BindingContext,
-													  sizeof(SPIPlanPtr) * N_SHAPES);
-	if (binding.update_plans[shape] == NULL)
-		binding.update_plans[shape] = prepare_update(shape);
-
 	memset(nulls, ' ', sizeof(nulls));
 	values[0] = Int64GetDatum(change->case_id);
 	values[1] = Int64GetDatum(change->outcome_log_id);
@@ -515,10 +538,10 @@ cel_case_apply(const CelCaseChange *change)
 		nulls[5] = 'n';
 	values[6] = Int64GetDatum(change->billable);
 
-	rc = SPI_execute_plan(binding.update_plans[shape], values, nulls, false, 0);
-	if (rc != SPI_OK_UPDATE && rc != SPI_OK_SELECT)
-		elog(ERROR, "cla_eventlog: case update returned %s", SPI_result_code_string(rc));
-	return SPI_processed > 0;
+	if (exec_update(shape, values, nulls) > 0)
+		return true;
+	/* an older outcome (or no case): only what does not depend on it */
+	return outcome_is_conditional(shape) && exec_update(shape & SHAPE_BILLABLE, values, nulls) > 0;
 }
 
 /* Before locking the case table: the caller may read it */

@@ -85,6 +85,15 @@ INSERT INTO cla_eventlog.log (id, case_id, event_key, code, created_by) VALUES (
 INSERT INTO cla_eventlog.log (id, case_id, event_key, code, created_by) VALUES (900000001, 30002, 'close_case', 'CLSP', 41);
 SELECT outcome_code, outcome_code_id, requires_action_by, provider_closed IS NULL AS not_closed
   FROM cla_reference.legalaid_case WHERE id = 30002;
+-- ... but what does not depend on the outcome still happens: a stopping
+-- timer's billable time and "modified" (the case UPDATE falls back to them).
+UPDATE cla_reference.legalaid_case SET modified = '2000-01-01' WHERE id = 30002;
+SELECT (cla_eventlog.start_timer(41)).id IS NOT NULL AS started;
+INSERT INTO cla_eventlog.log (id, case_id, event_key, code, created_by)
+VALUES (900000000, 30002, 'assign_to_provider', 'REFSP', 41);
+SELECT outcome_code, outcome_code_id, billable_time, modified > '2000-01-01' AS modified,
+       cla_eventlog.current_timer(41) IS NULL AS timer_stopped
+  FROM cla_reference.legalaid_case WHERE id = 30002;
 
 -- Billable time (SPEC 6.5): stopped timers of 1 s, 300 s and 7201 s linked
 -- to case 30003, plus a running one, a cancelled one and one on another
