@@ -51,6 +51,12 @@
 #define Anum_cel_log_created			15
 #define Anum_cel_log_modified			16
 
+/* Columns of cla_eventlog.timer */
+#define Anum_cel_timer_created			3
+#define Anum_cel_timer_stopped			4
+#define Anum_cel_timer_linked_case		5
+#define Anum_cel_timer_cancelled		6
+
 /* Log types */
 typedef enum CelLogType
 {
@@ -170,6 +176,7 @@ typedef struct CelRels
 	Oid			log_case_idx;
 	Oid			log_timer_idx;
 	Oid			timer_pkey;
+	Oid			timer_billable_idx;
 	Oid			owner;
 } CelRels;
 
@@ -190,6 +197,9 @@ typedef struct CelProbe
 	RegProcedure eq_proc;
 	Oid			subtype;		/* type of the probe value */
 	Oid			collation;
+	bool		locked;			/* the caller holds locks on both (the log
+								 * and its indexes during an INSERT into it):
+								 * open them without locking */
 } CelProbe;
 
 typedef bool (*CelProbeMatch) (TupleTableSlot *slot, void *arg);

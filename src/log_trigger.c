@@ -162,6 +162,19 @@ check_role(Relation rel, const CelCode *def, const char *role)
 			 errtablecol(rel, Anum_cel_log_created_by_role)));
 }
 
+/*
+ * A probe of the log by one of its bigint-keyed indexes.  The trigger runs
+ * inside an INSERT into the log, whose executor holds RowExclusiveLock on
+ * the log and every index of it: the probe opens them without locking.
+ */
+static CelProbe
+log_probe(Oid index)
+{
+	CelProbe	spec = {cel_rels()->log, index, F_INT8EQ, INT8OID, InvalidOid, true};
+
+	return spec;
+}
+
 /* Can once_per (SPEC 4.4) skip this row, so that it must be checked? */
 static bool
 once_per_applies(const CelCode *def, int64 timer_id)
@@ -228,14 +241,14 @@ once_per_duplicate(const CelCode *def, int64 case_id, int64 timer_id)
 	snapshot = RegisterSnapshot(GetTransactionSnapshot());
 	if (def->once_per == CEL_ONCE_CASE)
 	{
-		CelProbe	spec = {r->log, r->log_case_idx, F_INT8EQ, INT8OID, InvalidOid};
+		CelProbe	spec = log_probe(r->log_case_idx);
 
 		dup = cel_probe_match(&spec, Int64GetDatum(case_id), ForwardScanDirection,
 							  snapshot, same_event_code, (void *) def, NULL, 0, NULL);
 	}
 	else
 	{
-		CelProbe	spec = {r->log, r->log_timer_idx, F_INT8EQ, INT8OID, InvalidOid};
+		CelProbe	spec = log_probe(r->log_timer_idx);
 		TimerDupArg arg;
 		bool	   *nulls;
 
@@ -273,7 +286,7 @@ debounce_duplicate(TupleDesc desc, const CelCode *def, int64 case_id,
 				   bool notes_null, Datum notes, Datum created)
 {
 	const CelRels *r = cel_rels();
-	CelProbe	spec = {r->log, r->log_high_outcome_idx, F_INT8EQ, INT8OID, InvalidOid};
+	CelProbe	spec = log_probe(r->log_high_outcome_idx);
 	Snapshot	snapshot;
 	HeapTuple	prev;
 	bool		found;

@@ -27,21 +27,12 @@
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 
-/*
- * The first row of spec->heap, in index order "dir", whose first index
- * column equals "value" (and, when match is not NULL, for which
- * match(slot, arg) is true), read under "snapshot" (NULL: the active one).
- * If found, *tuple (when not NULL) gets a copy of it, in the current memory
- * context, with its TID in t_self, and *result (when attnum > 0) its column
- * attnum (a by-value column: false if that column is NULL).
- */
-bool
-cel_probe_match(const CelProbe *spec, Datum value, ScanDirection dir,
-				Snapshot snapshot, CelProbeMatch match, void *arg,
-				HeapTuple *tuple, AttrNumber attnum, Datum *result)
+/* The scan of cel_probe_match(), on open relations */
+static bool
+probe_scan(Relation heap, Relation index, const CelProbe *spec, Datum value,
+		   ScanDirection dir, Snapshot snapshot, CelProbeMatch match, void *arg,
+		   HeapTuple *tuple, AttrNumber attnum, Datum *result)
 {
-	Relation	heap = table_open(spec->heap, AccessShareLock);
-	Relation	index = index_open(spec->index, AccessShareLock);
 	TupleTableSlot *slot = table_slot_create(heap, NULL);
 	IndexScanDesc scan;
 	ScanKeyData key;
@@ -65,8 +56,31 @@ cel_probe_match(const CelProbe *spec, Datum value, ScanDirection dir,
 	}
 	index_endscan(scan);
 	ExecDropSingleTupleTableSlot(slot);
-	index_close(index, AccessShareLock);
-	table_close(heap, AccessShareLock);
+	return found;
+}
+
+/*
+ * The first row of spec->heap, in index order "dir", whose first index
+ * column equals "value" (and, when match is not NULL, for which
+ * match(slot, arg) is true), read under "snapshot" (NULL: the active one).
+ * If found, *tuple (when not NULL) gets a copy of it, in the current memory
+ * context, with its TID in t_self, and *result (when attnum > 0) its column
+ * attnum (a by-value column: false if that column is NULL).
+ */
+bool
+cel_probe_match(const CelProbe *spec, Datum value, ScanDirection dir,
+				Snapshot snapshot, CelProbeMatch match, void *arg,
+				HeapTuple *tuple, AttrNumber attnum, Datum *result)
+{
+	LOCKMODE	lockmode = spec->locked ? NoLock : AccessShareLock;
+	Relation	heap = table_open(spec->heap, lockmode);
+	Relation	index = index_open(spec->index, lockmode);
+	bool		found;
+
+	found = probe_scan(heap, index, spec, value, dir, snapshot, match, arg,
+					   tuple, attnum, result);
+	index_close(index, lockmode);
+	table_close(heap, lockmode);
 	return found;
 }
 
@@ -85,7 +99,8 @@ cel_probe(const CelProbe *spec, Datum value, ScanDirection dir,
 bool
 cel_probe_lock(const CelProbe *spec, Datum value)
 {
-	Relation	heap;
+	Relation	heap = table_open(spec->heap, RowShareLock);
+	Relation	index = index_open(spec->index, AccessShareLock);
 	TupleTableSlot *slot;
 	HeapTuple	tuple;
 	Snapshot	snapshot = RegisterSnapshot(GetTransactionSnapshot());
@@ -93,12 +108,15 @@ cel_probe_lock(const CelProbe *spec, Datum value)
 	TM_Result	result;
 	bool		locked = false;
 
-	if (!cel_probe(spec, value, ForwardScanDirection, snapshot, &tuple, 0, NULL))
+	Assert(!spec->locked);
+	if (!probe_scan(heap, index, spec, value, ForwardScanDirection, snapshot,
+					NULL, NULL, &tuple, 0, NULL))
 	{
+		index_close(index, AccessShareLock);
+		table_close(heap, NoLock);	/* keep RowShareLock, as SELECT FOR UPDATE */
 		UnregisterSnapshot(snapshot);
 		return false;
 	}
-	heap = table_open(spec->heap, RowShareLock);
 	slot = table_slot_create(heap, NULL);
 	result = table_tuple_lock(heap, &tuple->t_self, snapshot, slot,
 							  GetCurrentCommandId(true), LockTupleNoKeyExclusive,
@@ -129,6 +147,7 @@ cel_probe_lock(const CelProbe *spec, Datum value)
 			elog(ERROR, "cla_eventlog: unexpected table_tuple_lock status %d", result);
 	}
 	ExecDropSingleTupleTableSlot(slot);
+	index_close(index, AccessShareLock);
 	table_close(heap, NoLock);	/* keep RowShareLock, as SELECT FOR UPDATE */
 	UnregisterSnapshot(snapshot);
 	return locked;

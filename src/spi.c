@@ -307,10 +307,11 @@ cel_rels(void)
 	rels.log_case_idx = cel_table_oid("log_case");
 	rels.log_timer_idx = cel_table_oid("log_timer");
 	rels.timer_pkey = cel_table_oid("timer_pkey");
+	rels.timer_billable_idx = cel_table_oid("timer_billable_by_case");
 	if (!OidIsValid(rels.log) || !OidIsValid(rels.timer) ||
 		!OidIsValid(rels.timer_running_idx) || !OidIsValid(rels.log_high_outcome_idx) ||
 		!OidIsValid(rels.log_case_idx) || !OidIsValid(rels.log_timer_idx) ||
-		!OidIsValid(rels.timer_pkey))
+		!OidIsValid(rels.timer_pkey) || !OidIsValid(rels.timer_billable_idx))
 		elog(ERROR, "cla_eventlog: the extension's tables are missing");
 	tp = SearchSysCache1(RELOID, ObjectIdGetDatum(rels.log));
 	if (!HeapTupleIsValid(tp))

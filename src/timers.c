@@ -88,16 +88,58 @@ cel_timer_check(int64 timer_id, int64 user_id)
 				 errhint("A log row may only carry a timer of the user who created it.")));
 }
 
+/* case_billable(): add one timer row's billable seconds to *(int64 *) arg */
+static bool
+add_billable(TupleTableSlot *slot, void *arg)
+{
+	int64	   *sum = (int64 *) arg;
+	bool		isnull;
+	Datum		created = slot_getattr(slot, Anum_cel_timer_created, &isnull);
+	Datum		stopped = slot_getattr(slot, Anum_cel_timer_stopped, &isnull);
+	int64		usecs;
+
+	if (isnull || DatumGetBool(slot_getattr(slot, Anum_cel_timer_cancelled, &isnull)))
+		return false;			/* not billable (the index predicate says so) */
+	if (TIMESTAMP_NOT_FINITE(DatumGetTimestampTz(created)) ||
+		TIMESTAMP_NOT_FINITE(DatumGetTimestampTz(stopped)) ||
+		pg_sub_s64_overflow(DatumGetTimestampTz(stopped), DatumGetTimestampTz(created), &usecs) ||
+		pg_add_s64_overflow(*sum, usecs / USECS_PER_SEC + (usecs % USECS_PER_SEC > 0 ? 1 : 0), sum))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("billable time out of range"),
+				 errdetail("A timer linked to the case has an infinite or out-of-range duration.")));
+	return false;				/* visit every timer of the case */
+}
+
+/*
+ * Billable seconds of a case (SPEC 6.5): the sum over its stopped,
+ * non-cancelled timers of ceil(stopped - created), read through the partial
+ * index timer_billable_by_case under a new snapshot that sees this
+ * transaction's latest changes.
+ */
+static int64
+case_billable(int64 case_id)
+{
+	const CelRels *r = cel_rels();
+	CelProbe	spec = {r->timer, r->timer_billable_idx, F_INT8EQ, INT8OID, InvalidOid};
+	Snapshot	snapshot;
+	int64		sum = 0;
+
+	CommandCounterIncrement();
+	snapshot = RegisterSnapshot(GetTransactionSnapshot());
+	(void) cel_probe_match(&spec, Int64GetDatum(case_id), ForwardScanDirection, snapshot,
+						   add_billable, &sum, NULL, 0, NULL);
+	UnregisterSnapshot(snapshot);
+	return sum;
+}
+
 /*
  * Stop (or cancel) a running timer and link it to case_id (0: keep the
  * link), and compute the billable seconds of the case it is then linked to
- * (SPEC 6.5): the sum over its stopped, non-cancelled timers of
- * ceil(stopped - created), 0 when none, read through the partial index
- * timer_billable_by_case.  One statement: the sum cannot see the row the
- * same statement updates, so the other timers are summed and this one
- * added.  Returns false when the timer is no longer running.  On success
- * SPI_tuptable holds the updated timer row followed by a "billable" column.
- * Caller is connected to SPI and has locked the linked case row.
+ * (case_billable(); 0 when it has none).  Returns false when the timer is
+ * no longer running.  On success SPI_tuptable holds the updated timer row.
+ * Caller is connected to SPI and has locked the linked case row, so no
+ * other transaction changes the case's timers before the sum is read.
  */
 bool
 cel_timer_finish(int64 timer_id, int64 case_id, bool cancelled, int64 *billable)
@@ -107,33 +149,20 @@ cel_timer_finish(int64 timer_id, int64 case_id, bool cancelled, int64 *billable)
 	BoolGetDatum(cancelled)};
 	char		nulls[3] = {' ', case_id == 0 ? 'n' : ' ', ' '};
 	bool		isnull;
+	Datum		linked;
 
 	if (finish_plan == NULL)
-		finish_plan = cel_prepare("WITH t AS ("
-								  " UPDATE cla_eventlog.timer"
-								  "    SET stopped = pg_catalog.now(), cancelled = $3,"
-								  "        linked_case = COALESCE($2, linked_case),"
-								  "        modified = pg_catalog.now()"
-								  "  WHERE id OPERATOR(pg_catalog.=) $1 AND stopped IS NULL"
-								  "  RETURNING *)"
-								  " SELECT t.*,"
-								  "  (SELECT COALESCE(pg_catalog.sum(pg_catalog.ceil(EXTRACT(EPOCH FROM"
-								  "          o.stopped OPERATOR(pg_catalog.-) o.created))), 0)::pg_catalog.int8"
-								  "     FROM cla_eventlog.timer o"
-								  "    WHERE o.linked_case OPERATOR(pg_catalog.=) t.linked_case"
-								  "      AND o.stopped IS NOT NULL AND NOT o.cancelled"
-								  "      AND o.id OPERATOR(pg_catalog.<>) t.id)"
-								  "  OPERATOR(pg_catalog.+)"
-								  "  CASE WHEN t.cancelled THEN 0 ELSE pg_catalog.ceil(EXTRACT(EPOCH FROM"
-								  "       t.stopped OPERATOR(pg_catalog.-) t.created))::pg_catalog.int8 END"
-								  "  AS billable"
-								  " FROM t", 3, types);
-	if (cel_exec_as_owner(finish_plan, values, nulls, false, 0, SPI_OK_SELECT) == 0)
+		finish_plan = cel_prepare("UPDATE cla_eventlog.timer"
+								  "   SET stopped = pg_catalog.now(), cancelled = $3,"
+								  "       linked_case = COALESCE($2, linked_case),"
+								  "       modified = pg_catalog.now()"
+								  " WHERE id OPERATOR(pg_catalog.=) $1 AND stopped IS NULL"
+								  " RETURNING *", 3, types);
+	if (cel_exec_as_owner(finish_plan, values, nulls, false, 0, SPI_OK_UPDATE_RETURNING) == 0)
 		return false;
-	*billable = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
-											SPI_tuptable->tupdesc->natts, &isnull));
-	if (isnull)
-		*billable = 0;			/* no linked case */
+	linked = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+						   Anum_cel_timer_linked_case, &isnull);
+	*billable = isnull ? 0 : case_billable(DatumGetInt64(linked));
 	return true;
 }
 

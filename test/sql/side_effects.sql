@@ -112,6 +112,18 @@ SELECT cla_eventlog.log_event('case', 30003, 307, 'CASE_VIEWED') IS NOT NULL AS 
 SELECT (cla_eventlog.cancel_timer(307)).cancelled;
 SELECT billable_time FROM cla_reference.legalaid_case WHERE id = 30003;
 
+-- A timer of infinite duration puts the billable time out of range: the
+-- stop fails with an error and leaves the timer running.
+INSERT INTO cla_reference.legalaid_case (id) VALUES (30005);
+INSERT INTO cla_eventlog.timer (created_by, created, stopped, linked_case)
+VALUES (308, now() - interval '1 day', 'infinity', 30005);
+SELECT (cla_eventlog.start_timer(309)).id IS NOT NULL AS started;
+SELECT cla_eventlog.log_event('case', 30005, 309, 'CASE_VIEWED') IS NOT NULL AS logged;
+SELECT cla_eventlog.stop_timer(309);
+SELECT (cla_eventlog.current_timer(309)).id IS NOT NULL AS still_running;
+DELETE FROM cla_eventlog.timer WHERE created_by = 308;
+SELECT (cla_eventlog.stop_timer(309)).linked_case;
+
 -- Timer functions and their errors.
 SELECT cla_eventlog.current_timer(400) IS NULL AS no_timer;
 SELECT cla_eventlog.stop_timer(400);
