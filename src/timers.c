@@ -25,6 +25,8 @@
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "storage/proc.h"
+#include "utils/hsearch.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/snapmgr.h"
@@ -56,13 +58,101 @@ timer_running_row(int64 user_id, Snapshot snapshot, HeapTuple *tuple, int64 *id)
 	return true;
 }
 
-/* The id of the user's running timer, or 0 (an index probe) */
+/*
+ * Memo of cel_timer_running() for bulk loads.  A COPY or an INSERT ...
+ * SELECT validates all its rows under one active snapshot, and a probe's
+ * answer depends only on the snapshot and the user.  Two snapshots of the
+ * same transaction see the same rows when they have the same command id
+ * and the same transactions in progress: same xmax (no transaction ended
+ * above it) and as many in progress below it (new ones start above xmax,
+ * so the set can only shrink), or no transaction ended at all between them
+ * (snapXactCompletionCount, the test PostgreSQL uses to reuse a snapshot).
+ * Under such a snapshot the answers are remembered, for at most
+ * TIMER_MEMO_MAX users.  The memo is made only at the second probe under
+ * one snapshot, so that a single-row INSERT pays nothing for it.
+ */
+#define TIMER_MEMO_MAX	10000
+
+typedef struct TimerMemoEntry
+{
+	int64		user_id;		/* hash key */
+	int64		timer_id;		/* 0: no running timer */
+} TimerMemoEntry;
+
+/* What makes two snapshots of this backend see the same rows */
+typedef struct SnapshotKey
+{
+	LocalTransactionId lxid;
+	CommandId	curcid;
+	uint64		completion;
+	TransactionId xmin;
+	TransactionId xmax;
+	uint32		xcnt;
+	int32		subxcnt;
+	bool		suboverflowed;
+} SnapshotKey;
+
+static SnapshotKey timer_memo_key;
+static int	timer_memo_probes;	/* under that snapshot */
+static HTAB *timer_memo = NULL; /* NULL until the second probe */
+
+/* Is the memo's snapshot "snapshot"?  If not, start a memo for it. */
+static bool
+timer_memo_same(Snapshot snapshot)
+{
+	SnapshotKey key;
+
+	memset(&key, 0, sizeof(key));	/* padding too: keys are compared whole */
+	key.lxid = MyProc->lxid;
+	key.curcid = snapshot->curcid;
+	key.completion = snapshot->snapXactCompletionCount;
+	key.xmin = snapshot->xmin;
+	key.xmax = snapshot->xmax;
+	key.xcnt = snapshot->xcnt;
+	key.subxcnt = snapshot->subxcnt;
+	key.suboverflowed = snapshot->suboverflowed;
+	if (memcmp(&key, &timer_memo_key, sizeof(key)) == 0)
+		return true;
+	if (timer_memo != NULL)
+		hash_destroy(timer_memo);
+	timer_memo = NULL;
+	timer_memo_key = key;
+	timer_memo_probes = 0;
+	return false;
+}
+
+/* The id of the user's running timer, or 0 (an index probe, or the memo) */
 int64
 cel_timer_running(int64 user_id)
 {
+	Snapshot	snapshot = GetActiveSnapshot();
+	TimerMemoEntry *entry;
 	int64		id;
+	bool		found;
 
-	return timer_running_row(user_id, NULL, NULL, &id) ? id : 0;
+	if (!timer_memo_same(snapshot) || timer_memo_probes++ == 0)
+		return timer_running_row(user_id, NULL, NULL, &id) ? id : 0;
+	if (timer_memo == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = sizeof(int64);
+		ctl.entrysize = sizeof(TimerMemoEntry);
+		ctl.hcxt = TopMemoryContext;
+		timer_memo = hash_create("cla_eventlog running timers", 256, &ctl,
+									  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	entry = hash_search(timer_memo, &user_id, HASH_FIND, NULL);
+	if (entry != NULL)
+		return entry->timer_id;
+	if (!timer_running_row(user_id, NULL, NULL, &id))
+		id = 0;
+	if (hash_get_num_entries(timer_memo) < TIMER_MEMO_MAX)
+	{
+		entry = hash_search(timer_memo, &user_id, HASH_ENTER, &found);
+		entry->timer_id = id;
+	}
+	return id;
 }
 
 /* Error unless timer_id exists and belongs to user_id (SPEC 4.2) */

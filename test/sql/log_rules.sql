@@ -70,6 +70,26 @@ RETURNING timer_id = :timer50 AS attached;
 INSERT INTO cla_eventlog.log (case_id, event_key, code, created_by, timer_id) VALUES (3, 'case', 'CASE_VIEWED', 51, :timer50);
 INSERT INTO cla_eventlog.log (case_id, event_key, code, created_by, timer_id) VALUES (3, 'case', 'CASE_VIEWED', 51, 123456);
 SELECT count(*) AS rows_of_user_51 FROM cla_eventlog.log WHERE created_by = 51;
+-- A bulk load validates its rows under one snapshot and remembers each
+-- user's running timer: 60 rows of users 50 (timer), 52 (none) and 53
+-- (timer) interleaved get exactly their user's timer.  Then a timer started
+-- between two statements is attached by the next one, and a stopped one no
+-- longer is: the memo lives for one snapshot only.
+SELECT (cla_eventlog.start_timer(53)).id AS timer53 \gset
+INSERT INTO cla_eventlog.log (case_id, event_key, code, created_by, notes)
+SELECT 3, 'means_test', 'MT_CHANGED', (ARRAY[50, 52, 53])[1 + g % 3], 'bulk ' || g
+  FROM generate_series(1, 60) g;
+SELECT created_by, count(*) AS logs, count(*) FILTER (WHERE timer_id IS NOT DISTINCT FROM
+           CASE created_by WHEN 50 THEN :timer50 WHEN 53 THEN :timer53 END) AS right_timer
+  FROM cla_eventlog.log WHERE notes LIKE 'bulk %' GROUP BY created_by ORDER BY created_by;
+SELECT (cla_eventlog.start_timer(52)).id AS timer52 \gset
+SELECT (cla_eventlog.cancel_timer(53)).cancelled;
+INSERT INTO cla_eventlog.log (case_id, event_key, code, created_by, notes)
+SELECT 3, 'means_test', 'MT_CHANGED', u, 'second bulk' FROM unnest(ARRAY[52, 53, 52, 53]) u;
+SELECT created_by, count(*) AS logs, count(*) FILTER (WHERE timer_id IS NOT DISTINCT FROM
+           CASE created_by WHEN 52 THEN :timer52 END) AS right_timer
+  FROM cla_eventlog.log WHERE notes = 'second bulk' GROUP BY created_by ORDER BY created_by;
+SELECT (cla_eventlog.cancel_timer(52)).cancelled;
 
 -- once_per case: CALL_STARTED twice on a case is recorded once.
 INSERT INTO cla_eventlog.log (case_id, event_key, code, created_by) VALUES (4, 'case', 'CALL_STARTED', 1);
