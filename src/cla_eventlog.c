@@ -2,7 +2,8 @@
  *
  * cla_eventlog.c
  *	  Library entry point: PG_MODULE_MAGIC and _PG_init, which calls each
- *	  subsystem's init (settings, registry cache, case binding cache).
+ *	  subsystem's init (settings, registry cache, case binding cache,
+ *	  probes' lock memory).
  *
  *-------------------------------------------------------------------------
  */
@@ -23,6 +24,7 @@ _PG_init(void)
 	cel_spi_init();
 	cel_registry_init();
 	cel_binding_init();
+	cel_probe_init();
 }
 
 /* library_version() RETURNS text: the version of the loaded C library */

@@ -211,6 +211,7 @@ extern bool cel_probe(const CelProbe *spec, Datum value, ScanDirection dir,
 					  Snapshot snapshot, HeapTuple *tuple, AttrNumber attnum,
 					  Datum *result);
 extern bool cel_probe_lock(const CelProbe *spec, Datum value);
+extern void cel_probe_init(void);
 
 /* registry.c */
 extern void cel_registry_init(void);

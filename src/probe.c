@@ -8,7 +8,10 @@
  *
  * Probes take AccessShareLock on the table and index and check no
  * privileges: they stand for reads the extension makes as its owner (log,
- * timers) or that the foreign-key check makes anyway (the case).  The row
+ * timers) or that the foreign-key check makes anyway (the case).  Like any
+ * read, they keep the lock until the end of the transaction, and remember
+ * which relations they locked, so that the next probe of the transaction
+ * opens them without going through the lock manager again.  The row
  * lock follows what SELECT ... FOR NO KEY UPDATE does (ExecLockRows): it
  * waits for a concurrent writer, follows the row to its newest version
  * under READ COMMITTED, and raises a serialization failure under
@@ -23,9 +26,82 @@
 #include "access/table.h"
 #include "access/tableam.h"
 #include "access/xact.h"
+#include "storage/proc.h"
 #include "executor/tuptable.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
+
+/*
+ * The relations (and lock modes) probes locked in this transaction.  A
+ * subtransaction's locks are released when it aborts, so its entries are
+ * dropped then (probe_subxact_callback).  Past PROBE_LOCKED_MAX relations
+ * probes simply lock again.
+ */
+#define PROBE_LOCKED_MAX	16
+
+typedef struct ProbeLocked
+{
+	Oid			relid;
+	LOCKMODE	mode;
+	SubTransactionId subid;		/* the subtransaction that took the lock */
+} ProbeLocked;
+
+static ProbeLocked probe_locked[PROBE_LOCKED_MAX];
+static int	n_probe_locked = 0;
+static LocalTransactionId probe_lxid = InvalidLocalTransactionId;
+
+static void
+probe_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+					   SubTransactionId parentSubid, void *arg)
+{
+	int			kept = 0;
+
+	if (event != SUBXACT_EVENT_ABORT_SUB)
+		return;
+	/* drop what this subtransaction and its committed children locked */
+	for (int i = 0; i < n_probe_locked; i++)
+		if (probe_locked[i].subid < mySubid)
+			probe_locked[kept++] = probe_locked[i];
+	n_probe_locked = kept;
+}
+
+/* Register the subtransaction callback; called once from _PG_init */
+void
+cel_probe_init(void)
+{
+	RegisterSubXactCallback(probe_subxact_callback, NULL);
+}
+
+/*
+ * Open a table or index for a probe: with NoLock when the caller or an
+ * earlier probe of this transaction holds "mode" on it, else taking "mode"
+ * (kept until the end of the transaction).  Close with NoLock.
+ */
+static Relation
+probe_open(Oid relid, LOCKMODE mode, bool is_index)
+{
+	Relation	rel;
+
+	if (probe_lxid != MyProc->lxid)
+	{
+		probe_lxid = MyProc->lxid;
+		n_probe_locked = 0;
+	}
+	for (int i = 0; i < n_probe_locked && mode != NoLock; i++)
+	{
+		if (probe_locked[i].relid == relid && probe_locked[i].mode == mode)
+			mode = NoLock;
+	}
+	rel = is_index ? index_open(relid, mode) : table_open(relid, mode);
+	if (mode != NoLock && n_probe_locked < PROBE_LOCKED_MAX)
+	{
+		probe_locked[n_probe_locked].relid = relid;
+		probe_locked[n_probe_locked].mode = mode;
+		probe_locked[n_probe_locked].subid = GetCurrentSubTransactionId();
+		n_probe_locked++;
+	}
+	return rel;
+}
 
 /* The scan of cel_probe_match(), on open relations */
 static bool
@@ -73,14 +149,14 @@ cel_probe_match(const CelProbe *spec, Datum value, ScanDirection dir,
 				HeapTuple *tuple, AttrNumber attnum, Datum *result)
 {
 	LOCKMODE	lockmode = spec->locked ? NoLock : AccessShareLock;
-	Relation	heap = table_open(spec->heap, lockmode);
-	Relation	index = index_open(spec->index, lockmode);
+	Relation	heap = probe_open(spec->heap, lockmode, false);
+	Relation	index = probe_open(spec->index, lockmode, true);
 	bool		found;
 
 	found = probe_scan(heap, index, spec, value, dir, snapshot, match, arg,
 					   tuple, attnum, result);
-	index_close(index, lockmode);
-	table_close(heap, lockmode);
+	index_close(index, NoLock);
+	table_close(heap, NoLock);
 	return found;
 }
 
@@ -99,8 +175,8 @@ cel_probe(const CelProbe *spec, Datum value, ScanDirection dir,
 bool
 cel_probe_lock(const CelProbe *spec, Datum value)
 {
-	Relation	heap = table_open(spec->heap, RowShareLock);
-	Relation	index = index_open(spec->index, AccessShareLock);
+	Relation	heap = probe_open(spec->heap, RowShareLock, false);
+	Relation	index = probe_open(spec->index, AccessShareLock, true);
 	TupleTableSlot *slot;
 	HeapTuple	tuple;
 	Snapshot	snapshot = RegisterSnapshot(GetTransactionSnapshot());
@@ -112,8 +188,8 @@ cel_probe_lock(const CelProbe *spec, Datum value)
 	if (!probe_scan(heap, index, spec, value, ForwardScanDirection, snapshot,
 					NULL, NULL, &tuple, 0, NULL))
 	{
-		index_close(index, AccessShareLock);
-		table_close(heap, NoLock);	/* keep RowShareLock, as SELECT FOR UPDATE */
+		index_close(index, NoLock);
+		table_close(heap, NoLock);
 		UnregisterSnapshot(snapshot);
 		return false;
 	}
@@ -147,8 +223,8 @@ cel_probe_lock(const CelProbe *spec, Datum value)
 			elog(ERROR, "cla_eventlog: unexpected table_tuple_lock status %d", result);
 	}
 	ExecDropSingleTupleTableSlot(slot);
-	index_close(index, AccessShareLock);
-	table_close(heap, NoLock);	/* keep RowShareLock, as SELECT FOR UPDATE */
+	index_close(index, NoLock);
+	table_close(heap, NoLock);
 	UnregisterSnapshot(snapshot);
 	return locked;
 }
