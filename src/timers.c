@@ -230,6 +230,9 @@ case_billable(int64 case_id)
  * no longer running.  On success SPI_tuptable holds the updated timer row.
  * Caller is connected to SPI and has locked the linked case row, so no
  * other transaction changes the case's timers before the sum is read.
+ * "stopped" is now(), the start of this transaction, or the timer's start
+ * when another transaction started the timer later and committed before
+ * this one read it (zero length, never stopped before created).
  */
 bool
 cel_timer_finish(int64 timer_id, int64 case_id, bool cancelled, int64 *billable)
@@ -243,7 +246,7 @@ cel_timer_finish(int64 timer_id, int64 case_id, bool cancelled, int64 *billable)
 
 	if (finish_plan == NULL)
 		finish_plan = cel_prepare("UPDATE cla_eventlog.timer"
-								  "   SET stopped = pg_catalog.now(), cancelled = $3,"
+								  "   SET stopped = GREATEST(pg_catalog.now(), created), cancelled = $3,"
 								  "       linked_case = COALESCE($2, linked_case),"
 								  "       modified = pg_catalog.now()"
 								  " WHERE id OPERATOR(pg_catalog.=) $1 AND stopped IS NULL"
