@@ -91,6 +91,21 @@ SELECT created_by, count(*) AS logs, count(*) FILTER (WHERE timer_id IS NOT DIST
   FROM cla_eventlog.log WHERE notes = 'second bulk' GROUP BY created_by ORDER BY created_by;
 SELECT (cla_eventlog.cancel_timer(52)).cancelled;
 
+-- The lookups keep their lock on the timer table to the end of the
+-- transaction, as any read does, and later rows reuse it; a rolled-back
+-- savepoint releases it, and the next row takes it again.
+BEGIN;
+SAVEPOINT s;
+SELECT cla_eventlog.log_event('means_test', 3, 1, 'MT_CHANGED') IS NOT NULL AS logged;
+ROLLBACK TO SAVEPOINT s;
+SELECT count(*) AS timer_locks FROM pg_locks
+ WHERE relation = 'cla_eventlog.timer'::regclass AND pid = pg_backend_pid();
+SELECT cla_eventlog.log_event('means_test', 3, 1, 'MT_CHANGED') IS NOT NULL AS logged;
+SELECT cla_eventlog.log_event('means_test', 3, 1, 'MT_CHANGED') IS NOT NULL AS logged_again;
+SELECT mode FROM pg_locks
+ WHERE relation = 'cla_eventlog.timer'::regclass AND pid = pg_backend_pid();
+ROLLBACK;
+
 -- once_per case: CALL_STARTED twice on a case is recorded once.
 INSERT INTO cla_eventlog.log (case_id, event_key, code, created_by) VALUES (4, 'case', 'CALL_STARTED', 1);
 INSERT INTO cla_eventlog.log (case_id, event_key, code, created_by) VALUES (4, 'case', 'CALL_STARTED', 2);
