@@ -72,6 +72,11 @@ cel_build_install || { echo "build failed"; exit 1; }
 cel_start_cluster "$port" || { echo "cluster did not start"; exit 1; }
 trap 'cel_stop_cluster' EXIT
 . test/bench/common.sh
+# Quieter runs: no autovacuum worker starting in the middle of a run (each
+# group starts from VACUUM ANALYZE instead), and no full-page images after
+# each CHECKPOINT (crash safety is moot here: fsync is off).
+bench_psql -d postgres -c 'ALTER SYSTEM SET autovacuum = off' \
+    -c 'ALTER SYSTEM SET full_page_writes = off' -c 'SELECT pg_reload_conf()' >/dev/null
 
 out=bench_results
 mkdir -p "$out"
@@ -130,6 +135,10 @@ results=$work/tps.tsv   # group <TAB> variant <TAB> round <TAB> tps (or rows/s)
 group() {
     local name=$1 r v db sc label f tps order; shift
     echo "== $name: $rounds rounds of ${seconds}s per variant, alternating"
+    for v in "$@"; do
+        IFS=: read -r db sc label <<<"$v"
+        bench_psql -d "$db" -c 'VACUUM ANALYZE'
+    done
     if [ "$warmup" -gt 0 ]; then
         for v in "$@"; do
             IFS=: read -r db sc label <<<"$v"
@@ -241,7 +250,8 @@ mem_met=$(awk -v m="$mem10k" 'BEGIN { print (m > 0 && m < 10 * 1024 * 1024 ? "ye
     echo "pgbench -M prepared -c 2 -j 2 -T $seconds (after ${warmup}s of uncounted warm-up per variant), $rounds alternating rounds per group (A B C, C B A, ...), median tps;"
     echo "ratio = median over the rounds of second variant / first in the same round (tps, or rows/s for COPY).  $cases cases per database; PostgreSQL $(pg_config --version | awk '{print $2}'),"
     echo "cluster settings of test/lib.sh: **fsync = off** (commits are cheap, so the per-row cost of the rules"
-    echo "is a larger share of each transaction and the ratios are strict); $(nproc) CPUs.  Workload 5: COPY FROM a"
+    echo "is a larger share of each transaction and the ratios are strict), and for the benchmark full_page_writes = off,"
+    echo "autovacuum = off (VACUUM ANALYZE before each group); $(nproc) CPUs.  Workload 5: COPY FROM a"
     echo "server-side CSV file of $copy_rows generated rows, $copy_rounds alternating runs per side from a fresh state, median rows/s."
     echo "PL/pgSQL: test/bench/plpgsql_baseline.sql (the same rules written by a DBA, on copies of the log and timer tables)."
     echo
