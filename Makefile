@@ -19,6 +19,7 @@ OBJS = \
 	src/log_trigger.o \
 	src/log_apply.o \
 	src/log_event.o \
+	src/log_insert.o \
 	src/timers.o \
 	src/maintenance.o
 

@@ -25,6 +25,7 @@ _PG_init(void)
 	cel_registry_init();
 	cel_binding_init();
 	cel_probe_init();
+	cel_log_insert_init();
 }
 
 /* library_version() RETURNS text: the version of the loaded C library */

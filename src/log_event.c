@@ -3,8 +3,9 @@
  * log_event.c
  *	  cla_eventlog.log_event() (SPEC 5): chooses the code when the caller
  *	  gives none (the event's code resolver, else its only live code), then
- *	  inserts one log row with a saved plan.  Every rule of the row itself
- *	  is applied by the log triggers, exactly as for a plain INSERT.
+ *	  inserts one log row: through cel_log_insert() (log_insert.c), or with
+ *	  a saved SQL INSERT when that path is not open.  Every rule of the row
+ *	  itself is applied by the log triggers, exactly as for a plain INSERT.
  *
  *-------------------------------------------------------------------------
  */
@@ -96,6 +97,30 @@ choose_code(const char *event_key, FunctionCallInfo fcinfo)
 }
 
 /*
+ * The row as log columns, inserted by cel_log_insert() (without SQL);
+ * false when that path is not open and the SQL INSERT must run.
+ */
+static bool
+log_direct(Datum *values, char *nulls, int64 *id)
+{
+	static const AttrNumber column_of_param[10] = {Anum_cel_log_event_key,
+		Anum_cel_log_case_id, Anum_cel_log_created_by, Anum_cel_log_code,
+		Anum_cel_log_notes, Anum_cel_log_context, Anum_cel_log_patch,
+		Anum_cel_log_created_by_role, Anum_cel_log_content_type,
+	Anum_cel_log_object_id};
+	Datum		row[Natts_cel_log] = {0};
+	bool		rownulls[Natts_cel_log];
+
+	memset(rownulls, true, sizeof(rownulls));
+	for (int i = 0; i < 10; i++)
+	{
+		row[column_of_param[i] - 1] = values[i];
+		rownulls[column_of_param[i] - 1] = (nulls[i] == 'n');
+	}
+	return cel_log_insert(row, rownulls, id);
+}
+
+/*
  * log_event(event_key, case_id, created_by, code, notes, context, patch,
  * acting_role, params, content_type, object_id) RETURNS bigint: the new log
  * id, or NULL when the row was skipped as a duplicate.
@@ -113,6 +138,7 @@ cel_log_event(PG_FUNCTION_ARGS)
 	char	   *event_key;
 	bool		isnull;
 	Datum		id;
+	int64		direct_id;
 
 	cel_require_arg("event_key", PG_ARGISNULL(ARG_EVENT_KEY));
 	cel_require_arg("case_id", PG_ARGISNULL(ARG_CASE_ID));
@@ -129,6 +155,13 @@ cel_log_event(PG_FUNCTION_ARGS)
 	{
 		values[3] = CStringGetTextDatum(choose_code(event_key, fcinfo));
 		nulls[3] = ' ';
+	}
+
+	if (log_direct(values, nulls, &direct_id))
+	{
+		if (direct_id == 0)
+			PG_RETURN_NULL();
+		PG_RETURN_INT64(direct_id);
 	}
 
 	if (SPI_connect() != SPI_OK_CONNECT)

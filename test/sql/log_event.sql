@@ -84,5 +84,28 @@ SELECT count(*) AS differing_cases
        (b.outcome_code, b.level, b.requires_action_by,
         b.provider_viewed IS NULL, b.provider_accepted IS NULL, b.provider_closed IS NULL, b.provider_assigned_at IS NULL);
 
+-- log_event() inserts its row without SQL (log_insert.c) only while the log
+-- is as the extension creates it; anything else takes the SQL INSERT, so
+-- that the behaviour is the same.  A statement-level INSERT trigger fires:
+CREATE FUNCTION public.log_statement_notice() RETURNS trigger LANGUAGE plpgsql AS
+$$ BEGIN RAISE NOTICE 'statement trigger on the log fired'; RETURN NULL; END $$;
+CREATE TRIGGER log_statement_notice AFTER INSERT ON cla_eventlog.log
+    FOR EACH STATEMENT EXECUTE FUNCTION public.log_statement_notice();
+SELECT cla_eventlog.log_event('case', 1, 7, 'CASE_VIEWED', notes => 'via SQL') IS NOT NULL AS logged;
+DROP TRIGGER log_statement_notice ON cla_eventlog.log;
+DROP FUNCTION public.log_statement_notice();
+-- a changed default is honoured:
+ALTER TABLE cla_eventlog.log ALTER COLUMN created SET DEFAULT '2001-02-03 04:05:06+00';
+SELECT cla_eventlog.log_event('case', 1, 7, 'CASE_VIEWED', notes => 'changed default') AS id \gset
+SELECT created FROM cla_eventlog.log WHERE id = :id;
+ALTER TABLE cla_eventlog.log ALTER COLUMN created SET DEFAULT pg_catalog.now();
+-- and back on the direct path: defaults, triggers and the returned id as before
+BEGIN;
+SELECT cla_eventlog.log_event('case', 1, 7, 'CASE_VIEWED', notes => 'direct again') AS id \gset
+SELECT l.created = now() AS created_now, l.modified = now() AS modified_now,
+       l.type, l.level, l.id = currval('cla_eventlog.log_id_seq') AS id_from_sequence
+  FROM cla_eventlog.log l WHERE l.id = :id;
+COMMIT;
+
 SET client_min_messages = warning;
 DROP SCHEMA cla_reference CASCADE;

@@ -1,0 +1,215 @@
+/*-------------------------------------------------------------------------
+ *
+ * log_insert.c
+ *	  The INSERT of log_event(): one log row inserted through the executor's
+ *	  row-level machinery without a plan, as logical replication applies a
+ *	  row (ExecSimpleRelationInsert): the log's BEFORE and AFTER row
+ *	  triggers (the rules), its constraints, its indexes and its foreign
+ *	  keys all run exactly as for a plain INSERT; what is saved is the
+ *	  planner's and the executor's per-statement set-up (a plan tree, its
+ *	  projections, a portal), which for one row costs more than the row.
+ *
+ * This path is taken only for the log as the extension creates it: a plain
+ * table with its own column defaults, no row security, no generated
+ * columns, no statement-level INSERT triggers or transition tables, and a
+ * caller with INSERT and SELECT on the whole table (what the SQL statement
+ * "INSERT ... RETURNING id" would check).  Anything else, including a DBA's
+ * change to the table, falls back to that SQL statement, so that behaviour
+ * never depends on the path.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "cla_eventlog.h"
+
+#include "access/table.h"
+#include "access/tableam.h"
+#include "access/xact.h"
+#include "catalog/pg_class.h"
+#include "commands/sequence.h"
+#include "commands/trigger.h"
+#include "executor/executor.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "rewrite/rewriteHandler.h"
+#include "utils/acl.h"
+#include "utils/fmgroids.h"
+#include "utils/inval.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+
+/*
+ * Is the log (shape_log) as created (see above), and its id sequence.
+ * Checked again after a relcache invalidation of the log.
+ */
+static bool shape_checked = false;
+static Oid	shape_log = InvalidOid;
+static bool shape_ok = false;
+static Oid	id_seq = InvalidOid;
+
+static void
+log_insert_relcache_callback(Datum arg, Oid relid)
+{
+	if (relid == InvalidOid || relid == shape_log)
+		shape_checked = false;
+}
+
+/* Register the invalidation callback; called once from _PG_init */
+void
+cel_log_insert_init(void)
+{
+	CacheRegisterRelcacheCallback(log_insert_relcache_callback, (Datum) 0);
+}
+
+/* Is "node" a call of function "fn" with "nargs" arguments? */
+static bool
+is_call(Node *node, Oid fn, int nargs)
+{
+	return node != NULL && IsA(node, FuncExpr) && ((FuncExpr *) node)->funcid == fn &&
+		list_length(((FuncExpr *) node)->args) == nargs;
+}
+
+/*
+ * Are the log's column defaults the extension's own: nextval() of its id
+ * sequence for id, now() for created and modified, none elsewhere?
+ */
+static bool
+defaults_are_own(Relation rel)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+
+	id_seq = InvalidOid;
+	for (int i = 0; i < desc->natts; i++)
+	{
+		AttrNumber	attnum = i + 1;
+		Node	   *def;
+
+		if (TupleDescAttr(desc, i)->attisdropped)
+			return false;
+		def = build_column_default(rel, attnum);
+		if (attnum == Anum_cel_log_id)
+		{
+			Node	   *arg;
+
+			if (!is_call(def, F_NEXTVAL, 1))
+				return false;
+			arg = linitial(((FuncExpr *) def)->args);
+			if (!IsA(arg, Const) || ((Const *) arg)->constisnull)
+				return false;
+			id_seq = DatumGetObjectId(((Const *) arg)->constvalue);
+		}
+		else if (attnum == Anum_cel_log_created || attnum == Anum_cel_log_modified)
+		{
+			if (!is_call(def, F_NOW, 0))
+				return false;
+		}
+		else if (def != NULL)
+			return false;
+	}
+	return desc->natts == Natts_cel_log && OidIsValid(id_seq);
+}
+
+/* May log_event() insert into the log without SQL?  (see the header) */
+static bool
+direct_insert_ok(Relation rel)
+{
+	TriggerDesc *trig = rel->trigdesc;
+
+	if (!shape_checked || RelationGetRelid(rel) != shape_log)
+	{
+		shape_log = RelationGetRelid(rel);
+		shape_ok = rel->rd_rel->relkind == RELKIND_RELATION &&
+			!rel->rd_rel->relrowsecurity &&
+			!(rel->rd_att->constr && rel->rd_att->constr->has_generated_stored) &&
+			!(trig && (trig->trig_insert_before_statement || trig->trig_insert_after_statement ||
+					   trig->trig_insert_instead_row || trig->trig_insert_new_table)) &&
+			defaults_are_own(rel);
+		shape_checked = true;
+	}
+	return shape_ok &&
+		pg_class_aclmask(RelationGetRelid(rel), GetUserId(), ACL_INSERT | ACL_SELECT,
+						 ACLMASK_ALL) == (ACL_INSERT | ACL_SELECT);
+}
+
+/*
+ * Insert the log row of "values"/"nulls" (Natts_cel_log columns; id,
+ * created and modified are filled here as their defaults would be) and
+ * fire its triggers.  Returns false, with nothing done, when the log is
+ * not as created or the caller's rights are not table-wide: the caller
+ * then runs the SQL INSERT.  Else true, and *id is the new id, or 0 when
+ * a BEFORE trigger skipped the row.
+ */
+bool
+cel_log_insert(Datum *values, bool *nulls, int64 *id)
+{
+	Relation	rel = table_open(cel_rels()->log, RowExclusiveLock);
+	EState	   *estate;
+	ResultRelInfo *rri;
+	RangeTblEntry *rte;
+	TupleTableSlot *slot;
+	bool		stored = true;
+	bool		isnull;
+
+	if (!direct_insert_ok(rel))
+	{
+		table_close(rel, NoLock);
+		return false;
+	}
+
+	/* as SPI runs a statement: a new command, under a new snapshot */
+	CommandCounterIncrement();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	estate = CreateExecutorState();
+	estate->es_snapshot = GetActiveSnapshot();
+	rte = makeNode(RangeTblEntry);
+	rte->rtekind = RTE_RELATION;
+	rte->relid = RelationGetRelid(rel);
+	rte->relkind = rel->rd_rel->relkind;
+	rte->rellockmode = RowExclusiveLock;
+	ExecInitRangeTable(estate, list_make1(rte));
+	rri = makeNode(ResultRelInfo);
+	InitResultRelInfo(rri, rel, 1, NULL, 0);
+	/* found there by the AFTER triggers' ExecGetTriggerResultRel() */
+	estate->es_opened_result_relations = list_make1(rri);
+	estate->es_output_cid = GetCurrentCommandId(true);
+	ExecOpenIndices(rri, false);
+	AfterTriggerBeginQuery();
+
+	/* the defaults, evaluated as the SQL statement would */
+	values[Anum_cel_log_id - 1] = Int64GetDatum(nextval_internal(id_seq, true));
+	nulls[Anum_cel_log_id - 1] = false;
+	values[Anum_cel_log_created - 1] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
+	nulls[Anum_cel_log_created - 1] = false;
+	values[Anum_cel_log_modified - 1] = values[Anum_cel_log_created - 1];
+	nulls[Anum_cel_log_modified - 1] = false;
+
+	slot = table_slot_create(rel, &estate->es_tupleTable);
+	ExecClearTuple(slot);
+	memcpy(slot->tts_values, values, sizeof(Datum) * Natts_cel_log);
+	memcpy(slot->tts_isnull, nulls, sizeof(bool) * Natts_cel_log);
+	ExecStoreVirtualTuple(slot);
+
+	/* what ExecInsert() does for a plain table */
+	if (rri->ri_TrigDesc && rri->ri_TrigDesc->trig_insert_before_row)
+		stored = ExecBRInsertTriggers(estate, rri, slot);
+	if (stored)
+	{
+		List	   *recheck;
+
+		if (rel->rd_att->constr)
+			ExecConstraints(rri, slot, estate);
+		table_tuple_insert(rel, slot, estate->es_output_cid, 0, NULL);
+		recheck = ExecInsertIndexTuples(rri, slot, estate, false, false, NULL, NIL);
+		ExecARInsertTriggers(estate, rri, slot, recheck, NULL);
+		*id = DatumGetInt64(slot_getattr(slot, Anum_cel_log_id, &isnull));
+	}
+	else
+		*id = 0;
+
+	AfterTriggerEndQuery(estate);	/* the AFTER triggers: side effects, FKs */
+	ExecCloseResultRelations(estate);
+	ExecResetTupleTable(estate->es_tupleTable, false);
+	FreeExecutorState(estate);
+	table_close(rel, NoLock);
+	PopActiveSnapshot();
+	return true;
+}
