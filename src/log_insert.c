@@ -10,12 +10,14 @@
  *	  projections, a portal), which for one row costs more than the row.
  *
  * This path is taken only for the log as the extension creates it: a plain
- * table with its own column defaults, no row security, no generated
- * columns, no statement-level INSERT triggers or transition tables, and a
- * caller with INSERT and SELECT on the whole table (what the SQL statement
+ * table (not a partition) with its own column defaults, no row security,
+ * no generated columns, no statement-level INSERT triggers or transition
+ * tables; in a read-write transaction outside parallel mode; for a caller
+ * with INSERT and SELECT on the whole table (what the SQL statement
  * "INSERT ... RETURNING id" would check).  Anything else, including a DBA's
- * change to the table, falls back to that SQL statement, so that behaviour
- * never depends on the path.
+ * change to the table, falls back to that SQL statement, which also gives
+ * the errors of a read-only transaction or missing rights, so that
+ * behaviour never depends on the path.
  *
  *-------------------------------------------------------------------------
  */
@@ -118,6 +120,7 @@ direct_insert_ok(Relation rel)
 	{
 		shape_log = RelationGetRelid(rel);
 		shape_ok = rel->rd_rel->relkind == RELKIND_RELATION &&
+			!rel->rd_rel->relispartition &&
 			!rel->rd_rel->relrowsecurity &&
 			!(rel->rd_att->constr && rel->rd_att->constr->has_generated_stored) &&
 			!(trig && (trig->trig_insert_before_statement || trig->trig_insert_after_statement ||
@@ -125,7 +128,7 @@ direct_insert_ok(Relation rel)
 			defaults_are_own(rel);
 		shape_checked = true;
 	}
-	return shape_ok &&
+	return shape_ok && !XactReadOnly && !IsInParallelMode() &&
 		pg_class_aclmask(RelationGetRelid(rel), GetUserId(), ACL_INSERT | ACL_SELECT,
 						 ACLMASK_ALL) == (ACL_INSERT | ACL_SELECT);
 }

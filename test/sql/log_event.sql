@@ -94,6 +94,10 @@ CREATE TRIGGER log_statement_notice AFTER INSERT ON cla_eventlog.log
 SELECT cla_eventlog.log_event('case', 1, 7, 'CASE_VIEWED', notes => 'via SQL') IS NOT NULL AS logged;
 DROP TRIGGER log_statement_notice ON cla_eventlog.log;
 DROP FUNCTION public.log_statement_notice();
+-- a read-only transaction refuses the row, as the SQL INSERT would:
+BEGIN READ ONLY;
+SELECT cla_eventlog.log_event('case', 1, 7, 'CASE_VIEWED', notes => 'read only');
+ROLLBACK;
 -- a changed default is honoured:
 ALTER TABLE cla_eventlog.log ALTER COLUMN created SET DEFAULT '2001-02-03 04:05:06+00';
 SELECT cla_eventlog.log_event('case', 1, 7, 'CASE_VIEWED', notes => 'changed default') AS id \gset
