@@ -27,7 +27,7 @@
 #   registry size (72 vs BENCH_CODES codes), log size (empty vs BENCH_LOG_ROWS),
 #   registry cache memory.
 #
-# Environment: BENCH_SECONDS (8) per run, BENCH_ROUNDS (5) per group,
+# Environment: BENCH_SECONDS (6) per run, BENCH_ROUNDS (7) per group,
 # BENCH_WARMUP (3) seconds of uncounted warm-up per variant of each group,
 # BENCH_CASES (100000) cases in every database, BENCH_LOG_ROWS (1000000)
 # log rows of the "large log" database, BENCH_CODES (10000) codes of the
@@ -45,9 +45,9 @@ case "${1:-}" in
     *) echo "usage: $0 [--smoke]" >&2; exit 2 ;;
 esac
 
-seconds=${BENCH_SECONDS:-8}
+seconds=${BENCH_SECONDS:-6}
 warmup=${BENCH_WARMUP:-3}
-rounds=${BENCH_ROUNDS:-5}
+rounds=${BENCH_ROUNDS:-7}
 cases=${BENCH_CASES:-100000}
 log_rows=${BENCH_LOG_ROWS:-1000000}
 codes=${BENCH_CODES:-10000}
