@@ -197,9 +197,6 @@ typedef struct CelProbe
 	RegProcedure eq_proc;
 	Oid			subtype;		/* type of the probe value */
 	Oid			collation;
-	bool		locked;			/* the caller holds locks on both (the log
-								 * and its indexes during an INSERT into it):
-								 * open them without locking */
 } CelProbe;
 
 typedef bool (*CelProbeMatch) (TupleTableSlot *slot, void *arg);

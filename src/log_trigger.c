@@ -162,15 +162,11 @@ check_role(Relation rel, const CelCode *def, const char *role)
 			 errtablecol(rel, Anum_cel_log_created_by_role)));
 }
 
-/*
- * A probe of the log by one of its bigint-keyed indexes.  The trigger runs
- * inside an INSERT into the log, whose executor holds RowExclusiveLock on
- * the log and every index of it: the probe opens them without locking.
- */
+/* A probe of the log by one of its bigint-keyed indexes */
 static CelProbe
 log_probe(Oid index)
 {
-	CelProbe	spec = {cel_rels()->log, index, F_INT8EQ, INT8OID, InvalidOid, true};
+	CelProbe	spec = {cel_rels()->log, index, F_INT8EQ, INT8OID, InvalidOid};
 
 	return spec;
 }

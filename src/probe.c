@@ -73,9 +73,9 @@ cel_probe_init(void)
 }
 
 /*
- * Open a table or index for a probe: with NoLock when the caller or an
- * earlier probe of this transaction holds "mode" on it, else taking "mode"
- * (kept until the end of the transaction).  Close with NoLock.
+ * Open a table or index for a probe: with NoLock when an earlier probe of
+ * this transaction holds "mode" on it, else taking "mode" (kept until the
+ * end of the transaction).  Close with NoLock.
  */
 static Relation
 probe_open(Oid relid, LOCKMODE mode, bool is_index)
@@ -148,9 +148,8 @@ cel_probe_match(const CelProbe *spec, Datum value, ScanDirection dir,
 				Snapshot snapshot, CelProbeMatch match, void *arg,
 				HeapTuple *tuple, AttrNumber attnum, Datum *result)
 {
-	LOCKMODE	lockmode = spec->locked ? NoLock : AccessShareLock;
-	Relation	heap = probe_open(spec->heap, lockmode, false);
-	Relation	index = probe_open(spec->index, lockmode, true);
+	Relation	heap = probe_open(spec->heap, AccessShareLock, false);
+	Relation	index = probe_open(spec->index, AccessShareLock, true);
 	bool		found;
 
 	found = probe_scan(heap, index, spec, value, dir, snapshot, match, arg,
@@ -184,7 +183,6 @@ cel_probe_lock(const CelProbe *spec, Datum value)
 	TM_Result	result;
 	bool		locked = false;
 
-	Assert(!spec->locked);
 	if (!probe_scan(heap, index, spec, value, ForwardScanDirection, snapshot,
 					NULL, NULL, &tuple, 0, NULL))
 	{
