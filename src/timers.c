@@ -40,6 +40,8 @@ PG_FUNCTION_INFO_V1(cel_start_timer);
 static SPIPlanPtr insert_plan = NULL;
 static SPIPlanPtr finish_plan = NULL;
 
+static Datum timer_datum(FunctionCallInfo fcinfo, HeapTuple tuple);
+
 /*
  * The user's running timer under "snapshot" (NULL: the active one), or
  * false; *tuple gets a copy of its row when not NULL.
@@ -289,10 +291,6 @@ finish_user_timer(FunctionCallInfo fcinfo, bool cancelled)
 	int64		timer_id;
 	int64		case_id;
 	int64		billable;
-	HeapTuple	row;
-	TupleDesc	desc;
-	Datum	   *values;
-	bool	   *nulls;
 	Datum		result;
 
 	if (PG_ARGISNULL(0))
@@ -330,14 +328,7 @@ finish_user_timer(FunctionCallInfo fcinfo, bool cancelled)
 						(long long) timer_id, (long long) user_id),
 				 errdetail("Another transaction stopped it first.")));
 
-	/* the timer row is the result, without the "billable" column */
-	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "cla_eventlog: a timer function must return cla_eventlog.timer");
-	values = palloc(sizeof(Datum) * SPI_tuptable->tupdesc->natts);
-	nulls = palloc(sizeof(bool) * SPI_tuptable->tupdesc->natts);
-	heap_deform_tuple(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, values, nulls);
-	row = heap_form_tuple(desc, values, nulls);
-	result = SPI_datumTransfer(heap_copy_tuple_as_datum(row, desc), false, -1);
+	result = SPI_datumTransfer(timer_datum(fcinfo, SPI_tuptable->vals[0]), false, -1);
 
 	if (case_id != 0 && cel_case_has_role("billable_time"))
 	{
