@@ -34,6 +34,29 @@ enum
 	N_ARGS
 };
 
+/*
+ * The log columns log_event() gives, in the order of the parameters of its
+ * SQL INSERT (insert_plan), and the argument each comes from.
+ */
+#define N_FIELDS 10
+static const struct
+{
+	int			arg;
+	AttrNumber	column;
+}			fields[N_FIELDS] =
+{
+	{ARG_EVENT_KEY, Anum_cel_log_event_key},
+	{ARG_CASE_ID, Anum_cel_log_case_id},
+	{ARG_CREATED_BY, Anum_cel_log_created_by},
+	{ARG_CODE, Anum_cel_log_code},
+	{ARG_NOTES, Anum_cel_log_notes},
+	{ARG_CONTEXT, Anum_cel_log_context},
+	{ARG_PATCH, Anum_cel_log_patch},
+	{ARG_ACTING_ROLE, Anum_cel_log_created_by_role},
+	{ARG_CONTENT_TYPE, Anum_cel_log_content_type},
+	{ARG_OBJECT_ID, Anum_cel_log_object_id}
+};
+
 static SPIPlanPtr insert_plan = NULL;
 
 /*
@@ -101,21 +124,16 @@ choose_code(const char *event_key, FunctionCallInfo fcinfo)
  * false when that path is not open and the SQL INSERT must run.
  */
 static bool
-log_direct(Datum *values, char *nulls, int64 *id)
+log_direct(const Datum *values, const char *nulls, int64 *id)
 {
-	static const AttrNumber column_of_param[10] = {Anum_cel_log_event_key,
-		Anum_cel_log_case_id, Anum_cel_log_created_by, Anum_cel_log_code,
-		Anum_cel_log_notes, Anum_cel_log_context, Anum_cel_log_patch,
-		Anum_cel_log_created_by_role, Anum_cel_log_content_type,
-	Anum_cel_log_object_id};
 	Datum		row[Natts_cel_log] = {0};
 	bool		rownulls[Natts_cel_log];
 
 	memset(rownulls, true, sizeof(rownulls));
-	for (int i = 0; i < 10; i++)
+	for (int i = 0; i < N_FIELDS; i++)
 	{
-		row[column_of_param[i] - 1] = values[i];
-		rownulls[column_of_param[i] - 1] = (nulls[i] == 'n');
+		row[fields[i].column - 1] = values[i];
+		rownulls[fields[i].column - 1] = (nulls[i] == 'n');
 	}
 	return cel_log_insert(row, rownulls, id);
 }
@@ -128,13 +146,10 @@ log_direct(Datum *values, char *nulls, int64 *id)
 Datum
 cel_log_event(PG_FUNCTION_ARGS)
 {
-	Oid			types[10] = {TEXTOID, INT8OID, INT8OID, TEXTOID, TEXTOID,
+	Oid			types[N_FIELDS] = {TEXTOID, INT8OID, INT8OID, TEXTOID, TEXTOID,
 	JSONBOID, JSONBOID, TEXTOID, TEXTOID, INT8OID};
-	static const int arg_of_param[10] = {ARG_EVENT_KEY, ARG_CASE_ID, ARG_CREATED_BY,
-		ARG_CODE, ARG_NOTES, ARG_CONTEXT, ARG_PATCH, ARG_ACTING_ROLE,
-	ARG_CONTENT_TYPE, ARG_OBJECT_ID};
-	Datum		values[10];
-	char		nulls[10];
+	Datum		values[N_FIELDS];
+	char		nulls[N_FIELDS];
 	char	   *event_key;
 	bool		isnull;
 	Datum		id;
@@ -146,14 +161,14 @@ cel_log_event(PG_FUNCTION_ARGS)
 	event_key = text_to_cstring(PG_GETARG_TEXT_PP(ARG_EVENT_KEY));
 	cel_require_name_length("event key", event_key, NULL, 0);
 
-	for (int i = 0; i < 10; i++)
+	for (int i = 0; i < N_FIELDS; i++)
 	{
-		values[i] = PG_GETARG_DATUM(arg_of_param[i]);
-		nulls[i] = PG_ARGISNULL(arg_of_param[i]) ? 'n' : ' ';
+		values[i] = PG_GETARG_DATUM(fields[i].arg);
+		nulls[i] = PG_ARGISNULL(fields[i].arg) ? 'n' : ' ';
 	}
 	if (PG_ARGISNULL(ARG_CODE))
 	{
-		values[3] = CStringGetTextDatum(choose_code(event_key, fcinfo));
+		values[3] = CStringGetTextDatum(choose_code(event_key, fcinfo));	/* fields[3]: code */
 		nulls[3] = ' ';
 	}
 
