@@ -9,6 +9,14 @@
  *	  planner's and the executor's per-statement set-up (a plan tree, its
  *	  projections, a portal), which for one row costs more than the row.
  *
+ * One more per-statement cost is saved: ExecRelCheck() parses the text of
+ * every CHECK constraint (pg_constraint.conbin) for each statement, which
+ * for the log's two checks is an eighth of a one-row INSERT.  Here the
+ * parsed trees are kept with the log's shape until its next relcache
+ * invalidation (a changed constraint invalidates the relation); each row
+ * copies, plans and initialises them in its own executor state, as
+ * ExecRelCheck() would, so nothing a statement evaluates outlives it.
+ *
  * This path is taken only for the log as the extension creates it: a plain
  * table (not a partition) with its own column defaults, no row security,
  * no generated columns, no statement-level INSERT triggers or transition
@@ -36,17 +44,22 @@
 #include "utils/acl.h"
 #include "utils/fmgroids.h"
 #include "utils/inval.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 
 /*
- * Is the log (shape_log) as created (see above), and its id sequence.
- * Checked again after a relcache invalidation of the log.
+ * Is the log (shape_log) as created (see above), its id sequence and its
+ * CHECK constraints parsed (in shape_cxt, in the order of the relcache's
+ * constr->check).  Checked again after a relcache invalidation of the log.
  */
 static bool shape_checked = false;
 static Oid	shape_log = InvalidOid;
 static bool shape_ok = false;
 static Oid	id_seq = InvalidOid;
+static MemoryContext shape_cxt = NULL;
+static Expr **checks = NULL;
+static int	nchecks = 0;
 
 static void
 log_insert_relcache_callback(Datum arg, Oid relid)
@@ -110,6 +123,48 @@ defaults_are_own(Relation rel)
 	return desc->natts == Natts_cel_log && OidIsValid(id_seq);
 }
 
+/* Parse the log's CHECK constraints into shape_cxt (see the header) */
+static void
+parse_checks(Relation rel)
+{
+	TupleConstr *constr = rel->rd_att->constr;
+	MemoryContext old;
+
+	if (shape_cxt == NULL)
+		shape_cxt = AllocSetContextCreate(CacheMemoryContext, "cla_eventlog log checks",
+										  ALLOCSET_SMALL_SIZES);
+	MemoryContextReset(shape_cxt);
+	checks = NULL;
+	nchecks = constr ? constr->num_check : 0;
+	if (nchecks == 0)
+		return;
+	old = MemoryContextSwitchTo(shape_cxt);
+	checks = palloc(nchecks * sizeof(Expr *));
+	for (int i = 0; i < nchecks; i++)
+		checks[i] = stringToNode(constr->check[i].ccbin);
+	MemoryContextSwitchTo(old);
+}
+
+/*
+ * ExecRelCheck()'s set-up from the parsed checks: copied into the
+ * statement's executor state first (planning may run user functions, which
+ * may log and so re-parse the checks), then planned and initialised there.
+ */
+static ExprState **
+prepare_checks(EState *estate)
+{
+	MemoryContext old = MemoryContextSwitchTo(estate->es_query_cxt);
+	Expr	  **copies = palloc(nchecks * sizeof(Expr *));
+	ExprState **states = palloc(nchecks * sizeof(ExprState *));
+
+	for (int i = 0; i < nchecks; i++)
+		copies[i] = copyObject(checks[i]);
+	MemoryContextSwitchTo(old);
+	for (int i = 0; i < nchecks; i++)
+		states[i] = ExecPrepareExpr(copies[i], estate);
+	return states;
+}
+
 /* May log_event() insert into the log without SQL?  (see the header) */
 static bool
 direct_insert_ok(Relation rel)
@@ -126,6 +181,7 @@ direct_insert_ok(Relation rel)
 			!(trig && (trig->trig_insert_before_statement || trig->trig_insert_after_statement ||
 					   trig->trig_insert_instead_row || trig->trig_insert_new_table)) &&
 			defaults_are_own(rel);
+		parse_checks(rel);
 		shape_checked = true;
 	}
 	return shape_ok && !XactReadOnly && !IsInParallelMode() &&
@@ -199,7 +255,12 @@ cel_log_insert(Datum *values, bool *nulls, int64 *id)
 		List	   *recheck;
 
 		if (rel->rd_att->constr)
+		{
+			/* (unless invalidated since: then ExecRelCheck() parses) */
+			if (shape_checked && nchecks > 0)
+				rri->ri_ConstraintExprs = prepare_checks(estate);
 			ExecConstraints(rri, slot, estate);
+		}
 		table_tuple_insert(rel, slot, estate->es_output_cid, 0, NULL);
 		recheck = ExecInsertIndexTuples(rri, slot, estate, false, false, NULL, NIL);
 		ExecARInsertTriggers(estate, rri, slot, recheck, NULL);
