@@ -5,7 +5,7 @@
 # installs the extension (under the machine-wide test lock), starts a
 # throwaway cluster on port 55434 with the settings of test/lib.sh (fsync
 # off), prepares the databases and runs groups of pgbench workloads, 2
-# clients, alternating A B C A B C ... within each group, then a bulk load
+# clients, every variant once per round, in a random order, then a bulk load
 # (COPY) alternating log / untriggered table, and prints the median of each
 # variant, the ratios and the targets, as a Markdown table (also written to
 # bench_results/latest.md).
@@ -33,6 +33,8 @@
 # log rows of the "large log" database, BENCH_CODES (10000) codes of the
 # "large registry" database, BENCH_COPY_ROWS (1000000) rows of the bulk
 # load (3 alternating runs per side: BENCH_COPY_ROUNDS), BENCH_PORT (55434),
+# BENCH_SHARED_BUFFERS (2GB; the cluster's shared_buffers, full runs only),
+# BENCH_SEED (1; the order of the variants in each round),
 # BENCH_STRICT=1 to exit non-zero when a target is missed.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -54,6 +56,8 @@ codes=${BENCH_CODES:-10000}
 copy_rows=${BENCH_COPY_ROWS:-1000000}
 copy_rounds=${BENCH_COPY_ROUNDS:-3}
 port=${BENCH_PORT:-55434}
+shared_buffers=${BENCH_SHARED_BUFFERS:-2GB}
+seed=${BENCH_SEED:-1}
 if [ "$mode" = smoke ]; then
     cases=${BENCH_CASES:-100}
     log_rows=${BENCH_LOG_ROWS:-500}
@@ -77,6 +81,16 @@ trap 'cel_stop_cluster' EXIT
 # each CHECKPOINT (crash safety is moot here: fsync is off).
 bench_psql -d postgres -c 'ALTER SYSTEM SET autovacuum = off' \
     -c 'ALTER SYSTEM SET full_page_writes = off' -c 'SELECT pg_reload_conf()' >/dev/null
+# Shared buffers sized for the machine rather than PostgreSQL's 128 MB
+# default (meant to start anywhere): the databases and what the runs add are
+# about 1.5 GB.  With 128 MB every variant that reads an older row (the
+# HIGH outcome's debounce reads the case's previous outcome) pays a copy from
+# the kernel's page cache and the eviction of a dirty buffer, so the ratios
+# measured the cache size, not the work.  (Not for --smoke: small data.)
+if [ "$mode" = full ]; then
+    bench_psql -d postgres -c "ALTER SYSTEM SET shared_buffers = '$shared_buffers'" >/dev/null
+    su postgres -s /bin/sh -c "$bench_bindir/pg_ctl -D '$CEL_CLUSTER/data' -l '$CEL_CLUSTER/server.log' -w restart" 9>&- >/dev/null
+fi
 
 out=bench_results
 mkdir -p "$out"
@@ -129,13 +143,22 @@ bench_psql -d benchlog -c 'VACUUM ANALYZE' >/dev/null
 (cd "$top" && bench_psql -d benchlog -f "$bench_dir/mi_scale.sql") > "$work/mi_scale.tsv"
 cat "$work/mi_scale.tsv"
 
+# Before each timed run: a checkpoint, then the kernel writes back what it
+# wrote (fsync is off), so that its writeback of dirty pages 30 seconds
+# later (vm.dirty_expire_centisecs) does not land in a later run.
+quiesce() {
+    bench_psql -d "$1" -c 'CHECKPOINT'
+    sync
+}
+RANDOM=$seed
+
 results=$work/tps.tsv   # group <TAB> variant <TAB> round <TAB> tps (or rows/s)
 : > "$results"
-# group NAME DB:SCRIPT:LABEL ...: rounds of A B C, C B A, ..., after an uncounted
+# group NAME DB:SCRIPT:LABEL ...: rounds of every variant in a random order, after an uncounted
 # warm-up of each variant
 group() {
-    local name=$1 r v db sc label f tps order; shift
-    echo "== $name: $rounds rounds of ${seconds}s per variant, alternating"
+    local name=$1 r v db sc label f tps order i j; shift
+    echo "== $name: $rounds rounds of ${seconds}s per variant, each round in a random order"
     for v in "$@"; do
         IFS=: read -r db sc label <<<"$v"
         bench_psql -d "$db" -c 'VACUUM ANALYZE'
@@ -147,12 +170,16 @@ group() {
         done
     fi
     for r in $(seq 1 "$rounds"); do
-        # odd rounds A B C, even rounds C B A: a drift of the machine's speed
-        # during the group falls on every variant alike
-        if [ $(( r % 2 )) -eq 1 ]; then order=("$@"); else order=(); for v in "$@"; do order=("$v" "${order[@]}"); done; fi
+        # each round in its own random order (seeded: BENCH_SEED): a drift
+        # or a periodic disturbance of the machine falls on every variant
+        # alike (a fixed A B, B A pattern lines up with a period of four runs)
+        order=("$@")
+        for (( i = ${#order[@]} - 1; i > 0; i-- )); do
+            j=$(( RANDOM % (i + 1) )); v=${order[i]}; order[i]=${order[j]}; order[j]=$v
+        done
         for v in "${order[@]}"; do
             IFS=: read -r db sc label <<<"$v"
-            bench_psql -d "$db" -c 'CHECKPOINT'
+            quiesce "$db"
             f=$work/${name// /_}_${sc}_${db}_$r.log
             bench_pgbench "$db" "$sc" "$cases" "$f" -c 2 -j 2 -T "$seconds" || exit 1
             tps=$(bench_tps "$f")
@@ -185,7 +212,7 @@ for r in $(seq 1 "$copy_rounds"); do
     for v in "bench.plain_log:COPY into plain table (limit)" "cla_eventlog.log:COPY into the log"; do
         IFS=: read -r table label <<<"$v"
         bench_copy_reset benchcopy
-        bench_psql -d benchcopy -c 'CHECKPOINT'
+        quiesce benchcopy
         secs=$(bench_copy_load benchcopy "$table" "$copy_file") || exit 1
         rate=$(awk -v n="$copy_rows" -v s="$secs" 'BEGIN { printf "%.1f", n / s }')
         printf '%s\t%s\t%s\t%s\n' "5 bulk COPY" "$label" "$r" "$rate" >> "$results"
@@ -249,10 +276,10 @@ mem_met=$(awk -v m="$mem10k" 'BEGIN { print (m > 0 && m < 10 * 1024 * 1024 ? "ye
 {
     echo "### cla_eventlog benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
     echo
-    echo "pgbench -M prepared -c 2 -j 2 -T $seconds (after ${warmup}s of uncounted warm-up per variant), $rounds alternating rounds per group (A B C, C B A, ...), median tps;"
+    echo "pgbench -M prepared -c 2 -j 2 -T $seconds (after ${warmup}s of uncounted warm-up per variant), $rounds rounds per group, each variant once per round in a random order (seed $seed), a checkpoint and sync before each run, median tps;"
     echo "ratio = median over the rounds of second variant / first in the same round (tps, or rows/s for COPY).  $cases cases per database; PostgreSQL $(pg_config --version | awk '{print $2}'),"
     echo "cluster settings of test/lib.sh: **fsync = off** (commits are cheap, so the per-row cost of the rules"
-    echo "is a larger share of each transaction and the ratios are strict), and for the benchmark full_page_writes = off,"
+    echo "is a larger share of each transaction and the ratios are strict), and for the benchmark shared_buffers = $shared_buffers, full_page_writes = off,"
     echo "autovacuum = off (VACUUM ANALYZE before each group); $(nproc) CPUs.  Workload 5: COPY FROM a"
     echo "server-side CSV file of $copy_rows generated rows, $copy_rounds alternating runs per side from a fresh state, median rows/s."
     echo "PL/pgSQL: test/bench/plpgsql_baseline.sql (the same rules written by a DBA, on copies of the log and timer tables)."
