@@ -257,7 +257,7 @@ cel_log_insert(Datum *values, bool *nulls, int64 *id)
 		if (rel->rd_att->constr)
 		{
 			/* (unless invalidated since: then ExecRelCheck() parses) */
-			if (shape_checked && nchecks > 0)
+			if (shape_checked && nchecks > 0 && rel->rd_att->constr->num_check == nchecks)
 				rri->ri_ConstraintExprs = prepare_checks(estate);
 			ExecConstraints(rri, slot, estate);
 		}
