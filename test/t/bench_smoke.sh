@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # bench_smoke: every pgbench script of test/bench runs once without error
 # on a small bench database (prepared by test/bench/setup.sql, as make bench
-# does: with the PL/pgSQL baseline), and each script really stores its row;
+# does: with the PL/pgSQL baseline, and the baselines given the log's rows by
+# fill_baselines.sql), and each script really stores its row;
 # the bulk-load workload (COPY of generated rows into the log through the
 # triggers, and into the untriggered table) runs on 100 rows.
 #
@@ -25,6 +26,15 @@ bench_add_codes "$db" 200 | sed 's/^/   live codes: /'
 
 count() { bench_psql -At -d "$db" -c "SELECT (SELECT count(*) FROM cla_eventlog.log) || ' ' || (SELECT count(*) FROM bench.plain_log) || ' ' || (SELECT count(*) FROM bench.plpgsql_log)"; }
 failed=0
+
+# The baselines get the log's history (fill_baselines.sql, as make bench
+# does for workloads 1 to 3): the three tables then hold the same rows.
+filled=$(bench_psql -At -F ' ' -d "$db" -f "$bench_dir/fill_baselines.sql")
+if [ "$filled" = "100 100 100" ]; then
+    echo "ok   fill_baselines: log, plain, PL/pgSQL rows: $filled"
+else
+    echo "FAIL fill_baselines: log, plain, PL/pgSQL rows: $filled (expected 100 100 100)"; failed=1
+fi
 for s in "${bench_scripts[@]}"; do
     before=$(count)
     if bench_pgbench "$db" "$s" 20 "$tmp/$s.log" -c 1 -t 1; then
