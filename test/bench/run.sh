@@ -86,8 +86,9 @@ trap 'cel_stop_cluster' EXIT
 bench_psql -d postgres -c 'ALTER SYSTEM SET autovacuum = off' \
     -c 'ALTER SYSTEM SET full_page_writes = off' -c 'SELECT pg_reload_conf()' >/dev/null
 # Shared buffers sized for the machine rather than PostgreSQL's 128 MB
-# default (meant to start anywhere): the databases and what the runs add are
-# about 1.5 GB.  With 128 MB every variant that reads an older row (the
+# default (meant to start anywhere; a tuned server of 24 GiB would have more):
+# what a group reads and writes then mostly stays in the buffer pool.  With
+# 128 MB every variant that reads an older row (the
 # HIGH outcome's debounce reads the case's previous outcome) pays a copy from
 # the kernel's page cache and the eviction of a dirty buffer, so the ratios
 # measured the cache size, not the work.  (Not for --smoke: small data.)
