@@ -208,11 +208,12 @@ extern bool cel_probe(const CelProbe *spec, Datum value, ScanDirection dir,
 					  Snapshot snapshot, HeapTuple *tuple, AttrNumber attnum,
 					  Datum *result);
 extern bool cel_probe_lock(const CelProbe *spec, Datum value);
+extern CelProbe cel_int8_probe(Oid heap, Oid index);
+extern void cel_probe_init(void);
 
 /* log_insert.c */
 extern void cel_log_insert_init(void);
 extern bool cel_log_insert(Datum *values, bool *nulls, int64 *id);
-extern void cel_probe_init(void);
 
 /* registry.c */
 extern void cel_registry_init(void);

@@ -31,7 +31,6 @@
 #include "lib/stringinfo.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
-#include "utils/fmgroids.h"
 #include "utils/jsonb.h"
 #include "utils/snapmgr.h"
 #include "utils/rel.h"
@@ -162,15 +161,6 @@ check_role(Relation rel, const CelCode *def, const char *role)
 			 errtablecol(rel, Anum_cel_log_created_by_role)));
 }
 
-/* A probe of the log by one of its bigint-keyed indexes */
-static CelProbe
-log_probe(Oid index)
-{
-	CelProbe	spec = {cel_rels()->log, index, F_INT8EQ, INT8OID, InvalidOid};
-
-	return spec;
-}
-
 /* Can once_per (SPEC 4.4) skip this row, so that it must be checked? */
 static bool
 once_per_applies(const CelCode *def, int64 timer_id)
@@ -237,14 +227,14 @@ once_per_duplicate(const CelCode *def, int64 case_id, int64 timer_id)
 	snapshot = RegisterSnapshot(GetTransactionSnapshot());
 	if (def->once_per == CEL_ONCE_CASE)
 	{
-		CelProbe	spec = log_probe(r->log_case_idx);
+		CelProbe	spec = cel_int8_probe(r->log, r->log_case_idx);
 
 		dup = cel_probe_match(&spec, Int64GetDatum(case_id), ForwardScanDirection,
 							  snapshot, same_event_code, (void *) def, NULL, 0, NULL);
 	}
 	else
 	{
-		CelProbe	spec = log_probe(r->log_timer_idx);
+		CelProbe	spec = cel_int8_probe(r->log, r->log_timer_idx);
 		TimerDupArg arg;
 		bool	   *nulls;
 
@@ -282,7 +272,7 @@ debounce_duplicate(TupleDesc desc, const CelCode *def, int64 case_id,
 				   bool notes_null, Datum notes, Datum created)
 {
 	const CelRels *r = cel_rels();
-	CelProbe	spec = log_probe(r->log_high_outcome_idx);
+	CelProbe	spec = cel_int8_probe(r->log, r->log_high_outcome_idx);
 	Snapshot	snapshot;
 	HeapTuple	prev;
 	bool		found;

@@ -26,8 +26,10 @@
 #include "access/table.h"
 #include "access/tableam.h"
 #include "access/xact.h"
-#include "storage/proc.h"
+#include "catalog/pg_type.h"
 #include "executor/tuptable.h"
+#include "storage/proc.h"
+#include "utils/fmgroids.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 
@@ -63,6 +65,15 @@ probe_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 		if (probe_locked[i].subid < mySubid)
 			probe_locked[kept++] = probe_locked[i];
 	n_probe_locked = kept;
+}
+
+/* A probe of one of the extension's tables by a bigint-keyed index */
+CelProbe
+cel_int8_probe(Oid heap, Oid index)
+{
+	CelProbe	spec = {heap, index, F_INT8EQ, INT8OID, InvalidOid};
+
+	return spec;
 }
 
 /* Register the subtransaction callback; called once from _PG_init */

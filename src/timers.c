@@ -28,7 +28,6 @@
 #include "storage/proc.h"
 #include "utils/hsearch.h"
 #include "utils/builtins.h"
-#include "utils/fmgroids.h"
 #include "utils/snapmgr.h"
 
 PG_FUNCTION_INFO_V1(cel_stop_timer);
@@ -50,7 +49,7 @@ static bool
 timer_running_row(int64 user_id, Snapshot snapshot, HeapTuple *tuple, int64 *id)
 {
 	const CelRels *r = cel_rels();
-	CelProbe	spec = {r->timer, r->timer_running_idx, F_INT8EQ, INT8OID, InvalidOid};
+	CelProbe	spec = cel_int8_probe(r->timer, r->timer_running_idx);
 	Datum		value;
 
 	if (!cel_probe(&spec, Int64GetDatum(user_id), ForwardScanDirection, snapshot,
@@ -162,7 +161,7 @@ void
 cel_timer_check(int64 timer_id, int64 user_id)
 {
 	const CelRels *r = cel_rels();
-	CelProbe	spec = {r->timer, r->timer_pkey, F_INT8EQ, INT8OID, InvalidOid};
+	CelProbe	spec = cel_int8_probe(r->timer, r->timer_pkey);
 	Datum		owner;
 
 	if (!cel_probe(&spec, Int64GetDatum(timer_id), ForwardScanDirection, NULL, NULL,
@@ -213,7 +212,7 @@ static int64
 case_billable(int64 case_id)
 {
 	const CelRels *r = cel_rels();
-	CelProbe	spec = {r->timer, r->timer_billable_idx, F_INT8EQ, INT8OID, InvalidOid};
+	CelProbe	spec = cel_int8_probe(r->timer, r->timer_billable_idx);
 	Snapshot	snapshot;
 	int64		sum = 0;
 
@@ -270,7 +269,7 @@ static int64
 timer_latest_case(int64 timer_id)
 {
 	const CelRels *r = cel_rels();
-	CelProbe	spec = {r->log, r->log_timer_idx, F_INT8EQ, INT8OID, InvalidOid};
+	CelProbe	spec = cel_int8_probe(r->log, r->log_timer_idx);
 	Datum		case_id;
 
 	if (!cel_probe(&spec, Int64GetDatum(timer_id), BackwardScanDirection, NULL, NULL,
