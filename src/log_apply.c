@@ -71,11 +71,11 @@ call_rab_function(const CelCode *def, int64 case_id)
 }
 
 /*
- * Stop the row's timer; *billable gets the case's new billable seconds.
- * Under REPEATABLE READ a timer stopped by a
- * transaction that committed after our snapshot raises a serialization
- * failure; that timer is stopped already, which is all this row asked for,
- * so the failure is swallowed in a subtransaction and the row is kept.
+ * Stop the row's timer; *billable (unless NULL) gets the case's new
+ * billable seconds.  Under REPEATABLE READ a timer stopped by a transaction
+ * that committed after our snapshot raises a serialization failure; that
+ * timer is stopped already, which is all this row asked for, so the
+ * failure is swallowed in a subtransaction and the row is kept.
  */
 static bool
 stop_row_timer(int64 timer_id, int64 case_id, int64 *billable)
@@ -171,9 +171,13 @@ cel_log_apply(PG_FUNCTION_ARGS)
 	}
 	memcpy(change.stamps, def->stamps, sizeof(change.stamps));
 
-	if (def->stops_timer && timer_id != 0 &&
-		stop_row_timer(timer_id, case_id, &change.billable))
-		change.set_billable = cel_case_has_role("billable_time");
+	if (def->stops_timer && timer_id != 0)
+	{
+		bool		bills = cel_case_has_role("billable_time");
+
+		change.set_billable = stop_row_timer(timer_id, case_id,
+											 bills ? &change.billable : NULL) && bills;
+	}
 
 	if (!cel_case_apply(&change))
 		ereport(ERROR,

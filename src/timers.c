@@ -7,12 +7,12 @@
  *	  stop_timer()/cancel_timer().
  *
  * Locking: whoever stops a timer linked to a case first locks the case row
- * (cel_case_exists(..., true)), then, in one statement, updates the timer
- * row and sums the case's timers.  The case lock serialises every writer of
- * one case's billable time, and under READ COMMITTED that statement's
- * snapshot, taken after the lock, sees every timer committed by the writers
- * it waited for, so the stored billable time always equals the sum of its
- * timers.  The order "case, then timer" is the same everywhere, so stops
+ * (cel_case_exists(..., true)), then updates the timer row, then sums the
+ * case's timers (an index scan, case_billable()).  The case lock serialises
+ * every writer of one case's billable time, and under READ COMMITTED the
+ * sum's snapshot, taken after the lock and the update, sees every timer
+ * committed by the writers it waited for, so the stored billable time
+ * always equals the sum of its timers.  The order "case, then timer" is the same everywhere, so stops
  * cannot deadlock.  Timers are read and written as the extension's owner.
  *
  *-------------------------------------------------------------------------
@@ -226,8 +226,9 @@ case_billable(int64 case_id)
 
 /*
  * Stop (or cancel) a running timer and link it to case_id (0: keep the
- * link), and compute the billable seconds of the case it is then linked to
- * (case_billable(); 0 when it has none).  Returns false when the timer is
+ * link), and, when billable is not NULL, compute the billable seconds of
+ * the case it is then linked to (case_billable(); 0 when it has none), for
+ * a caller that writes them to a bound column.  Returns false when the timer is
  * no longer running.  On success SPI_tuptable holds the updated timer row.
  * Caller is connected to SPI and has locked the linked case row, so no
  * other transaction changes the case's timers before the sum is read.
@@ -256,7 +257,8 @@ cel_timer_finish(int64 timer_id, int64 case_id, bool cancelled, int64 *billable)
 		return false;
 	linked = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
 						   Anum_cel_timer_linked_case, &isnull);
-	*billable = isnull ? 0 : case_billable(DatumGetInt64(linked));
+	if (billable != NULL)
+		*billable = isnull ? 0 : case_billable(DatumGetInt64(linked));
 	return true;
 }
 
@@ -290,6 +292,7 @@ finish_user_timer(FunctionCallInfo fcinfo, bool cancelled)
 	int64		timer_id;
 	int64		case_id;
 	int64		billable;
+	bool		bills;
 	Datum		result;
 
 	if (PG_ARGISNULL(0))
@@ -320,7 +323,8 @@ finish_user_timer(FunctionCallInfo fcinfo, bool cancelled)
 
 	if (case_id != 0)
 		(void) cel_case_exists(case_id, true);
-	if (!cel_timer_finish(timer_id, case_id, cancelled, &billable))
+	bills = case_id != 0 && cel_case_has_role("billable_time");
+	if (!cel_timer_finish(timer_id, case_id, cancelled, bills ? &billable : NULL))
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("timer %lld of user %lld is already stopped",
@@ -329,7 +333,7 @@ finish_user_timer(FunctionCallInfo fcinfo, bool cancelled)
 
 	result = SPI_datumTransfer(timer_datum(fcinfo, SPI_tuptable->vals[0]), false, -1);
 
-	if (case_id != 0 && cel_case_has_role("billable_time"))
+	if (bills)
 	{
 		CelCaseChange change;
 

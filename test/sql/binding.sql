@@ -66,5 +66,19 @@ SELECT cla_eventlog.log_event('accept_case', 7, 5) IS NOT NULL AS logged;
 SELECT * FROM bind_app.other_case ORDER BY case_no;
 SELECT cla_eventlog.log_event('accept_case', 1000, 5);
 
+-- With no billable-time column bound (other_case has none), a stopping
+-- outcome and stop_timer() still stop and link the timer; there is just
+-- nothing to bill, and the case row keeps its own columns.
+SELECT cla_eventlog.register_event('timer_test', '{"STOP": {"type": "outcome", "level": 29, "selectable_by": [],
+    "description": "Stops the timer", "stops_timer": true}}');
+SELECT id AS timer FROM cla_eventlog.start_timer(5) \gset
+SELECT cla_eventlog.log_event('timer_test', 7, 5, 'STOP') IS NOT NULL AS logged;
+SELECT stopped IS NOT NULL AS stopped, linked_case FROM cla_eventlog.timer WHERE id = :timer;
+SELECT id AS timer FROM cla_eventlog.start_timer(5) \gset
+SELECT cla_eventlog.log_event('accept_case', 7, 5) IS NOT NULL AS logged;
+SELECT s.id = :timer AS stopped_by_stop_timer, s.stopped IS NOT NULL AS stopped, s.linked_case
+  FROM cla_eventlog.stop_timer(5) s;
+SELECT * FROM bind_app.other_case ORDER BY case_no;
+
 SET client_min_messages = warning;
 DROP SCHEMA bind_app CASCADE;
