@@ -19,7 +19,7 @@ cd "$(dirname "$0")/.."
 
 . test/lib.sh
 # Same lock as `make test`: the installed extension is shared machine-wide.
-exec 9>/tmp/cla_eventlog_test.lock
+exec 9>"$CEL_TEST_LOCK"
 flock 9
 
 port=${CEL_DEMO_PORT:-55433}

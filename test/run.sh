@@ -15,7 +15,7 @@ top=$(pwd)
 
 . test/lib.sh
 # One test run at a time on this machine: the installed extension is shared.
-exec 9>/tmp/cla_eventlog_test.lock
+exec 9>"$CEL_TEST_LOCK"
 flock 9
 cel_install_packages
 cel_build_install || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }

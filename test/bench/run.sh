@@ -74,7 +74,7 @@ fi
 cel_install_packages
 # The installed extension is shared machine-wide: hold the test lock from
 # the build to the end of the benchmark.
-exec 9>/tmp/cla_eventlog_test.lock
+exec 9>"$CEL_TEST_LOCK"
 flock 9
 cel_build_install || { echo "build failed"; exit 1; }
 cel_start_cluster "$port" || { echo "cluster did not start"; exit 1; }
