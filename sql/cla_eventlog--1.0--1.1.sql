@@ -30,3 +30,557 @@ $$;
 COMMENT ON FUNCTION @extschema@.case_history(bigint) IS
     'The log rows of a case, oldest first, with each code''s description (also of retired codes) and level name';
 REVOKE ALL ON FUNCTION @extschema@.case_history(bigint) FROM PUBLIC;
+
+-- The case table is read and written as its owner (README, "Privileges"):
+-- the C helpers _case_rows, _case_lock and _case_write replace the dynamic
+-- SQL on the table in MI, status, verify() and repair_cases(); bind and
+-- rebind keep foreign keys in place and add new ones NOT VALID; bind
+-- refuses rules, expression partition keys and a column given two roles.
+CREATE FUNCTION @extschema@._case_rows(case_ids bigint[],
+                                       created_from timestamptz DEFAULT NULL,
+                                       created_to timestamptz DEFAULT NULL)
+RETURNS TABLE(case_id bigint, outcome_code text, outcome_code_id bigint, level bigint,
+              billable_time numeric, source text, created timestamptz)
+LANGUAGE c STABLE
+AS 'MODULE_PATHNAME', 'cel_case_rows';
+COMMENT ON FUNCTION @extschema@._case_rows(bigint[], timestamptz, timestamptz) IS
+    'Internal: the bound case table''s rows (the given ids, all when NULL; created in [created_from, created_to) when given) with the columns of their roles, NULL where a role is off; read as the table''s owner for a caller with SELECT on it';
+
+CREATE FUNCTION @extschema@._case_lock(case_ids bigint[]) RETURNS bigint
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'cel_case_lock';
+COMMENT ON FUNCTION @extschema@._case_lock(bigint[]) IS
+    'Internal: locks the given cases'' rows FOR NO KEY UPDATE in id order, as the table''s owner, for a caller with SELECT and UPDATE on it; returns the number locked';
+
+CREATE FUNCTION @extschema@._case_write(case_ids bigint[], outcome_codes text[], outcome_log_ids bigint[],
+                                        levels bigint[], billable bigint[]) RETURNS bigint
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'cel_case_write';
+COMMENT ON FUNCTION @extschema@._case_write(bigint[], text[], bigint[], bigint[], bigint[]) IS
+    'Internal: writes the given outcome and billable values (arrays in step) to the bound columns of the given cases and touches modified, as the table''s owner, for a caller with SELECT and UPDATE on it; returns the number written';
+
+CREATE OR REPLACE FUNCTION @extschema@.rebind_case_table()
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    b record;
+    rel regclass;
+    idcol smallint;
+    k record;
+    missing bigint;
+BEGIN
+    SELECT * INTO b FROM @extschema@.case_binding;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no case table is bound to cla_eventlog'
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Call cla_eventlog.bind_case_table(''app.case_table'') once, as the extension''s administrator.';
+    END IF;
+    rel := to_regclass(format('%I.%I', b.case_schema, b.case_table));
+    IF rel IS NULL THEN
+        RAISE EXCEPTION 'bound case table %.% does not exist', quote_ident(b.case_schema), quote_ident(b.case_table)
+            USING ERRCODE = 'undefined_table',
+                  HINT = 'Bind the case table again with cla_eventlog.bind_case_table().';
+    END IF;
+    SELECT a.attnum INTO idcol FROM pg_attribute a
+     WHERE a.attrelid = rel AND a.attname = b.columns ->> 'id' AND NOT a.attisdropped;
+    FOR k IN SELECT * FROM (VALUES ('@extschema@.log'::regclass, 'log_case_fkey', 'case_id'),
+                                   ('@extschema@.timer'::regclass, 'timer_linked_case_fkey', 'linked_case'))
+                        AS v(tab, conname, col) LOOP
+        CONTINUE WHEN EXISTS (SELECT 1 FROM pg_constraint c
+                               WHERE c.conrelid = k.tab AND c.conname = k.conname AND c.contype = 'f'
+                                 AND c.confrelid = rel AND c.confkey = ARRAY[idcol]);
+        IF EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conrelid = k.tab AND c.conname = k.conname) THEN
+            EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', k.tab, k.conname);
+        END IF;
+        EXECUTE format('ALTER TABLE %s ADD CONSTRAINT %I FOREIGN KEY (%I) REFERENCES %I.%I (%I) NOT VALID',
+                       k.tab, k.conname, k.col, b.case_schema, b.case_table, b.columns ->> 'id');
+        EXECUTE format('WITH cases AS MATERIALIZED (SELECT c.case_id FROM @extschema@._case_rows(NULL) c)'
+                       ' SELECT min(r.id) FROM (SELECT DISTINCT t.%1$I AS id FROM %2$s t WHERE t.%1$I IS NOT NULL) r'
+                       ' WHERE NOT EXISTS (SELECT 1 FROM cases c WHERE c.case_id OPERATOR(pg_catalog.=) r.id)'
+                       ' AND EXISTS (SELECT 1 FROM %2$s t WHERE t.%1$I IS NOT NULL)',
+                       k.col, k.tab)
+            INTO missing;
+        IF missing IS NOT NULL THEN
+            RAISE EXCEPTION 'insert or update on table "%" violates foreign key constraint "%"',
+                            (SELECT r.relname FROM pg_class r WHERE r.oid = k.tab), k.conname
+                USING ERRCODE = 'foreign_key_violation',
+                      DETAIL = format('Key (%s)=(%s) is not present in table "%s".', k.col, missing, b.case_table);
+        END IF;
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.rebind_case_table() IS
+    'Re-creates the log''s and timers'' foreign keys to the bound case table from the stored binding (keeps those already in place); run it after pg_restore (pg_dump does not dump them)';
+
+CREATE OR REPLACE FUNCTION @extschema@.bind_case_table(case_table regclass, columns jsonb DEFAULT '{}')
+RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    -- role => (default column, allowed types)
+    roles constant jsonb := '{
+        "id":                   ["id",                   "integer"],
+        "outcome_code":         ["outcome_code",         "text"],
+        "outcome_code_id":      ["outcome_code_id",      "integer"],
+        "level":                ["level",                "integer"],
+        "requires_action_by":   ["requires_action_by",   "text"],
+        "billable_time":        ["billable_time",        "number"],
+        "modified":             ["modified",             "timestamp"],
+        "source":               ["source",               "text"],
+        "created":              ["created",              "timestamp"],
+        "provider_viewed":      ["provider_viewed",      "timestamp"],
+        "provider_accepted":    ["provider_accepted",    "timestamp"],
+        "provider_closed":      ["provider_closed",      "timestamp"],
+        "provider_assigned_at": ["provider_assigned_at", "timestamp"]
+    }';
+    kinds constant jsonb := '{
+        "integer":   ["smallint", "integer", "bigint"],
+        "number":    ["smallint", "integer", "bigint", "numeric"],
+        "text":      ["text", "character varying", "character"],
+        "timestamp": ["timestamp with time zone", "timestamp without time zone"]
+    }';
+    nsp text;
+    rel text;
+    role text;
+    spec jsonb;
+    colname text;
+    explicit boolean;
+    coltype text;
+    resolved jsonb := '{}';
+    bad text;
+    caller constant text := CASE WHEN current_setting('role') = 'none' THEN session_user::text
+                                 ELSE current_setting('role') END;
+BEGIN
+    IF case_table IS NULL THEN
+        RAISE EXCEPTION 'case_table must not be null' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF NOT has_table_privilege(caller, case_table, 'REFERENCES') THEN
+        RAISE EXCEPTION 'permission denied for table %', case_table
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = format('Binding adds foreign keys to the case table, which needs the REFERENCES privilege on it; role %s does not have it.', caller),
+                  HINT = 'Bind as the table''s owner, or have the owner GRANT REFERENCES on the table.';
+    END IF;
+    IF columns IS NULL OR jsonb_typeof(columns) <> 'object' THEN
+        RAISE EXCEPTION 'columns must be a JSON object'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Map case-column roles to column names, for example {"billable_time": "billable_seconds"}, or switch a role off with null.';
+    END IF;
+    SELECT n.nspname, c.relname INTO nsp, rel
+      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE c.oid = case_table AND c.relkind IN ('r', 'p');
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'case table % is not a table', case_table USING ERRCODE = 'wrong_object_type';
+    END IF;
+    -- The log's UPDATE of a case must stay one UPDATE.
+    IF EXISTS (SELECT 1 FROM pg_rewrite r WHERE r.ev_class = case_table) THEN
+        RAISE EXCEPTION 'case table % has rules', case_table
+            USING ERRCODE = 'feature_not_supported',
+                  DETAIL = 'The extension updates the case row of a log row with one UPDATE, which a rule would rewrite into other commands.',
+                  HINT = 'Drop the rules (DROP RULE), or use a trigger instead.';
+    END IF;
+    -- Adding a foreign key to a partitioned table loads its partition key,
+    -- whose expressions would run as the binding's caller.
+    IF EXISTS (SELECT 1 FROM pg_partitioned_table p WHERE p.partrelid = case_table AND p.partexprs IS NOT NULL) THEN
+        RAISE EXCEPTION 'case table % is partitioned by an expression', case_table
+            USING ERRCODE = 'feature_not_supported',
+                  HINT = 'Partition the case table by columns only.';
+    END IF;
+
+    SELECT string_agg(@extschema@._reg_quote(k), ', ') INTO bad
+      FROM jsonb_object_keys(columns) k WHERE NOT roles ? k;
+    IF bad IS NOT NULL THEN
+        RAISE EXCEPTION 'unknown case-column role %', bad
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Roles: ' || (SELECT string_agg(k, ', ') FROM jsonb_object_keys(roles) k) || '.';
+    END IF;
+
+    FOR role, spec IN SELECT * FROM jsonb_each(roles) LOOP
+        explicit := columns ? role;
+        IF explicit AND jsonb_typeof(columns -> role) = 'null' THEN
+            IF role = 'id' THEN
+                RAISE EXCEPTION 'case-column role "id" cannot be switched off'
+                    USING ERRCODE = 'invalid_parameter_value';
+            END IF;
+            CONTINUE;
+        END IF;
+        IF explicit AND jsonb_typeof(columns -> role) <> 'string' THEN
+            RAISE EXCEPTION 'column for case-column role "%" must be a string or null', role
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        colname := CASE WHEN explicit THEN columns ->> role ELSE spec ->> 0 END;
+        SELECT format_type(a.atttypid, NULL) INTO coltype
+          FROM pg_attribute a
+         WHERE a.attrelid = case_table AND a.attname = colname
+           AND a.attnum > 0 AND NOT a.attisdropped;
+        IF NOT FOUND THEN
+            IF explicit OR role = 'id' THEN
+                RAISE EXCEPTION 'column % of case table % does not exist', @extschema@._reg_quote(colname), case_table
+                    USING ERRCODE = 'undefined_column',
+                          DETAIL = format('It was given for the case-column role "%s".', role);
+            END IF;
+            CONTINUE;               -- a default name that is absent: role off
+        END IF;
+        IF NOT (kinds -> (spec ->> 1)) ? coltype THEN
+            RAISE EXCEPTION 'column "%" of case table % has unsuitable type %', colname, case_table, coltype
+                USING ERRCODE = 'datatype_mismatch',
+                      DETAIL = format('The case-column role "%s" needs one of: %s.', role,
+                                      (SELECT string_agg(t, ', ') FROM jsonb_array_elements_text(kinds -> (spec ->> 1)) t));
+        END IF;
+        resolved := resolved || jsonb_build_object(role, colname);
+    END LOOP;
+    -- One column plays one role (the triggers would write it twice).
+    SELECT string_agg(format('column "%s" is given for the roles %s', r.col, r.roles), '; ') INTO bad
+      FROM (SELECT j.value AS col, string_agg(format('"%s"', j.key), ' and ' ORDER BY j.key) AS roles
+              FROM jsonb_each_text(resolved) j GROUP BY j.value HAVING count(*) > 1) r;
+    IF bad IS NOT NULL THEN
+        RAISE EXCEPTION 'a case column can play only one role'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = bad || '.',
+                  HINT = 'Map each role to its own column, or switch a role off with null.';
+    END IF;
+
+    -- Replace the binding and its foreign keys.
+    DELETE FROM @extschema@.case_binding;
+    INSERT INTO @extschema@.case_binding (case_schema, case_table, columns)
+    VALUES (nsp, rel, resolved);
+    PERFORM @extschema@.rebind_case_table();
+END
+$$;
+COMMENT ON FUNCTION @extschema@.bind_case_table(regclass, jsonb) IS
+    'Binds the application''s case table: columns overrides role => column name, or null to switch a role off';
+
+CREATE OR REPLACE FUNCTION @extschema@.mi_first_actions(from_ts timestamptz DEFAULT NULL, to_ts timestamptz DEFAULT NULL)
+RETURNS TABLE(case_id bigint,
+              created timestamptz,
+              seconds_to_operator_access bigint,
+              seconds_to_operator_action bigint,
+              seconds_to_specialist_access bigint,
+              operator_access_at timestamptz,
+              operator_action_at timestamptz,
+              assigned_at timestamptz,
+              specialist_access_at timestamptz)
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF from_ts > to_ts THEN
+        RAISE EXCEPTION 'from_ts (%) is after to_ts (%)', from_ts, to_ts
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM @extschema@.case_binding b WHERE b.columns ? 'created') THEN
+        RAISE EXCEPTION 'the case-column role "created" is not bound'
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = 'mi_first_actions measures from the case''s creation time.',
+                  HINT = 'Bind the case table again with the created role, for example cla_eventlog.bind_case_table(''app.case'', ''{"created": "created_at"}'').';
+    END IF;
+    RETURN QUERY
+        SELECT c.case_id, c.created,
+               @extschema@._mi_seconds(acc.created, c.created),
+               @extschema@._mi_seconds(act.created, c.created),
+               @extschema@._mi_seconds(sp.created, asg.created),
+               acc.created, act.created, asg.created, sp.created
+          FROM @extschema@._case_rows(NULL, from_ts, to_ts) c
+          LEFT JOIN LATERAL (
+                SELECT l.created FROM @extschema@.log l
+                 WHERE l.case_id = c.case_id AND l.created_by_role = 'operator' AND l.code <> 'CASE_CREATED'
+                 ORDER BY l.id LIMIT 1) acc ON true
+          LEFT JOIN LATERAL (
+                SELECT l.created FROM @extschema@.log l
+                 WHERE l.case_id = c.case_id AND l.created_by_role = 'operator' AND l.code <> 'CASE_CREATED'
+                   AND l.level >= 29
+                 ORDER BY l.id LIMIT 1) act ON true
+          LEFT JOIN LATERAL (
+                SELECT l.id, l.created FROM @extschema@.log l
+                 WHERE l.case_id = c.case_id AND l.code IN ('REFSP', 'MANALC', 'MANREF', 'SPOR')
+                 ORDER BY l.id LIMIT 1) asg ON true
+          LEFT JOIN LATERAL (
+                SELECT l.created FROM @extschema@.log l
+                 WHERE l.case_id = c.case_id AND l.id > asg.id AND l.created_by_role = 'specialist'
+                 ORDER BY l.id LIMIT 1) sp ON true
+         ORDER BY c.case_id;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.mi_first_actions(timestamptz, timestamptz) IS
+    'MI: for each case created in [from_ts, to_ts) (NULL = unbounded): seconds from creation to the first operator log other than CASE_CREATED (access, any level; action, HIGH or above), and from the first assignment log (REFSP, MANALC, MANREF, SPOR) to the first specialist log after it. Columns: case_id, created, seconds_to_operator_access, seconds_to_operator_action, seconds_to_specialist_access, and the four instants. "Operator"/"specialist" is the log''s created_by_role; "first" is the lowest log id';
+
+CREATE OR REPLACE FUNCTION @extschema@.mi_callback_sla(
+    from_ts        timestamptz,
+    to_ts          timestamptz,
+    at_ts          timestamptz DEFAULT pg_catalog.now(),
+    terminal_codes text[] DEFAULT ARRAY['TERM', 'ABND', 'PCB', 'COPE', 'DUPL', 'INSUF', 'IRCB', 'NCOE',
+                                        'DESP', 'DECL', 'IRKB', 'MRCC', 'NRES', 'SAME', 'COSPF', 'SPFM',
+                                        'EDFF', 'SPFN', 'CBSP', 'MANALC', 'MANREF', 'RDSP', 'REFSP', 'SPOR',
+                                        'WROF', 'REFDPA', 'RELBD', 'RSTR', 'NOLA'])
+RETURNS TABLE(log_id bigint,
+              case_id bigint,
+              source text,
+              created timestamptz,
+              created_by bigint,
+              window_start timestamptz,
+              window_end timestamptz,
+              first_operator_view_at timestamptz,
+              first_operator_action_at timestamptz,
+              next_outcome text,
+              call_started_at timestamptz,
+              terminal_at timestamptz,
+              terminal_code text,
+              sla_120 timestamptz,
+              sla_480 timestamptz,
+              sla_72h timestamptz,
+              missed_sla_1 boolean,
+              missed_sla_2 boolean)
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    source_ids bigint[];
+    sources text[];
+BEGIN
+    IF from_ts IS NULL OR to_ts IS NULL THEN
+        RAISE EXCEPTION '% must not be null', CASE WHEN from_ts IS NULL THEN 'from_ts' ELSE 'to_ts' END
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Give the range of callback times to report on, for example a day: mi_callback_sla(''2024-03-01'', ''2024-03-02'').';
+    END IF;
+    IF at_ts IS NULL OR terminal_codes IS NULL THEN
+        RAISE EXCEPTION '% must not be null', CASE WHEN at_ts IS NULL THEN 'at_ts' ELSE 'terminal_codes' END
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Leave it out to get its default.';
+    END IF;
+    IF from_ts > to_ts THEN
+        RAISE EXCEPTION 'from_ts (%) is after to_ts (%)', from_ts, to_ts
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- The cases' sources, read through _case_rows() (as the case table's
+    -- owner).  Without a binding, or without the source role, every source
+    -- is NULL, an "other source": the report still lists the callbacks.
+    IF EXISTS (SELECT 1 FROM @extschema@.case_binding b WHERE b.columns ? 'source') THEN
+        SELECT array_agg(c.case_id), array_agg(c.source) INTO source_ids, sources
+          FROM @extschema@._case_rows(ARRAY(
+                   SELECT DISTINCT l.case_id FROM @extschema@.log l
+                    WHERE l.code = 'CB1'
+                      AND @extschema@._iso_time(l.context ->> 'requires_action_at') > from_ts
+                      AND @extschema@._iso_time(l.context ->> 'requires_action_at') < to_ts)) c;
+    END IF;
+
+    RETURN QUERY
+        SELECT s.id, s.case_id, s.source, s.created, s.created_by, s.w0, s.w1,
+               s.view_at, s.action_at, s.action_code, s.call_at, s.terminal_at, s.terminal_code,
+               s.sla_120, s.sla_480, s.sla_72h,
+               CASE
+                 WHEN s.source IN ('WEB', 'PHONE') THEN
+                   CASE WHEN s.action_at IS NULL AND at_ts < s.w0 THEN false
+                        WHEN s.action_at IS NULL THEN at_ts > s.w1
+                        ELSE s.action_at < s.w0 OR s.action_at > s.w1 END
+                 WHEN s.source IN ('SMS', 'VOICEMAIL') THEN
+                   CASE WHEN s.call_at IS NULL THEN at_ts > s.sla_120
+                        ELSE s.call_at > s.sla_120 END
+                 ELSE false
+               END,
+               CASE
+                 WHEN s.source IN ('WEB', 'PHONE') THEN
+                   CASE WHEN s.terminal_at IS NULL THEN at_ts > s.sla_72h
+                        WHEN s.action_at IS NULL THEN false
+                        ELSE s.action_at > s.sla_72h END
+                 WHEN s.source IN ('SMS', 'VOICEMAIL') THEN
+                   CASE WHEN s.terminal_at IS NULL THEN at_ts > s.sla_480
+                        ELSE s.terminal_at > s.sla_480 END
+                 ELSE false
+               END
+          FROM (
+            SELECT l.id, l.case_id, src.source, l.created, l.created_by,
+                   w.w0, w.w0 + interval '30 minutes' AS w1,
+                   @extschema@._iso_time(l.context ->> 'sla_120') AS sla_120,
+                   @extschema@._iso_time(l.context ->> 'sla_480') AS sla_480,
+                   @extschema@._iso_time(l.context ->> 'sla_72h') AS sla_72h,
+                   v.created AS view_at, a.created AS action_at, a.code AS action_code,
+                   cs.created AS call_at, t.created AS terminal_at, t.code AS terminal_code
+              FROM @extschema@.log l
+             CROSS JOIN LATERAL (SELECT @extschema@._iso_time(l.context ->> 'requires_action_at') AS w0) w
+              LEFT JOIN ROWS FROM (pg_catalog.unnest(source_ids), pg_catalog.unnest(sources)) AS src(case_id, source)
+                     ON src.case_id = l.case_id
+              LEFT JOIN LATERAL (
+                    SELECT n.created FROM @extschema@.log n
+                     WHERE n.case_id = l.case_id AND n.id > l.id AND n.created_by_role = 'operator'
+                     ORDER BY n.id LIMIT 1) v ON true
+              LEFT JOIN LATERAL (
+                    SELECT n.created, n.code FROM @extschema@.log n
+                     WHERE n.case_id = l.case_id AND n.id > l.id AND n.created_by_role = 'operator'
+                       AND n.level >= 29 AND n.type IN ('outcome', 'event')
+                     ORDER BY n.id LIMIT 1) a ON true
+              LEFT JOIN LATERAL (
+                    SELECT n.created FROM @extschema@.log n
+                     WHERE n.case_id = l.case_id AND n.id > l.id AND n.code = 'CALL_STARTED'
+                     ORDER BY n.id LIMIT 1) cs ON true
+              LEFT JOIN LATERAL (
+                    SELECT n.created, n.code FROM @extschema@.log n
+                     WHERE n.case_id = l.case_id AND n.id > l.id AND n.code = ANY (terminal_codes)
+                     ORDER BY n.id LIMIT 1) t ON true
+             WHERE l.code = 'CB1'
+               AND @extschema@._iso_time(l.context ->> 'requires_action_at') > from_ts
+               AND @extschema@._iso_time(l.context ->> 'requires_action_at') < to_ts
+            OFFSET 0    -- computed once per row, not once per use above
+          ) s
+         ORDER BY s.w0, s.id;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.mi_callback_sla(timestamptz, timestamptz, timestamptz, text[]) IS
+    'MI: the callback SLA report (SPEC 8.1): one row per CB1 log whose context->>''requires_action_at'' lies strictly between from_ts and to_ts, with the first operator view and action, call started and terminal log after it, and missed_sla_1/missed_sla_2 as of at_ts. CB1 rows whose requires_action_at is missing or not an ISO 8601 time are skipped; a missing sla_120/sla_480/sla_72h makes the flag that needs it NULL. Reads CB1 rows through the index log_cb1_requires_action_at';
+
+CREATE OR REPLACE FUNCTION @extschema@._case_batches(case_ids bigint[], batch_size integer)
+RETURNS SETOF bigint[]
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF case_ids IS NOT NULL THEN
+        SELECT array_agg(DISTINCT v.id ORDER BY v.id) INTO case_ids
+          FROM unnest(case_ids) v(id) WHERE v.id IS NOT NULL;
+        FOR i IN 1 .. coalesce(cardinality(case_ids), 0) BY batch_size LOOP
+            RETURN NEXT case_ids[i : i + batch_size - 1];
+        END LOOP;
+        RETURN;
+    END IF;
+    RETURN QUERY
+        SELECT array_agg(s.id ORDER BY s.id)
+          FROM (SELECT c.case_id AS id, (row_number() OVER (ORDER BY c.case_id) - 1) / batch_size AS batch
+                  FROM @extschema@._case_rows(NULL) c) s
+         GROUP BY s.batch ORDER BY s.batch;
+END
+$$;
+COMMENT ON FUNCTION @extschema@._case_batches(bigint[], integer) IS
+    'Internal: case ids in batches (all cases of the bound table when case_ids is NULL)';
+
+CREATE OR REPLACE FUNCTION @extschema@._case_mismatches(case_ids bigint[])
+RETURNS TABLE(case_id bigint, check_name text, problem text)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH b AS (SELECT k.columns AS cols FROM @extschema@.case_binding k),
+    pairs AS (
+        SELECT c.*, e.outcome_log_id AS e_log_id, e.outcome_code AS e_code, e.level AS e_level,
+               e.billable AS e_billable, b.cols
+          FROM b, @extschema@._case_rows(case_ids) c
+          JOIN @extschema@._case_expected(case_ids) e ON e.case_id = c.case_id)
+    SELECT m.case_id, m.check_name, m.problem FROM (
+        SELECT p.case_id, 'denormalised_outcomes' AS check_name,
+               'outcome columns show ' ||
+               COALESCE(NULLIF(concat_ws(' ',
+                   CASE WHEN p.cols ? 'outcome_code' THEN 'outcome_code=' || COALESCE(p.outcome_code, 'NULL') END,
+                   CASE WHEN p.cols ? 'outcome_code_id' THEN 'outcome_code_id=' || COALESCE(p.outcome_code_id::text, 'NULL') END,
+                   CASE WHEN p.cols ? 'level' THEN 'level=' || COALESCE(p.level::text, 'NULL') END), ''), 'NULL') ||
+               ' but the latest HIGH outcome log gives ' ||
+               COALESCE(NULLIF(concat_ws(' ',
+                   CASE WHEN p.cols ? 'outcome_code' THEN 'outcome_code=' || COALESCE(p.e_code, 'NULL') END,
+                   CASE WHEN p.cols ? 'outcome_code_id' THEN 'outcome_code_id=' || COALESCE(p.e_log_id::text, 'NULL') END,
+                   CASE WHEN p.cols ? 'level' THEN 'level=' || COALESCE(p.e_level::text, 'NULL') END), ''), 'NULL') AS problem
+          FROM pairs p
+         WHERE (p.cols ? 'outcome_code' AND p.outcome_code IS DISTINCT FROM p.e_code)
+            OR (p.cols ? 'outcome_code_id' AND p.outcome_code_id IS DISTINCT FROM p.e_log_id)
+            OR (p.cols ? 'level' AND p.level IS DISTINCT FROM p.e_level)
+        UNION ALL
+        SELECT p.case_id, 'billable_time',
+               'billable_time is ' || COALESCE(p.billable_time::text, 'NULL') ||
+               ' but its timers sum to ' || p.e_billable || ' seconds'
+          FROM pairs p
+         WHERE p.cols ? 'billable_time' AND p.billable_time IS DISTINCT FROM p.e_billable) m
+     ORDER BY m.case_id, m.check_name
+$$;
+COMMENT ON FUNCTION @extschema@._case_mismatches(bigint[]) IS
+    'Internal: the given cases whose outcome columns or billable time disagree with the log and timers';
+
+CREATE OR REPLACE FUNCTION @extschema@._check_sampled_cases(check_name text, OUT ok boolean, OUT detail text)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    sample bigint[] := @extschema@._status_sample();
+    bad bigint[];
+    what constant text := CASE check_name WHEN 'billable_time' THEN 'timers' ELSE 'latest HIGH outcome log' END;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM @extschema@.case_binding) THEN
+        RAISE EXCEPTION 'no case table is bound to cla_eventlog';
+    END IF;
+    SELECT array_agg(m.case_id ORDER BY m.case_id) INTO bad
+      FROM @extschema@._case_mismatches(sample) m WHERE m.check_name = _check_sampled_cases.check_name;
+    ok := bad IS NULL;
+    IF cardinality(sample) = 0 THEN
+        detail := 'no case has logs or timers yet';
+    ELSIF ok THEN
+        detail := format('%s recent cases sampled, all agree with their %s', cardinality(sample), what);
+    ELSE
+        detail := format('%s of %s recent cases sampled disagree with their %s: case %s%s; see cla_eventlog.verify(), fix with cla_eventlog.repair_cases()',
+                         cardinality(bad), cardinality(sample), what, array_to_string(bad[1:5], ', '),
+                         CASE WHEN cardinality(bad) > 5 THEN ', ...' ELSE '' END);
+    END IF;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.repair_cases(case_ids bigint[] DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    batch_size constant integer := 10000;
+    cols jsonb;
+    batch bigint[];
+    bad bigint[];
+    total bigint;
+    done bigint := 0;
+    changed bigint := 0;
+    started timestamptz := clock_timestamp();
+BEGIN
+    SELECT b.columns INTO cols FROM @extschema@.case_binding b;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no case table is bound to cla_eventlog'
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Call cla_eventlog.bind_case_table(''app.case_table'') once, as the extension''s administrator.';
+    END IF;
+    IF NOT cols ?| ARRAY['outcome_code', 'outcome_code_id', 'level', 'billable_time'] THEN
+        RAISE NOTICE 'repair_cases: the case table binds no outcome or billable_time column; nothing to repair';
+        RETURN 0;
+    END IF;
+    IF case_ids IS NULL THEN
+        SELECT count(*) INTO total FROM @extschema@._case_rows(NULL);
+    ELSE
+        SELECT count(DISTINCT u.id) INTO total FROM unnest(case_ids) u(id) WHERE u.id IS NOT NULL;
+    END IF;
+
+    FOR batch IN SELECT b FROM @extschema@._case_batches(case_ids, batch_size) b LOOP
+        -- Lock the batch's case rows first, in id order (the triggers lock
+        -- a case row before they write to it), then compare and write in
+        -- new statements, which under READ COMMITTED see every log and
+        -- timer committed by the writers the lock waited for.
+        PERFORM @extschema@._case_lock(batch);
+        SELECT array_agg(DISTINCT m.case_id) INTO bad FROM @extschema@._case_mismatches(batch) m;
+        IF bad IS NOT NULL THEN
+            changed := changed + (
+                SELECT @extschema@._case_write(array_agg(e.case_id), array_agg(e.outcome_code),
+                                               array_agg(e.outcome_log_id), array_agg(e.level::bigint),
+                                               array_agg(e.billable))
+                  FROM @extschema@._case_expected(bad) e);
+        END IF;
+        done := done + cardinality(batch);
+        IF cardinality(batch) = batch_size THEN
+            RAISE NOTICE 'repair_cases: % of % cases done, % changed', done, total, changed
+                USING DETAIL = format('%s cases per second.',
+                                      round(done / greatest(EXTRACT(EPOCH FROM clock_timestamp() - started), 0.001)));
+        END IF;
+    END LOOP;
+    RETURN changed;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.repair_cases(bigint[]) IS
+    'Recomputes outcome_code, outcome_code_id, level (latest HIGH outcome log; NULL when none) and billable_time (sum of the timers) of the given cases, or of every case when NULL, writing only cases that differ (and touching their modified). NOTICE every 10,000 cases. Returns the number of cases changed';
+
+DROP FUNCTION @extschema@._bound_case_table();
+DROP FUNCTION @extschema@._case_table_check(text, text[]);
+REVOKE ALL ON FUNCTION @extschema@._case_rows(bigint[], timestamptz, timestamptz),
+    @extschema@._case_lock(bigint[]),
+    @extschema@._case_write(bigint[], text[], bigint[], bigint[], bigint[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@._case_rows(bigint[], timestamptz, timestamptz),
+    @extschema@._case_lock(bigint[]),
+    @extschema@._case_write(bigint[], text[], bigint[], bigint[], bigint[]) TO PUBLIC;

@@ -13,10 +13,28 @@
  *	  COMMITTED a blocked UPDATE re-evaluates it on the row the other
  *	  transaction committed, which is what keeps "the case shows its
  *	  highest-id HIGH outcome" true whatever the commit order.
- *	- The cache is loaded under the latest snapshot and marked stale by a
- *	  relcache invalidation of cla_eventlog.case_binding (rebinding); stale
- *	  plans are freed on reload.  Changes to the case table itself are left
- *	  to the plan cache, which re-plans saved plans when the table changes.
+ *	- The case table is the application's, so the extension never touches
+ *	  it with more rights than its owner has: every read and write of it
+ *	  (the saved plans here, and the SQL-callable readers and writers that
+ *	  MI, status, verify() and repair_cases() use) runs as the table's
+ *	  owner in a security-restricted operation (cel_become_table_owner),
+ *	  after checking that the calling role itself holds the privilege the
+ *	  statement needs.  Whatever the owner attached to the table (index
+ *	  expressions, CHECK constraints, triggers, ...) therefore runs as the
+ *	  owner, whichever role logged the event or read the report.  The index
+ *	  probes (probe.c) run no code of the table's.  Rules on the table are
+ *	  refused: they would turn the extension's UPDATE into other commands.
+ *	- The binding is identified by the stored schema and table name.  The
+ *	  cache resolves the name to an OID when it loads, and reloads on any
+ *	  relcache invalidation of that OID (the table renamed, dropped,
+ *	  altered, re-owned, granted, analysed) or of the binding, so the
+ *	  probes (by OID) and the plans (by name) always mean the same table.
+ *	  cel_binding_require() locks the table before it trusts the cache:
+ *	  taking the lock processes pending invalidations.
+ *	- The cache is loaded under the latest snapshot.  A reload never frees
+ *	  what an outer call may still be using (a trigger on the case table can
+ *	  log an event while the extension's UPDATE of that table runs): the
+ *	  replaced plans and memory go to a graveyard freed at transaction end.
  *
  *-------------------------------------------------------------------------
  */
@@ -29,8 +47,12 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_am.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_authid.h"
 #include "catalog/pg_index.h"
 #include "catalog/pg_type.h"
+#include "access/htup_details.h"
+#include "access/xact.h"
+#include "funcapi.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
@@ -42,9 +64,14 @@
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/relcache.h"
+#include "utils/rls.h"
 #include "utils/snapmgr.h"
+#include "utils/syscache.h"
 #include "utils/varlena.h"
 
+PG_FUNCTION_INFO_V1(cel_case_rows);
+PG_FUNCTION_INFO_V1(cel_case_lock);
+PG_FUNCTION_INFO_V1(cel_case_write);
 PG_FUNCTION_INFO_V1(cel_case_table_check);
 
 /* Case-column roles whose columns the plans use (SPEC 3) */
@@ -75,9 +102,15 @@ static const char *const role_names[N_ROLES] = {
 typedef struct Binding
 {
 	bool		bound;
-	Oid			case_relid;
+	Oid			case_relid;		/* InvalidOid: no table of that name */
+	Oid			case_owner;
+	bool		has_rules;
+	bool		row_security;
 	char	   *qualified;		/* quoted schema.table */
-	char	   *columns[N_ROLES];	/* quoted column name, NULL = role off */
+	char	   *names[N_ROLES];	/* column name, NULL = role off */
+	char	   *columns[N_ROLES];	/* the same, quoted */
+	Oid			granted_user;	/* the last role found to hold ... */
+	AclMode		granted_mode;	/* ... these privileges on the table */
 	SPIPlanPtr	exists_plan;
 	SPIPlanPtr	lock_plan;
 	SPIPlanPtr	rab_plan;
@@ -100,56 +133,108 @@ typedef struct Binding
 #define N_PARAMS	7			/* parameters of every UPDATE plan */
 
 static MemoryContext BindingContext = NULL;
+static MemoryContext BindingGraveyard = NULL;	/* replaced bindings */
+static List *graveyard_plans = NIL; /* their plans, in BindingGraveyard */
 static Binding binding;
 static bool binding_valid = false;
 static Oid	binding_relid = InvalidOid;
 
 /*
- * Relcache callback.  Rebinding reloads the binding.  An invalidation of
- * the case table itself (ALTER TABLE, CREATE INDEX, but also every
- * autovacuum and ANALYZE) only forgets the id index: the saved plans are
- * re-planned by the plan cache when they need it.
+ * Relcache callback: a change of the binding or of the bound table itself
+ * (renamed, dropped, altered, re-owned, granted; also every VACUUM and
+ * ANALYZE of it, which is cheap to follow) reloads the binding.
  */
 static void
 binding_relcache_callback(Datum arg, Oid relid)
 {
-	if (relid == InvalidOid || relid == binding_relid)
+	if (relid == InvalidOid || relid == binding_relid ||
+		(binding.bound && relid == binding.case_relid))
 		binding_valid = false;
-	else if (binding.bound && relid == binding.case_relid)
-		binding.id_index_checked = false;
 }
 
-/* Register the invalidation callback; called once from _PG_init */
+/* Role membership or attributes changed: check privileges again */
+static void
+binding_role_callback(Datum arg, int cacheid, uint32 hashvalue)
+{
+	binding.granted_user = InvalidOid;
+}
+
+/* Transaction end: free the bindings replaced during the transaction */
+static void
+binding_xact_callback(XactEvent event, void *arg)
+{
+	ListCell   *lc;
+
+	if (BindingGraveyard == NULL ||
+		!(event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT ||
+		  event == XACT_EVENT_PARALLEL_COMMIT || event == XACT_EVENT_PARALLEL_ABORT))
+		return;
+	foreach(lc, graveyard_plans)
+		SPI_freeplan((SPIPlanPtr) lfirst(lc));
+	graveyard_plans = NIL;
+	MemoryContextReset(BindingGraveyard);
+}
+
+/* Register the invalidation callbacks; called once from _PG_init */
 void
 cel_binding_init(void)
 {
 	memset(&binding, 0, sizeof(binding));
 	CacheRegisterRelcacheCallback(binding_relcache_callback, (Datum) 0);
+	CacheRegisterSyscacheCallback(AUTHMEMROLEMEM, binding_role_callback, (Datum) 0);
+	CacheRegisterSyscacheCallback(AUTHOID, binding_role_callback, (Datum) 0);
+	RegisterXactCallback(binding_xact_callback, NULL);
 }
 
-/* Free the plans of the previous binding */
+/*
+ * Put the previous binding's plans and memory in the graveyard (an outer
+ * call may be executing one of its plans) and start an empty binding.
+ */
 static void
 binding_reset(void)
 {
-	SPIPlanPtr *plans[] = {&binding.exists_plan, &binding.lock_plan,
-	&binding.rab_plan};
+	SPIPlanPtr	plans[3] = {binding.exists_plan, binding.lock_plan, binding.rab_plan};
+	MemoryContext old;
 
+	if (BindingGraveyard == NULL)
+		BindingGraveyard = AllocSetContextCreate(CacheMemoryContext,
+												 "cla_eventlog replaced bindings",
+												 ALLOCSET_SMALL_SIZES);
+	old = MemoryContextSwitchTo(BindingGraveyard);
 	for (size_t i = 0; i < lengthof(plans); i++)
 	{
-		if (*plans[i] != NULL)
-			SPI_freeplan(*plans[i]);
+		if (plans[i] != NULL)
+			graveyard_plans = lappend(graveyard_plans, plans[i]);
 	}
 	for (int i = 0; binding.update_plans != NULL && i < N_SHAPES; i++)
 	{
 		if (binding.update_plans[i] != NULL)
-			SPI_freeplan(binding.update_plans[i]);
+			graveyard_plans = lappend(graveyard_plans, binding.update_plans[i]);
 	}
+	MemoryContextSwitchTo(old);
 	if (BindingContext != NULL)
-		MemoryContextDelete(BindingContext);
+		MemoryContextSetParent(BindingContext, BindingGraveyard);
 	memset(&binding, 0, sizeof(binding));
 	BindingContext = AllocSetContextCreate(CacheMemoryContext,
 										   "cla_eventlog case binding",
 										   ALLOCSET_SMALL_SIZES);
+}
+
+/* The bound table's owner and whether it has rules (syscache) */
+static void
+binding_read_class(void)
+{
+	HeapTuple	tp = SearchSysCache1(RELOID, ObjectIdGetDatum(binding.case_relid));
+
+	if (!HeapTupleIsValid(tp))
+	{
+		binding.case_relid = InvalidOid;	/* dropped meanwhile */
+		return;
+	}
+	binding.case_owner = ((Form_pg_class) GETSTRUCT(tp))->relowner;
+	binding.has_rules = ((Form_pg_class) GETSTRUCT(tp))->relhasrules;
+	binding.row_security = ((Form_pg_class) GETSTRUCT(tp))->relrowsecurity;
+	ReleaseSysCache(tp);
 }
 
 /* Read the binding row under the latest snapshot */
@@ -200,30 +285,135 @@ binding_load(void)
 		for (int r = 0; r < N_ROLES; r++)
 		{
 			if (column != NULL && strcmp(role, role_names[r]) == 0)
+			{
+				binding.names[r] = pstrdup(column);
 				binding.columns[r] = pstrdup(quote_identifier(column));
+			}
 		}
 	}
 	MemoryContextSwitchTo(spicxt);
 	SPI_finish();
+	if (OidIsValid(binding.case_relid))
+		binding_read_class();
 }
 
-/* Make sure the binding cache is current; error if nothing is bound */
+/*
+ * Make sure the binding cache is current and the bound table locked
+ * (AccessShareLock, to the end of the transaction); error if nothing is
+ * bound or the table does not exist.  The first lock of the transaction
+ * processes pending invalidations, which may reload the binding: then the
+ * newly bound table is locked in turn.  A missing table is looked up again
+ * at every call, so a table created under the bound name is found.
+ */
 void
 cel_binding_require(void)
 {
-	if (!binding_valid)
-		binding_load();
-	if (!binding.bound || binding.columns[ROLE_ID] == NULL)
+	bool		retried = false;
+
+	for (;;)
+	{
+		if (!binding_valid || (binding.bound && !OidIsValid(binding.case_relid) && !retried))
+		{
+			binding_load();
+			retried = true;
+		}
+		if (!binding.bound || binding.columns[ROLE_ID] == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("no case table is bound to cla_eventlog"),
+					 errdetail("Log rows refer to cases, and the extension does not know the application's case table yet."),
+					 errhint("Call cla_eventlog.bind_case_table('app.case_table') once, as the extension's administrator.")));
+		if (!OidIsValid(binding.case_relid))
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_TABLE),
+					 errmsg("bound case table %s does not exist", binding.qualified),
+					 errdetail("It was dropped or renamed after it was bound."),
+					 errhint("Create it again under that name, or bind another table with cla_eventlog.bind_case_table().")));
+		if (!cel_lock_relation(binding.case_relid, AccessShareLock) || binding_valid)
+			return;
+	}
+}
+
+/*
+ * Error unless the current user holds "mode" on the bound table: the
+ * extension reads and writes it as its owner (see the header), on behalf
+ * of a role that must be allowed to do so itself.  Table-level privileges,
+ * and not for a role whose access row-level security would restrict (the
+ * owner's reads are not restricted).  The last role found to pass is
+ * remembered until the table or a role changes.
+ */
+static void
+require_case_privilege(AclMode mode)
+{
+	Oid			user = GetUserId();
+
+	if (user == binding.granted_user && (binding.granted_mode & mode) == mode)
+		return;
+	if (pg_class_aclmask(binding.case_relid, user, mode, ACLMASK_ALL) != mode)
 		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("no case table is bound to cla_eventlog"),
-				 errdetail("Log rows refer to cases, and the extension does not know the application's case table yet."),
-				 errhint("Call cla_eventlog.bind_case_table('app.case_table') once, as the extension's administrator.")));
-	if (!OidIsValid(binding.case_relid))
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied for table %s", binding.qualified),
+				 errdetail("Role %s needs %s on the bound case table.",
+						   GetUserNameFromId(user, false),
+						   mode == ACL_SELECT ? "SELECT" : "SELECT and UPDATE"),
+				 errhint("GRANT %s ON %s TO the role.",
+						 mode == ACL_SELECT ? "SELECT" : "SELECT, UPDATE", binding.qualified)));
+	if (binding.row_security &&
+		check_enable_rls(binding.case_relid, InvalidOid, true) == RLS_ENABLED)
 		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("bound case table %s does not exist", binding.qualified),
-				 errhint("Bind the case table again with cla_eventlog.bind_case_table().")));
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("row-level security of bound case table %s applies to role %s",
+						binding.qualified, GetUserNameFromId(user, false)),
+				 errdetail("The extension reads and writes the case table as its owner, which would bypass the policies."),
+				 errhint("Disable row-level security on the case table, or use a role that bypasses it.")));
+	if (user != binding.granted_user)
+		binding.granted_mode = 0;
+	binding.granted_user = user;
+	binding.granted_mode |= mode;
+}
+
+/* Error if the bound table has rules (they would rewrite our UPDATE) */
+static void
+require_no_rules(void)
+{
+	if (binding.has_rules)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("bound case table %s has rules", binding.qualified),
+				 errdetail("The extension updates the case row of a log row with one UPDATE, which a rule would rewrite into other commands."),
+				 errhint("Drop the rules (DROP RULE), or use a trigger instead.")));
+}
+
+/*
+ * Error unless every bound column still exists with a built-in type: MI
+ * and status read the values as text, numbers and times.
+ */
+static void
+require_builtin_types(void)
+{
+	for (int r = 0; r < N_ROLES; r++)
+	{
+		AttrNumber	attnum;
+		Oid			type;
+
+		if (binding.names[r] == NULL)
+			continue;
+		attnum = get_attnum(binding.case_relid, binding.names[r]);
+		if (attnum == InvalidAttrNumber)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_COLUMN),
+					 errmsg("column \"%s\" of bound case table %s does not exist",
+							binding.names[r], binding.qualified),
+					 errhint("Bind the case table again with cla_eventlog.bind_case_table().")));
+		type = get_atttype(binding.case_relid, attnum);
+		if (type >= FirstNormalObjectId)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("column \"%s\" of bound case table %s has the user-defined type %s",
+							binding.names[r], binding.qualified, format_type_be(type)),
+					 errdetail("The extension reads the case table's columns as built-in types."),
+					 errhint("Give the column a built-in type, then bind the case table again with cla_eventlog.bind_case_table().")));
+	}
 }
 
 /* Is the case-column role bound to a column? */
@@ -374,6 +564,8 @@ prepare_select(const char *what, const char *suffix)
  * Find a valid, unique, non-partial one-column btree index on the case
  * table's id column and its "= int8" procedure, for probes.  Leaves
  * id_index invalid when there is none (then existence checks use SQL).
+ * Reads the catalog only: a predicate is recognised without being loaded
+ * (loading one folds its expressions, which may call the owner's code).
  */
 static void
 find_id_index(void)
@@ -401,7 +593,7 @@ find_id_index(void)
 		if (idattno != InvalidAttrNumber && ind->indisunique && ind->indisvalid &&
 			ind->indnkeyatts == 1 && ind->indkey.values[0] == idattno &&
 			index->rd_rel->relam == BTREE_AM_OID &&
-			RelationGetIndexPredicate(index) == NIL)
+			heap_attisnull(index->rd_indextuple, Anum_pg_index_indpred, NULL))
 		{
 			Oid			op = get_opfamily_member(index->rd_opfamily[0],
 												 TupleDescAttr(desc, idattno - 1)->atttypid,
@@ -437,6 +629,7 @@ cel_case_exists(int64 case_id, bool lock)
 	Datum		values[1] = {Int64GetDatum(case_id)};
 	SPIPlanPtr *plan;
 	bool		found;
+	CelUserContext saved;
 
 	cel_binding_require();
 	if (!binding.id_index_checked)
@@ -445,31 +638,38 @@ cel_case_exists(int64 case_id, bool lock)
 		return lock ? cel_probe_lock(&binding.id_probe, Int64GetDatum(case_id)) :
 			cel_probe(&binding.id_probe, Int64GetDatum(case_id), ForwardScanDirection,
 					  NULL, NULL, 0, NULL);
-	/* no usable index: SQL, in a nested SPI connection of its own */
+	/* no usable index: SQL as the table's owner, in an SPI connection */
+	require_case_privilege(lock ? ACL_SELECT | ACL_UPDATE : ACL_SELECT);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "cla_eventlog: SPI_connect failed");
+	cel_become_table_owner(binding.case_owner, &saved);
 	plan = lock ? &binding.lock_plan : &binding.exists_plan;
 	if (*plan == NULL)
 		*plan = prepare_select("1", lock ? "FOR NO KEY UPDATE" : "");
 	found = cel_exec(*plan, values, NULL, !lock, 1, SPI_OK_SELECT) > 0;
+	cel_restore_user(&saved);
 	SPI_finish();
 	return found;
 }
 
 /*
  * The case's requires-action-by as text (for a set_requires_action_by
- * function); *isnull when NULL or when the role is not bound.
+ * function); *isnull when NULL or when the role is not bound.  Read as the
+ * table's owner, for a caller who may read it.
  */
 char *
 cel_case_current_rab(int64 case_id, bool *isnull)
 {
 	Datum		values[1] = {Int64GetDatum(case_id)};
-	char	   *current;
+	char	   *current = NULL;
+	CelUserContext saved;
 
 	cel_binding_require();
 	*isnull = true;
 	if (binding.columns[ROLE_REQUIRES_ACTION_BY] == NULL)
 		return NULL;
+	require_case_privilege(ACL_SELECT);
+	cel_become_table_owner(binding.case_owner, &saved);
 	if (binding.rab_plan == NULL)
 	{
 		char	   *what = psprintf("%s::pg_catalog.text",
@@ -477,9 +677,9 @@ cel_case_current_rab(int64 case_id, bool *isnull)
 
 		binding.rab_plan = prepare_select(what, "");
 	}
-	if (cel_exec(binding.rab_plan, values, NULL, false, 1, SPI_OK_SELECT) == 0)
-		return NULL;
-	current = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	if (cel_exec(binding.rab_plan, values, NULL, false, 1, SPI_OK_SELECT) > 0)
+		current = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	cel_restore_user(&saved);
 	*isnull = (current == NULL);
 	return current;
 }
@@ -493,21 +693,40 @@ cel_case_change_init(CelCaseChange *change, int64 case_id)
 	change->rab_mode = CEL_RAB_KEEP;
 }
 
-/* Run the UPDATE of one shape; the number of rows it wrote */
+/*
+ * Run the UPDATE of one shape as the table's owner; the number of rows it
+ * wrote.  The plan pointer is read once: a trigger on the case table that
+ * logs may reload the binding while the UPDATE runs, and the replaced
+ * plan stays valid until the transaction ends (binding_reset).
+ */
 static uint64
 exec_update(int shape, Datum *values, const char *nulls)
 {
+	CelUserContext saved;
+	SPIPlanPtr	plan;
+	uint64		processed;
 	int			rc;
 
+	require_case_privilege(ACL_SELECT | ACL_UPDATE);
+	require_no_rules();
+	cel_become_table_owner(binding.case_owner, &saved);
 	if (binding.update_plans == NULL)
 		binding.update_plans = MemoryContextAllocZero(BindingContext,
 													  sizeof(SPIPlanPtr) * N_SHAPES);
 	if (binding.update_plans[shape] == NULL)
 		binding.update_plans[shape] = prepare_update(shape);
-	rc = SPI_execute_plan(binding.update_plans[shape], values, nulls, false, 0);
+	plan = binding.update_plans[shape];
+	rc = SPI_execute_plan(plan, values, nulls, false, 0);
+	processed = SPI_processed;
+	cel_restore_user(&saved);
+	if (rc == SPI_OK_REWRITTEN)
+	{
+		binding.has_rules = true;	/* added since the binding loaded */
+		require_no_rules();
+	}
 	if (rc != SPI_OK_UPDATE && rc != SPI_OK_SELECT)
 		elog(ERROR, "cla_eventlog: case update returned %s", SPI_result_code_string(rc));
-	return SPI_processed;
+	return processed;
 }
 
 /*
@@ -544,6 +763,201 @@ cel_case_apply(const CelCaseChange *change)
 	return outcome_is_conditional(shape) && exec_update(shape & SHAPE_BILLABLE, values, nulls) > 0;
 }
 
+/*
+ * Run "sql" (of the bound table) as the table's owner and return what it
+ * returns into the function's result set.  Caller checked privileges.
+ */
+static void
+case_query_into(FunctionCallInfo fcinfo, const char *sql, int nargs,
+				Oid *argtypes, Datum *values, const char *nulls, bool read_only,
+				int expected)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	CelUserContext saved;
+	int			rc;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "cla_eventlog: SPI_connect failed");
+	cel_become_table_owner(binding.case_owner, &saved);
+	rc = SPI_execute_with_args(sql, nargs, argtypes, values, nulls, read_only, 0);
+	cel_restore_user(&saved);
+	if (rc != expected)
+		elog(ERROR, "cla_eventlog: case query returned %s", SPI_result_code_string(rc));
+	for (uint64 i = 0; rsinfo != NULL && i < SPI_processed; i++)
+		tuplestore_puttuple(rsinfo->setResult, SPI_tuptable->vals[i]);
+	SPI_finish();
+}
+
+/* "c.<column of role>::<type>", or "NULL::<type>" when the role is off */
+static char *
+case_column_as(CaseRole role, const char *type)
+{
+	if (binding.columns[role] == NULL)
+		return psprintf("NULL::%s", type);
+	return psprintf("c.%s::%s", binding.columns[role], type);
+}
+
+/*
+ * _case_rows(case_ids bigint[], created_from timestamptz, created_to
+ * timestamptz) RETURNS TABLE(case_id bigint, outcome_code text,
+ * outcome_code_id bigint, level bigint, billable_time numeric, source text,
+ * created timestamptz): the bound table's rows (the given ids, or all when
+ * NULL; created in [from, to) when given), their bound roles' columns
+ * (NULL for roles that are off), in id order.  The one way MI, status,
+ * verify() and repair_cases() read the case table: as its owner, for a
+ * caller who holds SELECT on it.
+ */
+Datum
+cel_case_rows(PG_FUNCTION_ARGS)
+{
+	StringInfoData sql;
+	Oid			argtypes[3] = {INT8ARRAYOID, TIMESTAMPTZOID, TIMESTAMPTZOID};
+	Datum		values[3];
+	char		nulls[3];
+	const char *sep = "WHERE";
+
+	InitMaterializedSRF(fcinfo, 0);
+	cel_binding_require();
+	require_case_privilege(ACL_SELECT);
+	require_builtin_types();
+	for (int i = 0; i < 3; i++)
+	{
+		values[i] = PG_ARGISNULL(i) ? (Datum) 0 : PG_GETARG_DATUM(i);
+		nulls[i] = PG_ARGISNULL(i) ? 'n' : ' ';
+	}
+	if ((!PG_ARGISNULL(1) || !PG_ARGISNULL(2)) && binding.columns[ROLE_CREATED] == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the case-column role \"created\" is not bound"),
+				 errhint("Bind the case table again with the created role, for example cla_eventlog.bind_case_table('app.case', '{\"created\": \"created_at\"}').")));
+
+	initStringInfo(&sql);
+	appendStringInfo(&sql, "SELECT c.%s::pg_catalog.int8, %s, %s, %s, %s, %s, %s FROM %s c",
+					 binding.columns[ROLE_ID],
+					 case_column_as(ROLE_OUTCOME_CODE, "pg_catalog.text"),
+					 case_column_as(ROLE_OUTCOME_CODE_ID, "pg_catalog.int8"),
+					 case_column_as(ROLE_LEVEL, "pg_catalog.int8"),
+					 case_column_as(ROLE_BILLABLE_TIME, "pg_catalog.numeric"),
+					 case_column_as(ROLE_SOURCE, "pg_catalog.text"),
+					 case_column_as(ROLE_CREATED, "pg_catalog.timestamptz"),
+					 binding.qualified);
+	if (!PG_ARGISNULL(0))
+	{
+		appendStringInfo(&sql, " %s c.%s OPERATOR(pg_catalog.=) ANY ($1)", sep,
+						 binding.columns[ROLE_ID]);
+		sep = "AND";
+	}
+	if (!PG_ARGISNULL(1))
+	{
+		appendStringInfo(&sql, " %s c.%s OPERATOR(pg_catalog.>=) $2", sep,
+						 binding.columns[ROLE_CREATED]);
+		sep = "AND";
+	}
+	if (!PG_ARGISNULL(2))
+		appendStringInfo(&sql, " %s c.%s OPERATOR(pg_catalog.<) $3", sep,
+						 binding.columns[ROLE_CREATED]);
+	appendStringInfo(&sql, " ORDER BY 1");
+	case_query_into(fcinfo, sql.data, 3, argtypes, values, nulls, true, SPI_OK_SELECT);
+	return (Datum) 0;
+}
+
+/* Error when a case-id array argument is NULL */
+static ArrayType *
+case_ids_arg(FunctionCallInfo fcinfo)
+{
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("case_ids must not be null")));
+	return PG_GETARG_ARRAYTYPE_P(0);
+}
+
+/*
+ * _case_lock(case_ids bigint[]) RETURNS bigint: lock the given cases' rows
+ * FOR NO KEY UPDATE in id order, as the triggers lock a case before they
+ * write it; the number locked.  As the table's owner, for a caller who
+ * holds SELECT and UPDATE on it.
+ */
+Datum
+cel_case_lock(PG_FUNCTION_ARGS)
+{
+	Oid			argtypes[1] = {INT8ARRAYOID};
+	Datum		values[1];
+	char	   *sql;
+	CelUserContext saved;
+	int64		locked;
+
+	values[0] = PointerGetDatum(case_ids_arg(fcinfo));
+	cel_binding_require();
+	require_case_privilege(ACL_SELECT | ACL_UPDATE);
+	sql = psprintf("SELECT 1 FROM %s c WHERE c.%s OPERATOR(pg_catalog.=) ANY ($1)"
+				   " ORDER BY c.%s FOR NO KEY UPDATE OF c",
+				   binding.qualified, binding.columns[ROLE_ID], binding.columns[ROLE_ID]);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "cla_eventlog: SPI_connect failed");
+	cel_become_table_owner(binding.case_owner, &saved);
+	if (SPI_execute_with_args(sql, 1, argtypes, values, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "cla_eventlog: case lock failed");
+	locked = (int64) SPI_processed;
+	cel_restore_user(&saved);
+	SPI_finish();
+	PG_RETURN_INT64(locked);
+}
+
+/*
+ * _case_write(case_ids bigint[], outcome_codes text[], outcome_log_ids
+ * bigint[], levels bigint[], billable bigint[]) RETURNS bigint: set the
+ * bound outcome_code, outcome_code_id, level and billable_time columns of
+ * the given cases to the given values (arrays in step) and touch their
+ * modified; the number of rows written.  repair_cases() writes through
+ * it: as the table's owner, for a caller who holds SELECT and UPDATE.
+ */
+Datum
+cel_case_write(PG_FUNCTION_ARGS)
+{
+	static const CaseRole written[4] = {ROLE_OUTCOME_CODE, ROLE_OUTCOME_CODE_ID,
+	ROLE_LEVEL, ROLE_BILLABLE_TIME};
+	static const char *const value_names[4] = {"v.oc", "v.ocid", "v.lvl", "v.bill"};
+	Oid			argtypes[5] = {INT8ARRAYOID, TEXTARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID};
+	Datum		values[5];
+	StringInfoData set;
+	CelUserContext saved;
+	char	   *sql;
+	int64		written_rows;
+
+	values[0] = PointerGetDatum(case_ids_arg(fcinfo));
+	for (int i = 1; i < 5; i++)
+	{
+		if (PG_ARGISNULL(i))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("the value arrays of _case_write() must not be null")));
+		values[i] = PG_GETARG_DATUM(i);
+	}
+	cel_binding_require();
+	require_case_privilege(ACL_SELECT | ACL_UPDATE);
+	require_no_rules();
+	initStringInfo(&set);
+	for (int i = 0; i < 4; i++)
+		append_set(&set, written[i], "%s", value_names[i]);
+	if (set.len == 0)
+		PG_RETURN_INT64(0);
+	append_set(&set, ROLE_MODIFIED, "pg_catalog.now()");
+	sql = psprintf("UPDATE %s c SET %s FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3),"
+				   " pg_catalog.unnest($4), pg_catalog.unnest($5)) AS v(id, oc, ocid, lvl, bill)"
+				   " WHERE c.%s OPERATOR(pg_catalog.=) v.id",
+				   binding.qualified, set.data, binding.columns[ROLE_ID]);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "cla_eventlog: SPI_connect failed");
+	cel_become_table_owner(binding.case_owner, &saved);
+	if (SPI_execute_with_args(sql, 5, argtypes, values, NULL, false, 0) != SPI_OK_UPDATE)
+		elog(ERROR, "cla_eventlog: case write failed");
+	written_rows = (int64) SPI_processed;
+	cel_restore_user(&saved);
+	SPI_finish();
+	PG_RETURN_INT64(written_rows);
+}
+
 /* Before locking the case table: the caller may read it */
 static void
 case_table_lock_callback(const RangeVar *rv, Oid relid, Oid oldrelid, void *arg)
@@ -558,6 +972,10 @@ case_table_lock_callback(const RangeVar *rv, Oid relid, Oid oldrelid, void *arg)
 }
 
 /*
+ * Kept for databases still at version 1.0, whose SQL objects call it until
+ * ALTER EXTENSION ... UPDATE (1.1 reads the case table through
+ * cel_case_rows instead, as the table's owner).
+ *
  * _case_table_check(case_table text, columns text[]) RETURNS void: lock the
  * bound case table (AccessShareLock, until the end of the transaction) and
  * check that it is still safe to read with the extension owner's rights: a

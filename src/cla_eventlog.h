@@ -16,6 +16,7 @@
 #include "postgres.h"
 
 #include "access/sdir.h"
+#include "storage/lockdefs.h"
 #include "executor/spi.h"
 #include "executor/tuptable.h"
 #include "utils/snapshot.h"
@@ -163,6 +164,7 @@ typedef struct CelUserContext
 {
 	Oid			userid;
 	int			sec_context;
+	int			guc_nestlevel;	/* > 0: undo settings made since */
 } CelUserContext;
 
 /* The extension's own relations and their owner (cached) */
@@ -184,6 +186,7 @@ extern void cel_spi_init(void);
 extern const CelRels *cel_rels(void);
 extern Oid	cel_owner(void);
 extern void cel_become_owner(CelUserContext *saved);
+extern void cel_become_table_owner(Oid owner, CelUserContext *saved);
 extern void cel_restore_user(const CelUserContext *saved);
 extern int	cel_exec_as_owner(SPIPlanPtr plan, Datum *values, const char *nulls,
 							  bool read_only, long tcount, int expected);
@@ -209,6 +212,7 @@ extern bool cel_probe(const CelProbe *spec, Datum value, ScanDirection dir,
 					  Datum *result);
 extern bool cel_probe_lock(const CelProbe *spec, Datum value);
 extern CelProbe cel_int8_probe(Oid heap, Oid index);
+extern bool cel_lock_relation(Oid relid, LOCKMODE mode);
 extern void cel_probe_init(void);
 
 /* log_insert.c */

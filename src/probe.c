@@ -28,6 +28,7 @@
 #include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "executor/tuptable.h"
+#include "storage/lmgr.h"
 #include "storage/proc.h"
 #include "utils/fmgroids.h"
 #include "utils/rel.h"
@@ -84,15 +85,14 @@ cel_probe_init(void)
 }
 
 /*
- * Open a table or index for a probe: with NoLock when an earlier probe of
- * this transaction holds "mode" on it, else taking "mode" (kept until the
- * end of the transaction).  Close with NoLock.
+ * The lock mode to open a relation with: NoLock when an earlier probe or
+ * cel_lock_relation() of this transaction holds "mode" on it, else "mode",
+ * which the caller then takes (kept until the end of the transaction, and
+ * remembered here).
  */
-static Relation
-probe_open(Oid relid, LOCKMODE mode, bool is_index)
+static LOCKMODE
+probe_lock_mode(Oid relid, LOCKMODE mode)
 {
-	Relation	rel;
-
 	if (probe_lxid != MyProc->lxid)
 	{
 		probe_lxid = MyProc->lxid;
@@ -101,17 +101,42 @@ probe_open(Oid relid, LOCKMODE mode, bool is_index)
 	for (int i = 0; i < n_probe_locked && mode != NoLock; i++)
 	{
 		if (probe_locked[i].relid == relid && probe_locked[i].mode == mode)
-			mode = NoLock;
+			return NoLock;
 	}
-	rel = is_index ? index_open(relid, mode) : table_open(relid, mode);
-	if (mode != NoLock && n_probe_locked < PROBE_LOCKED_MAX)
+	if (n_probe_locked < PROBE_LOCKED_MAX)
 	{
 		probe_locked[n_probe_locked].relid = relid;
 		probe_locked[n_probe_locked].mode = mode;
 		probe_locked[n_probe_locked].subid = GetCurrentSubTransactionId();
 		n_probe_locked++;
 	}
-	return rel;
+	return mode;
+}
+
+/*
+ * Open a table or index for a probe, locking it unless this transaction
+ * already holds the lock (probe_lock_mode).  Close with NoLock.
+ */
+static Relation
+probe_open(Oid relid, LOCKMODE mode, bool is_index)
+{
+	mode = probe_lock_mode(relid, mode);
+	return is_index ? index_open(relid, mode) : table_open(relid, mode);
+}
+
+/*
+ * Lock a relation by OID until the end of the transaction, unless this
+ * transaction already holds the lock.  True when the lock was taken now:
+ * then invalidation messages were processed, as for any first lock.
+ */
+bool
+cel_lock_relation(Oid relid, LOCKMODE mode)
+{
+	mode = probe_lock_mode(relid, mode);
+	if (mode == NoLock)
+		return false;
+	LockRelationOid(relid, mode);
+	return true;
 }
 
 /* The scan of cel_probe_match(), on open relations */

@@ -23,6 +23,7 @@
 #include "nodes/makefuncs.h"
 #include "parser/parse_func.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/regproc.h"
@@ -344,13 +345,37 @@ void
 cel_become_owner(CelUserContext *saved)
 {
 	GetUserIdAndSecContext(&saved->userid, &saved->sec_context);
+	saved->guc_nestlevel = 0;
 	SetUserIdAndSecContext(cel_owner(),
 						   saved->sec_context | SECURITY_LOCAL_USERID_CHANGE);
 }
 
+/*
+ * Become the owner of an application's table, as a security-restricted
+ * operation, until cel_restore_user(): what PostgreSQL does before it runs
+ * code of a table's owner for maintenance (ANALYZE, REFRESH MATERIALIZED
+ * VIEW, index builds).  Whatever the table's owner attached to it (index
+ * expressions and predicates, CHECK constraints, triggers, statistics
+ * expressions) then runs with its owner's rights, never with the caller's
+ * or the extension owner's; it cannot SET ROLE or create temporary objects,
+ * and the settings it changes are undone on return.  An error in between
+ * needs no cleanup: (sub)transaction abort restores user and settings.
+ */
+void
+cel_become_table_owner(Oid owner, CelUserContext *saved)
+{
+	GetUserIdAndSecContext(&saved->userid, &saved->sec_context);
+	SetUserIdAndSecContext(owner, saved->sec_context | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
+	saved->guc_nestlevel = NewGUCNestLevel();
+}
+
+/* Back to the user of before cel_become_owner()/cel_become_table_owner() */
 void
 cel_restore_user(const CelUserContext *saved)
 {
+	if (saved->guc_nestlevel > 0)
+		AtEOXact_GUC(false, saved->guc_nestlevel);
 	SetUserIdAndSecContext(saved->userid, saved->sec_context);
 }
 

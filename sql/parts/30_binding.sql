@@ -14,6 +14,15 @@
 -- constraints that were added to an extension's tables, so a restored
 -- database has the binding but not its foreign keys (status check
 -- case_binding says so).
+--
+-- A key that already points at the bound table's id column is kept (nothing
+-- is locked or re-checked).  A new key is added NOT VALID: PostgreSQL would
+-- validate it with a query on the case table planned as the caller (the
+-- extension's owner, a superuser), and planning loads the table's index
+-- expressions, which may run the table owner's code.  The existing rows are
+-- checked instead through _case_rows(), as the table's owner; a log or timer
+-- row whose case is missing is an error, as validation would be.  New rows
+-- are checked by the key whether it is validated or not.
 CREATE FUNCTION @extschema@.rebind_case_table()
 RETURNS void
 LANGUAGE plpgsql
@@ -21,6 +30,10 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     b record;
+    rel regclass;
+    idcol smallint;
+    k record;
+    missing bigint;
 BEGIN
     SELECT * INTO b FROM @extschema@.case_binding;
     IF NOT FOUND THEN
@@ -28,29 +41,42 @@ BEGIN
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   HINT = 'Call cla_eventlog.bind_case_table(''app.case_table'') once, as the extension''s administrator.';
     END IF;
-    IF to_regclass(format('%I.%I', b.case_schema, b.case_table)) IS NULL THEN
+    rel := to_regclass(format('%I.%I', b.case_schema, b.case_table));
+    IF rel IS NULL THEN
         RAISE EXCEPTION 'bound case table %.% does not exist', quote_ident(b.case_schema), quote_ident(b.case_table)
             USING ERRCODE = 'undefined_table',
                   HINT = 'Bind the case table again with cla_eventlog.bind_case_table().';
     END IF;
-    IF EXISTS (SELECT 1 FROM pg_constraint k
-                WHERE k.conrelid = '@extschema@.log'::regclass AND k.conname = 'log_case_fkey') THEN
-        ALTER TABLE @extschema@.log DROP CONSTRAINT log_case_fkey;
-    END IF;
-    IF EXISTS (SELECT 1 FROM pg_constraint k
-                WHERE k.conrelid = '@extschema@.timer'::regclass AND k.conname = 'timer_linked_case_fkey') THEN
-        ALTER TABLE @extschema@.timer DROP CONSTRAINT timer_linked_case_fkey;
-    END IF;
-    EXECUTE format('ALTER TABLE @extschema@.log ADD CONSTRAINT log_case_fkey'
-                   ' FOREIGN KEY (case_id) REFERENCES %I.%I (%I)',
-                   b.case_schema, b.case_table, b.columns ->> 'id');
-    EXECUTE format('ALTER TABLE @extschema@.timer ADD CONSTRAINT timer_linked_case_fkey'
-                   ' FOREIGN KEY (linked_case) REFERENCES %I.%I (%I)',
-                   b.case_schema, b.case_table, b.columns ->> 'id');
+    SELECT a.attnum INTO idcol FROM pg_attribute a
+     WHERE a.attrelid = rel AND a.attname = b.columns ->> 'id' AND NOT a.attisdropped;
+    FOR k IN SELECT * FROM (VALUES ('@extschema@.log'::regclass, 'log_case_fkey', 'case_id'),
+                                   ('@extschema@.timer'::regclass, 'timer_linked_case_fkey', 'linked_case'))
+                        AS v(tab, conname, col) LOOP
+        CONTINUE WHEN EXISTS (SELECT 1 FROM pg_constraint c
+                               WHERE c.conrelid = k.tab AND c.conname = k.conname AND c.contype = 'f'
+                                 AND c.confrelid = rel AND c.confkey = ARRAY[idcol]);
+        IF EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conrelid = k.tab AND c.conname = k.conname) THEN
+            EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', k.tab, k.conname);
+        END IF;
+        EXECUTE format('ALTER TABLE %s ADD CONSTRAINT %I FOREIGN KEY (%I) REFERENCES %I.%I (%I) NOT VALID',
+                       k.tab, k.conname, k.col, b.case_schema, b.case_table, b.columns ->> 'id');
+        EXECUTE format('WITH cases AS MATERIALIZED (SELECT c.case_id FROM @extschema@._case_rows(NULL) c)'
+                       ' SELECT min(r.id) FROM (SELECT DISTINCT t.%1$I AS id FROM %2$s t WHERE t.%1$I IS NOT NULL) r'
+                       ' WHERE NOT EXISTS (SELECT 1 FROM cases c WHERE c.case_id OPERATOR(pg_catalog.=) r.id)'
+                       ' AND EXISTS (SELECT 1 FROM %2$s t WHERE t.%1$I IS NOT NULL)',
+                       k.col, k.tab)
+            INTO missing;
+        IF missing IS NOT NULL THEN
+            RAISE EXCEPTION 'insert or update on table "%" violates foreign key constraint "%"',
+                            (SELECT r.relname FROM pg_class r WHERE r.oid = k.tab), k.conname
+                USING ERRCODE = 'foreign_key_violation',
+                      DETAIL = format('Key (%s)=(%s) is not present in table "%s".', k.col, missing, b.case_table);
+        END IF;
+    END LOOP;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.rebind_case_table() IS
-    'Re-creates the log''s and timers'' foreign keys to the bound case table from the stored binding; run it after pg_restore (pg_dump does not dump them)';
+    'Re-creates the log''s and timers'' foreign keys to the bound case table from the stored binding (keeps those already in place); run it after pg_restore (pg_dump does not dump them)';
 REVOKE ALL ON FUNCTION @extschema@.rebind_case_table() FROM PUBLIC;
 
 CREATE FUNCTION @extschema@.bind_case_table(case_table regclass, columns jsonb DEFAULT '{}')
@@ -113,6 +139,20 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'case table % is not a table', case_table USING ERRCODE = 'wrong_object_type';
     END IF;
+    -- The log's UPDATE of a case must stay one UPDATE.
+    IF EXISTS (SELECT 1 FROM pg_rewrite r WHERE r.ev_class = case_table) THEN
+        RAISE EXCEPTION 'case table % has rules', case_table
+            USING ERRCODE = 'feature_not_supported',
+                  DETAIL = 'The extension updates the case row of a log row with one UPDATE, which a rule would rewrite into other commands.',
+                  HINT = 'Drop the rules (DROP RULE), or use a trigger instead.';
+    END IF;
+    -- Adding a foreign key to a partitioned table loads its partition key,
+    -- whose expressions would run as the binding's caller.
+    IF EXISTS (SELECT 1 FROM pg_partitioned_table p WHERE p.partrelid = case_table AND p.partexprs IS NOT NULL) THEN
+        RAISE EXCEPTION 'case table % is partitioned by an expression', case_table
+            USING ERRCODE = 'feature_not_supported',
+                  HINT = 'Partition the case table by columns only.';
+    END IF;
 
     SELECT string_agg(@extschema@._reg_quote(k), ', ') INTO bad
       FROM jsonb_object_keys(columns) k WHERE NOT roles ? k;
@@ -156,6 +196,16 @@ BEGIN
         END IF;
         resolved := resolved || jsonb_build_object(role, colname);
     END LOOP;
+    -- One column plays one role (the triggers would write it twice).
+    SELECT string_agg(format('column "%s" is given for the roles %s', r.col, r.roles), '; ') INTO bad
+      FROM (SELECT j.value AS col, string_agg(format('"%s"', j.key), ' and ' ORDER BY j.key) AS roles
+              FROM jsonb_each_text(resolved) j GROUP BY j.value HAVING count(*) > 1) r;
+    IF bad IS NOT NULL THEN
+        RAISE EXCEPTION 'a case column can play only one role'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = bad || '.',
+                  HINT = 'Map each role to its own column, or switch a role off with null.';
+    END IF;
 
     -- Replace the binding and its foreign keys.
     DELETE FROM @extschema@.case_binding;
@@ -175,13 +225,32 @@ SELECT b.case_schema, b.case_table, r.key AS role, r.value AS column_name
 COMMENT ON VIEW @extschema@.case_binding_columns IS
     'The bound case table and the column of each active case-column role';
 
--- Before a SECURITY DEFINER function reads the case table with dynamic SQL
--- (MI, status), it locks the table and checks it is still a table whose
--- bound columns have built-in types, so that nothing of the table owner's
--- making (a cast or operator of its own type, a view in the table's place)
--- runs with the extension owner's rights.
-CREATE FUNCTION @extschema@._case_table_check(case_table text, columns text[]) RETURNS void
+-- The case table, read and written as its owner (src/binding.c): MI,
+-- status, verify() and repair_cases() use these instead of SQL on the
+-- table, so nothing its owner attached to it (index expressions, CHECK
+-- constraints, triggers) ever runs with more rights than the owner's,
+-- whichever role calls them.  Each does only what the calling role could do
+-- itself: it checks the caller's SELECT (and UPDATE) on the table and
+-- refuses a caller that row-level security would restrict.
+CREATE FUNCTION @extschema@._case_rows(case_ids bigint[],
+                                       created_from timestamptz DEFAULT NULL,
+                                       created_to timestamptz DEFAULT NULL)
+RETURNS TABLE(case_id bigint, outcome_code text, outcome_code_id bigint, level bigint,
+              billable_time numeric, source text, created timestamptz)
 LANGUAGE c STABLE
-AS 'MODULE_PATHNAME', 'cel_case_table_check';
-COMMENT ON FUNCTION @extschema@._case_table_check(text, text[]) IS
-    'Internal: locks the bound case table and checks it is a table whose given columns exist with built-in types (error otherwise)';
+AS 'MODULE_PATHNAME', 'cel_case_rows';
+COMMENT ON FUNCTION @extschema@._case_rows(bigint[], timestamptz, timestamptz) IS
+    'Internal: the bound case table''s rows (the given ids, all when NULL; created in [created_from, created_to) when given) with the columns of their roles, NULL where a role is off; read as the table''s owner for a caller with SELECT on it';
+
+CREATE FUNCTION @extschema@._case_lock(case_ids bigint[]) RETURNS bigint
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'cel_case_lock';
+COMMENT ON FUNCTION @extschema@._case_lock(bigint[]) IS
+    'Internal: locks the given cases'' rows FOR NO KEY UPDATE in id order, as the table''s owner, for a caller with SELECT and UPDATE on it; returns the number locked';
+
+CREATE FUNCTION @extschema@._case_write(case_ids bigint[], outcome_codes text[], outcome_log_ids bigint[],
+                                        levels bigint[], billable bigint[]) RETURNS bigint
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'cel_case_write';
+COMMENT ON FUNCTION @extschema@._case_write(bigint[], text[], bigint[], bigint[], bigint[]) IS
+    'Internal: writes the given outcome and billable values (arrays in step) to the bound columns of the given cases and touches modified, as the table''s owner, for a caller with SELECT and UPDATE on it; returns the number written';

@@ -4,15 +4,13 @@
 -- Design rules:
 --  * Plain views read only the extension's own tables (log, timer, code).
 --    What needs the application's case table (its creation time, its
---    source) is a plpgsql function that reads the bound table with dynamic
---    SQL, because a view cannot name a table that is only known at binding
---    time.
---  * Views and functions alike read with the extension owner's rights (the
---    functions are SECURITY DEFINER), so a reporting role needs SELECT on
---    the views and EXECUTE on the functions, and nothing on the log.  Before
---    a function reads the case table it locks it and checks that its bound
---    columns still have built-in types (_case_table_check), so the table's
---    owner cannot make it run code of theirs with those rights.
+--    source) is a function that reads the bound table through _case_rows(),
+--    because a view cannot name a table that is only known at binding time.
+--  * Views and functions alike read the extension's tables with its owner's
+--    rights (the functions are SECURITY DEFINER), so a reporting role needs
+--    SELECT on the views and EXECUTE on the functions, and nothing on the
+--    log.  The case table is read by _case_rows() as the table's owner, so
+--    nothing of that owner's making runs with the extension owner's rights.
 --  * Day boundaries and local times are taken in the setting
 --    cla_eventlog.report_time_zone (default Europe/London); the helper below
 --    also works in a session that has not loaded the C library yet.
@@ -273,31 +271,6 @@ COMMENT ON COLUMN @extschema@.mi_billable_daily.cancelled_timers IS 'Of the time
 COMMENT ON COLUMN @extschema@.mi_billable_daily.running_timers IS 'Of the timers, those still running';
 
 ---------------------------------------------------------------------------
--- The bound case table, for the MI functions: "schema.table" quoted, and
--- the quoted column of each role the caller needs (NULL when switched off).
--- The table is locked and checked (_case_table_check) before a caller reads
--- it: the MI functions and status() do so as the extension's owner.
-CREATE FUNCTION @extschema@._bound_case_table(OUT qualified text, OUT columns jsonb)
-LANGUAGE plpgsql STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-    SELECT format('%I.%I', b.case_schema, b.case_table), b.columns
-      INTO qualified, columns
-      FROM @extschema@.case_binding b;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'no case table is bound to cla_eventlog'
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  HINT = 'Call cla_eventlog.bind_case_table(''app.case_table'') once, as the extension''s administrator.';
-    END IF;
-    PERFORM @extschema@._case_table_check(qualified,
-                ARRAY(SELECT c.value FROM jsonb_each_text(columns) AS c));
-END
-$$;
-COMMENT ON FUNCTION @extschema@._bound_case_table() IS
-    'Internal: the bound case table (quoted) and its role => column map; error when nothing is bound';
-
----------------------------------------------------------------------------
 -- mi_first_actions: one row per case created in [from_ts, to_ts).
 CREATE FUNCTION @extschema@.mi_first_actions(from_ts timestamptz DEFAULT NULL, to_ts timestamptz DEFAULT NULL)
 RETURNS TABLE(case_id bigint,
@@ -312,49 +285,42 @@ RETURNS TABLE(case_id bigint,
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-    tab text;
-    cols jsonb;
 BEGIN
     IF from_ts > to_ts THEN
         RAISE EXCEPTION 'from_ts (%) is after to_ts (%)', from_ts, to_ts
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    SELECT m.qualified, m.columns INTO tab, cols FROM @extschema@._bound_case_table() m;
-    IF NOT cols ? 'created' THEN
+    IF NOT EXISTS (SELECT 1 FROM @extschema@.case_binding b WHERE b.columns ? 'created') THEN
         RAISE EXCEPTION 'the case-column role "created" is not bound'
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   DETAIL = 'mi_first_actions measures from the case''s creation time.',
                   HINT = 'Bind the case table again with the created role, for example cla_eventlog.bind_case_table(''app.case'', ''{"created": "created_at"}'').';
     END IF;
-    RETURN QUERY EXECUTE format($q$
-        SELECT c.id, c.created,
+    RETURN QUERY
+        SELECT c.case_id, c.created,
                @extschema@._mi_seconds(acc.created, c.created),
                @extschema@._mi_seconds(act.created, c.created),
                @extschema@._mi_seconds(sp.created, asg.created),
                acc.created, act.created, asg.created, sp.created
-          FROM (SELECT %1$I::bigint AS id, %2$I::timestamptz AS created FROM %3$s
-                 WHERE ($1 IS NULL OR %2$I >= $1) AND ($2 IS NULL OR %2$I < $2)) c
+          FROM @extschema@._case_rows(NULL, from_ts, to_ts) c
           LEFT JOIN LATERAL (
                 SELECT l.created FROM @extschema@.log l
-                 WHERE l.case_id = c.id AND l.created_by_role = 'operator' AND l.code <> 'CASE_CREATED'
+                 WHERE l.case_id = c.case_id AND l.created_by_role = 'operator' AND l.code <> 'CASE_CREATED'
                  ORDER BY l.id LIMIT 1) acc ON true
           LEFT JOIN LATERAL (
                 SELECT l.created FROM @extschema@.log l
-                 WHERE l.case_id = c.id AND l.created_by_role = 'operator' AND l.code <> 'CASE_CREATED'
+                 WHERE l.case_id = c.case_id AND l.created_by_role = 'operator' AND l.code <> 'CASE_CREATED'
                    AND l.level >= 29
                  ORDER BY l.id LIMIT 1) act ON true
           LEFT JOIN LATERAL (
                 SELECT l.id, l.created FROM @extschema@.log l
-                 WHERE l.case_id = c.id AND l.code IN ('REFSP', 'MANALC', 'MANREF', 'SPOR')
+                 WHERE l.case_id = c.case_id AND l.code IN ('REFSP', 'MANALC', 'MANREF', 'SPOR')
                  ORDER BY l.id LIMIT 1) asg ON true
           LEFT JOIN LATERAL (
                 SELECT l.created FROM @extschema@.log l
-                 WHERE l.case_id = c.id AND l.id > asg.id AND l.created_by_role = 'specialist'
+                 WHERE l.case_id = c.case_id AND l.id > asg.id AND l.created_by_role = 'specialist'
                  ORDER BY l.id LIMIT 1) sp ON true
-         ORDER BY c.id
-        $q$, cols ->> 'id', cols ->> 'created', tab)
-        USING from_ts, to_ts;
+         ORDER BY c.case_id;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.mi_first_actions(timestamptz, timestamptz) IS
@@ -393,9 +359,8 @@ LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    source_expr text := 'NULL::text';
-    tab text;
-    cols jsonb;
+    source_ids bigint[];
+    sources text[];
 BEGIN
     IF from_ts IS NULL OR to_ts IS NULL THEN
         RAISE EXCEPTION '% must not be null', CASE WHEN from_ts IS NULL THEN 'from_ts' ELSE 'to_ts' END
@@ -411,43 +376,44 @@ BEGIN
         RAISE EXCEPTION 'from_ts (%) is after to_ts (%)', from_ts, to_ts
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    -- Without a binding (or without the source role) every source is NULL,
-    -- an "other source": the report still lists the callbacks.
-    SELECT format('%I.%I', b.case_schema, b.case_table), b.columns
-      INTO tab, cols
-      FROM @extschema@.case_binding b;
-    IF cols ? 'source' THEN
-        PERFORM @extschema@._case_table_check(tab, ARRAY[cols ->> 'id', cols ->> 'source']);
-        source_expr := format('(SELECT c.%I::text FROM %s c WHERE c.%I = l.case_id)',
-                              cols ->> 'source', tab, cols ->> 'id');
+    -- The cases' sources, read through _case_rows() (as the case table's
+    -- owner).  Without a binding, or without the source role, every source
+    -- is NULL, an "other source": the report still lists the callbacks.
+    IF EXISTS (SELECT 1 FROM @extschema@.case_binding b WHERE b.columns ? 'source') THEN
+        SELECT array_agg(c.case_id), array_agg(c.source) INTO source_ids, sources
+          FROM @extschema@._case_rows(ARRAY(
+                   SELECT DISTINCT l.case_id FROM @extschema@.log l
+                    WHERE l.code = 'CB1'
+                      AND @extschema@._iso_time(l.context ->> 'requires_action_at') > from_ts
+                      AND @extschema@._iso_time(l.context ->> 'requires_action_at') < to_ts)) c;
     END IF;
 
-    RETURN QUERY EXECUTE format($q$
+    RETURN QUERY
         SELECT s.id, s.case_id, s.source, s.created, s.created_by, s.w0, s.w1,
                s.view_at, s.action_at, s.action_code, s.call_at, s.terminal_at, s.terminal_code,
                s.sla_120, s.sla_480, s.sla_72h,
                CASE
                  WHEN s.source IN ('WEB', 'PHONE') THEN
-                   CASE WHEN s.action_at IS NULL AND $3 < s.w0 THEN false
-                        WHEN s.action_at IS NULL THEN $3 > s.w1
+                   CASE WHEN s.action_at IS NULL AND at_ts < s.w0 THEN false
+                        WHEN s.action_at IS NULL THEN at_ts > s.w1
                         ELSE s.action_at < s.w0 OR s.action_at > s.w1 END
                  WHEN s.source IN ('SMS', 'VOICEMAIL') THEN
-                   CASE WHEN s.call_at IS NULL THEN $3 > s.sla_120
+                   CASE WHEN s.call_at IS NULL THEN at_ts > s.sla_120
                         ELSE s.call_at > s.sla_120 END
                  ELSE false
                END,
                CASE
                  WHEN s.source IN ('WEB', 'PHONE') THEN
-                   CASE WHEN s.terminal_at IS NULL THEN $3 > s.sla_72h
+                   CASE WHEN s.terminal_at IS NULL THEN at_ts > s.sla_72h
                         WHEN s.action_at IS NULL THEN false
                         ELSE s.action_at > s.sla_72h END
                  WHEN s.source IN ('SMS', 'VOICEMAIL') THEN
-                   CASE WHEN s.terminal_at IS NULL THEN $3 > s.sla_480
+                   CASE WHEN s.terminal_at IS NULL THEN at_ts > s.sla_480
                         ELSE s.terminal_at > s.sla_480 END
                  ELSE false
                END
           FROM (
-            SELECT l.id, l.case_id, %1$s AS source, l.created, l.created_by,
+            SELECT l.id, l.case_id, src.source, l.created, l.created_by,
                    w.w0, w.w0 + interval '30 minutes' AS w1,
                    @extschema@._iso_time(l.context ->> 'sla_120') AS sla_120,
                    @extschema@._iso_time(l.context ->> 'sla_480') AS sla_480,
@@ -456,6 +422,8 @@ BEGIN
                    cs.created AS call_at, t.created AS terminal_at, t.code AS terminal_code
               FROM @extschema@.log l
              CROSS JOIN LATERAL (SELECT @extschema@._iso_time(l.context ->> 'requires_action_at') AS w0) w
+              LEFT JOIN ROWS FROM (pg_catalog.unnest(source_ids), pg_catalog.unnest(sources)) AS src(case_id, source)
+                     ON src.case_id = l.case_id
               LEFT JOIN LATERAL (
                     SELECT n.created FROM @extschema@.log n
                      WHERE n.case_id = l.case_id AND n.id > l.id AND n.created_by_role = 'operator'
@@ -471,16 +439,14 @@ BEGIN
                      ORDER BY n.id LIMIT 1) cs ON true
               LEFT JOIN LATERAL (
                     SELECT n.created, n.code FROM @extschema@.log n
-                     WHERE n.case_id = l.case_id AND n.id > l.id AND n.code = ANY ($4)
+                     WHERE n.case_id = l.case_id AND n.id > l.id AND n.code = ANY (terminal_codes)
                      ORDER BY n.id LIMIT 1) t ON true
              WHERE l.code = 'CB1'
-               AND @extschema@._iso_time(l.context ->> 'requires_action_at') > $1
-               AND @extschema@._iso_time(l.context ->> 'requires_action_at') < $2
+               AND @extschema@._iso_time(l.context ->> 'requires_action_at') > from_ts
+               AND @extschema@._iso_time(l.context ->> 'requires_action_at') < to_ts
             OFFSET 0    -- computed once per row, not once per use above
           ) s
-         ORDER BY s.w0, s.id
-        $q$, source_expr)
-        USING from_ts, to_ts, at_ts, terminal_codes;
+         ORDER BY s.w0, s.id;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.mi_callback_sla(timestamptz, timestamptz, timestamptz, text[]) IS

@@ -13,8 +13,11 @@
 --  * What a case "should" show is computed in one place, _case_expected(),
 --    from the log and the timers only: the latest (highest id) outcome log
 --    at HIGH or above, and the sum of ceil(stopped - created) over the
---    case's stopped, non-cancelled timers.  verify() and status() compare it
---    with the case row; repair_cases() writes it.
+--    case's stopped, non-cancelled timers.  _case_mismatches() compares it
+--    with the case row for verify() and status(); repair_cases() writes it
+--    to the cases that comparison finds.
+--  * The case table is read and written only through _case_rows(),
+--    _case_lock() and _case_write(), as the table's owner (30_binding.sql).
 
 -- What the case's denormalised columns should hold, per case id (NULLs and
 -- 0 seconds for a case with no HIGH outcome and no timers).  Inlined.
@@ -45,9 +48,6 @@ RETURNS SETOF bigint[]
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-    tab text;
-    cols jsonb;
 BEGIN
     IF case_ids IS NOT NULL THEN
         SELECT array_agg(DISTINCT v.id ORDER BY v.id) INTO case_ids
@@ -57,12 +57,11 @@ BEGIN
         END LOOP;
         RETURN;
     END IF;
-    SELECT b.qualified, b.columns INTO tab, cols FROM @extschema@._bound_case_table() b;
-    RETURN QUERY EXECUTE format(
-        'SELECT array_agg(id ORDER BY id) FROM (SELECT %1$I::bigint AS id,'
-        ' (row_number() OVER (ORDER BY %1$I) - 1) / $1 AS batch FROM %2$s) s'
-        ' GROUP BY batch ORDER BY batch', cols ->> 'id', tab)
-        USING batch_size;
+    RETURN QUERY
+        SELECT array_agg(s.id ORDER BY s.id)
+          FROM (SELECT c.case_id AS id, (row_number() OVER (ORDER BY c.case_id) - 1) / batch_size AS batch
+                  FROM @extschema@._case_rows(NULL) c) s
+         GROUP BY s.batch ORDER BY s.batch;
 END
 $$;
 COMMENT ON FUNCTION @extschema@._case_batches(bigint[], integer) IS
@@ -70,59 +69,43 @@ COMMENT ON FUNCTION @extschema@._case_batches(bigint[], integer) IS
 
 -- Cases whose denormalised columns disagree with the log and timers: one
 -- row per case and disagreement (check_name denormalised_outcomes or
--- billable_time).  Only the roles the binding has are compared.
+-- billable_time).  Only the roles the binding has are compared.  The one
+-- comparison of a case row with what it should show: status(), verify()
+-- and repair_cases() all use it.
 CREATE FUNCTION @extschema@._case_mismatches(case_ids bigint[])
 RETURNS TABLE(case_id bigint, check_name text, problem text)
-LANGUAGE plpgsql STABLE
+LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-    tab text;
-    cols jsonb;
-    role text;
-    differs text[] := '{}';
-    shown text[] := '{}';
-    expected text[] := '{}';
-    billable_differs text := 'false';
-    billable_shown text := 'NULL::text';
-BEGIN
-    SELECT b.qualified, b.columns INTO tab, cols FROM @extschema@._bound_case_table() b;
-    FOREACH role IN ARRAY ARRAY['outcome_code', 'outcome_code_id', 'level'] LOOP
-        CONTINUE WHEN NOT cols ? role;
-        differs := differs || format(CASE role WHEN 'outcome_code' THEN 'c.%I::text IS DISTINCT FROM e.%s'
-                                               ELSE 'c.%I IS DISTINCT FROM e.%s' END,
-                                     cols ->> role,
-                                     CASE role WHEN 'outcome_code_id' THEN 'outcome_log_id' ELSE role END);
-        shown := shown || format('%L || COALESCE(c.%I::text, ''NULL'')', role || '=', cols ->> role);
-        expected := expected || format('%L || COALESCE(e.%s::text, ''NULL'')', role || '=',
-                                       CASE role WHEN 'outcome_code_id' THEN 'outcome_log_id' ELSE role END);
-    END LOOP;
-    IF cols ? 'billable_time' THEN
-        billable_differs := format('c.%I IS DISTINCT FROM e.billable', cols ->> 'billable_time');
-        billable_shown := format('COALESCE(c.%I::text, ''NULL'')', cols ->> 'billable_time');
-    END IF;
-
-    RETURN QUERY EXECUTE format($q$
-        SELECT m.id, m.check_name, m.problem FROM (
-          SELECT c.%1$I::bigint AS id, 'denormalised_outcomes' AS check_name,
-                 'outcome columns show ' || concat_ws(' ', %3$s) ||
-                 ' but the latest HIGH outcome log gives ' || concat_ws(' ', %4$s) AS problem
-            FROM %2$s c JOIN @extschema@._case_expected($1) e ON e.case_id = c.%1$I
-           WHERE %5$s
-          UNION ALL
-          SELECT c.%1$I::bigint, 'billable_time',
-                 'billable_time is ' || %7$s || ' but its timers sum to ' || e.billable || ' seconds'
-            FROM %2$s c JOIN @extschema@._case_expected($1) e ON e.case_id = c.%1$I
-           WHERE %6$s) m
-         ORDER BY m.id, m.check_name
-        $q$,
-        cols ->> 'id', tab,
-        coalesce(nullif(array_to_string(shown, ', '), ''), 'NULL'),
-        coalesce(nullif(array_to_string(expected, ', '), ''), 'NULL'),
-        coalesce(nullif(array_to_string(differs, ' OR '), ''), 'false'),
-        billable_differs, billable_shown)
-        USING case_ids;
-END
+    WITH b AS (SELECT k.columns AS cols FROM @extschema@.case_binding k),
+    pairs AS (
+        SELECT c.*, e.outcome_log_id AS e_log_id, e.outcome_code AS e_code, e.level AS e_level,
+               e.billable AS e_billable, b.cols
+          FROM b, @extschema@._case_rows(case_ids) c
+          JOIN @extschema@._case_expected(case_ids) e ON e.case_id = c.case_id)
+    SELECT m.case_id, m.check_name, m.problem FROM (
+        SELECT p.case_id, 'denormalised_outcomes' AS check_name,
+               'outcome columns show ' ||
+               COALESCE(NULLIF(concat_ws(' ',
+                   CASE WHEN p.cols ? 'outcome_code' THEN 'outcome_code=' || COALESCE(p.outcome_code, 'NULL') END,
+                   CASE WHEN p.cols ? 'outcome_code_id' THEN 'outcome_code_id=' || COALESCE(p.outcome_code_id::text, 'NULL') END,
+                   CASE WHEN p.cols ? 'level' THEN 'level=' || COALESCE(p.level::text, 'NULL') END), ''), 'NULL') ||
+               ' but the latest HIGH outcome log gives ' ||
+               COALESCE(NULLIF(concat_ws(' ',
+                   CASE WHEN p.cols ? 'outcome_code' THEN 'outcome_code=' || COALESCE(p.e_code, 'NULL') END,
+                   CASE WHEN p.cols ? 'outcome_code_id' THEN 'outcome_code_id=' || COALESCE(p.e_log_id::text, 'NULL') END,
+                   CASE WHEN p.cols ? 'level' THEN 'level=' || COALESCE(p.e_level::text, 'NULL') END), ''), 'NULL') AS problem
+          FROM pairs p
+         WHERE (p.cols ? 'outcome_code' AND p.outcome_code IS DISTINCT FROM p.e_code)
+            OR (p.cols ? 'outcome_code_id' AND p.outcome_code_id IS DISTINCT FROM p.e_log_id)
+            OR (p.cols ? 'level' AND p.level IS DISTINCT FROM p.e_level)
+        UNION ALL
+        SELECT p.case_id, 'billable_time',
+               'billable_time is ' || COALESCE(p.billable_time::text, 'NULL') ||
+               ' but its timers sum to ' || p.e_billable || ' seconds'
+          FROM pairs p
+         WHERE p.cols ? 'billable_time' AND p.billable_time IS DISTINCT FROM p.e_billable) m
+     ORDER BY m.case_id, m.check_name
 $$;
 COMMENT ON FUNCTION @extschema@._case_mismatches(bigint[]) IS
     'Internal: the given cases whose outcome columns or billable time disagree with the log and timers';
@@ -269,6 +252,9 @@ DECLARE
     bad bigint[];
     what constant text := CASE check_name WHEN 'billable_time' THEN 'timers' ELSE 'latest HIGH outcome log' END;
 BEGIN
+    IF NOT EXISTS (SELECT 1 FROM @extschema@.case_binding) THEN
+        RAISE EXCEPTION 'no case table is bound to cla_eventlog';
+    END IF;
     SELECT array_agg(m.case_id ORDER BY m.case_id) INTO bad
       FROM @extschema@._case_mismatches(sample) m WHERE m.check_name = _check_sampled_cases.check_name;
     ok := bad IS NULL;
@@ -440,60 +426,44 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     batch_size constant integer := 10000;
-    tab text;
     cols jsonb;
-    role text;
-    sets text[] := '{}';
-    differs text[] := '{}';
-    lock_sql text;
-    update_sql text;
     batch bigint[];
+    bad bigint[];
     total bigint;
     done bigint := 0;
     changed bigint := 0;
-    n bigint;
     started timestamptz := clock_timestamp();
 BEGIN
-    SELECT b.qualified, b.columns INTO tab, cols FROM @extschema@._bound_case_table() b;
-    FOREACH role IN ARRAY ARRAY['outcome_code', 'outcome_code_id', 'level', 'billable_time'] LOOP
-        CONTINUE WHEN NOT cols ? role;
-        sets := sets || format('%I = e.%s', cols ->> role,
-                               CASE role WHEN 'outcome_code_id' THEN 'outcome_log_id'
-                                         WHEN 'billable_time' THEN 'billable' ELSE role END);
-        differs := differs || format(CASE role WHEN 'outcome_code' THEN 'c.%I::text IS DISTINCT FROM e.%s'
-                                               ELSE 'c.%I IS DISTINCT FROM e.%s' END,
-                                     cols ->> role,
-                                     CASE role WHEN 'outcome_code_id' THEN 'outcome_log_id'
-                                               WHEN 'billable_time' THEN 'billable' ELSE role END);
-    END LOOP;
-    IF cardinality(sets) = 0 THEN
+    SELECT b.columns INTO cols FROM @extschema@.case_binding b;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no case table is bound to cla_eventlog'
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Call cla_eventlog.bind_case_table(''app.case_table'') once, as the extension''s administrator.';
+    END IF;
+    IF NOT cols ?| ARRAY['outcome_code', 'outcome_code_id', 'level', 'billable_time'] THEN
         RAISE NOTICE 'repair_cases: the case table binds no outcome or billable_time column; nothing to repair';
         RETURN 0;
     END IF;
-    IF cols ? 'modified' THEN
-        sets := sets || format('%I = now()', cols ->> 'modified');
-    END IF;
-    -- Lock the batch's case rows first, in id order (the triggers lock a
-    -- case row before they write to it), then compute and write in a new
-    -- statement, which under READ COMMITTED sees every log and timer
-    -- committed by the writers it waited for.
-    lock_sql := format('SELECT count(*) FROM (SELECT 1 FROM %1$s c WHERE c.%2$I = ANY ($1)'
-                       ' ORDER BY c.%2$I FOR NO KEY UPDATE OF c) s', tab, cols ->> 'id');
-    update_sql := format('UPDATE %1$s c SET %3$s FROM @extschema@._case_expected($1) e'
-                         ' WHERE c.%2$I = e.case_id AND (%4$s)',
-                         tab, cols ->> 'id', array_to_string(sets, ', '), array_to_string(differs, ' OR '));
-
     IF case_ids IS NULL THEN
-        EXECUTE format('SELECT count(*) FROM %s', tab) INTO total;
+        SELECT count(*) INTO total FROM @extschema@._case_rows(NULL);
     ELSE
         SELECT count(DISTINCT u.id) INTO total FROM unnest(case_ids) u(id) WHERE u.id IS NOT NULL;
     END IF;
 
     FOR batch IN SELECT b FROM @extschema@._case_batches(case_ids, batch_size) b LOOP
-        EXECUTE lock_sql USING batch;
-        EXECUTE update_sql USING batch;
-        GET DIAGNOSTICS n = ROW_COUNT;
-        changed := changed + n;
+        -- Lock the batch's case rows first, in id order (the triggers lock
+        -- a case row before they write to it), then compare and write in
+        -- new statements, which under READ COMMITTED see every log and
+        -- timer committed by the writers the lock waited for.
+        PERFORM @extschema@._case_lock(batch);
+        SELECT array_agg(DISTINCT m.case_id) INTO bad FROM @extschema@._case_mismatches(batch) m;
+        IF bad IS NOT NULL THEN
+            changed := changed + (
+                SELECT @extschema@._case_write(array_agg(e.case_id), array_agg(e.outcome_code),
+                                               array_agg(e.outcome_log_id), array_agg(e.level::bigint),
+                                               array_agg(e.billable))
+                  FROM @extschema@._case_expected(bad) e);
+        END IF;
         done := done + cardinality(batch);
         IF cardinality(batch) = batch_size THEN
             RAISE NOTICE 'repair_cases: % of % cases done, % changed', done, total, changed

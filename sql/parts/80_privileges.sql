@@ -10,8 +10,9 @@
 --    tested verbatim.
 --  * PUBLIC keeps EXECUTE on the reading functions of the registry
 --    (event_codes, selectable_codes: registry.sql holds them to that) and on
---    the internal helpers below.  They run with the caller's rights, change
---    nothing and read only what the caller may read,
+--    the internal helpers below.  They change nothing and read only what the
+--    caller may read (the case-table helpers do only what the caller's own
+--    privileges on the case table allow, as the table's owner),
 --    and PostgreSQL checks EXECUTE on them where a role cannot avoid calling
 --    them: the MI views call _mi_seconds, _report_days and
 --    _report_time_zone with the reader's rights, the index
@@ -46,9 +47,12 @@ GRANT EXECUTE ON FUNCTION
     @extschema@._mi_seconds(timestamptz, timestamptz),
     @extschema@._report_days(timestamptz, timestamptz),
     @extschema@._iso_time(text),
+    -- the case table as its owner, for a caller with the rights to do the
+    -- same itself (its SELECT, or SELECT and UPDATE, on the table)
+    @extschema@._case_rows(bigint[], timestamptz, timestamptz),
+    @extschema@._case_lock(bigint[]),
+    @extschema@._case_write(bigint[], text[], bigint[], bigint[], bigint[]),
     -- read-only internals of status(), verify() and repair_cases()
-    @extschema@._case_table_check(text, text[]),
-    @extschema@._bound_case_table(),
     @extschema@._case_expected(bigint[]),
     @extschema@._case_batches(bigint[], integer),
     @extschema@._case_mismatches(bigint[]),
