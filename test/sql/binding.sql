@@ -38,6 +38,9 @@ SELECT cla_eventlog.bind_case_table('bind_app.legalaid_case', '{"id": null}');
 SELECT cla_eventlog.bind_case_table('bind_app.legalaid_case', '[]');
 SELECT cla_eventlog.bind_case_table(NULL);
 SELECT cla_eventlog.bind_case_table('pg_catalog.pg_class_oid_index');
+-- One column cannot play two roles: the triggers would write it twice
+-- (here level, also named for billable_time).
+SELECT cla_eventlog.bind_case_table('bind_app.legalaid_case', '{"billable_time": "level"}');
 -- A failed rebinding leaves the previous binding in place.
 SELECT case_schema, case_table FROM cla_eventlog.case_binding;
 
