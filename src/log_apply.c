@@ -76,6 +76,14 @@ call_rab_function(const CelCode *def, int64 case_id)
  * that committed after our snapshot raises a serialization failure; that
  * timer is stopped already, which is all this row asked for, so the
  * failure is swallowed in a subtransaction and the row is kept.
+ *
+ * The subtransaction ends on every path, as in PL/pgSQL's exec_stmt_block:
+ * released when the stop succeeds, rolled back on any error, and only then
+ * is an error other than 40001 (a lock or statement timeout, a cancel, a
+ * deadlock) re-thrown, from a copy made in the caller's memory context.  An
+ * error escaping with the subtransaction still open would leave the
+ * session inside it: an autocommit transaction that never ends, or one
+ * that only a fatal ROLLBACK leaves.
  */
 static bool
 stop_row_timer(int64 timer_id, int64 case_id, int64 *billable)
@@ -88,6 +96,7 @@ stop_row_timer(int64 timer_id, int64 case_id, int64 *billable)
 		return cel_timer_finish(timer_id, case_id, false, billable);
 
 	BeginInternalSubTransaction(NULL);
+	/* run in the caller's memory context, as PL/pgSQL does */
 	MemoryContextSwitchTo(oldcxt);
 	PG_TRY();
 	{
@@ -100,14 +109,19 @@ stop_row_timer(int64 timer_id, int64 case_id, int64 *billable)
 	{
 		ErrorData  *edata;
 
+		/* save the error where the subtransaction's abort cannot free it */
 		MemoryContextSwitchTo(oldcxt);
 		edata = CopyErrorData();
-		if (edata->sqlerrcode != ERRCODE_T_R_SERIALIZATION_FAILURE)
-			PG_RE_THROW();
 		FlushErrorState();
+
+		/* end the subtransaction whatever the error */
 		RollbackAndReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(oldcxt);
 		CurrentResourceOwner = oldowner;
+
+		if (edata->sqlerrcode != ERRCODE_T_R_SERIALIZATION_FAILURE)
+			ReThrowError(edata);
+		FreeErrorData(edata);
 		stopped = false;
 	}
 	PG_END_TRY();
