@@ -18,11 +18,12 @@ SET client_min_messages = warning;
 SELECT cla_eventlog.bind_case_table('mi_app.legalaid_case');
 RESET client_min_messages;
 SET TimeZone = 'UTC';
+SET DateStyle = 'ISO';
 SET cla_eventlog.report_time_zone = 'UTC';
 
 -- error_of(statement): 'ok', or the SQLSTATE, message, detail and hint of
--- its error; the window's bounds in the detail move with the clock, so the
--- times in it are shown as <time>.
+-- its error; times taken from the clock (the window's bounds, now()) are
+-- shown as <time>.
 CREATE FUNCTION pg_temp.error_of(statement text) RETURNS SETOF text LANGUAGE plpgsql AS $$
 DECLARE
     msg text;
@@ -33,13 +34,13 @@ BEGIN
     RETURN NEXT 'ok';
 EXCEPTION WHEN OTHERS THEN
     GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT, detail = PG_EXCEPTION_DETAIL, hint = PG_EXCEPTION_HINT;
-    RETURN NEXT SQLSTATE || ' ' || msg;
-    RETURN NEXT 'DETAIL: ' || regexp_replace(detail, '\d{4,}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?\+\d\d( BC)?', '<time>', 'g');
+    RETURN NEXT SQLSTATE || ' ' || regexp_replace(msg, '20\d\d-\d\d-\d\d \d\d:\d\d:\d\d\.\d+\+00', '<time>', 'g');
+    RETURN NEXT 'DETAIL: ' || regexp_replace(detail, '\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?\+00', '<time>', 'g');
     RETURN NEXT 'HINT: ' || hint;
 END
 $$;
 
--- The defaults: 20 years back (7305 days), 5 minutes ahead.  Both are
+-- The defaults: 30 years back (10958 days), 5 minutes ahead.  Both are
 -- superuser settings.
 SHOW cla_eventlog.created_window_past;
 SHOW cla_eventlog.created_window_future;
@@ -47,11 +48,12 @@ SELECT name, context, unit, min_val, max_val FROM pg_settings
  WHERE name LIKE 'cla_eventlog.created_window%' ORDER BY name;
 
 -- Inside the window: now, a minute ahead (clock skew between application
--- servers), ten years back (history).
+-- servers), a day and ten years back (history).
 INSERT INTO cla_eventlog.log (case_id, code, created_by) VALUES (1, 'CASE_VIEWED', 7);
 INSERT INTO cla_eventlog.log (case_id, code, created_by, created)
 VALUES (1, 'CASE_VIEWED', 7, now() + interval '1 minute'),
-       (1, 'CASE_VIEWED', 7, now() - interval '10 years');
+       (1, 'CASE_VIEWED', 7, now() - interval '1 day'),
+       (2, 'CASE_VIEWED', 7, now() - interval '10 years');
 SELECT count(*) FROM cla_eventlog.log;
 
 -- A plain INSERT after the window is refused: SQLSTATE 22008, the value and
@@ -75,7 +77,10 @@ COPY cla_eventlog.log (case_id, code, created_by, created) FROM STDIN;
 1	CASE_VIEWED	7	2020-01-01 00:00:00+00
 1	CASE_VIEWED	7	3000-01-01 00:00:00+00
 \.
-\echo :LAST_ERROR_SQLSTATE
+\set VERBOSITY sqlstate
+COPY cla_eventlog.log (case_id, code, created_by, created) FROM STDIN;
+1	CASE_VIEWED	7	1000-01-01 00:00:00+00
+\.
 \set VERBOSITY default
 SELECT count(*) FROM cla_eventlog.log;
 
@@ -133,20 +138,28 @@ COPY cla_eventlog.log (case_id, event_key, code, type, level, created_by, create
 \.
 RESET check_function_bodies;
 
--- A day of the daily view is still one index range scan, and the days are
--- no longer generated from the log's first to its last time (which took
--- 20 s here): the series covers the days from the first to the last log of
--- the last 20 years and tomorrow, one day now (no "Rows Removed by
--- Filter"); the two far days are found by one index probe each (the CTE's
--- rows: the year 1000, the year 200000).  Seq scans off only so the tiny
--- table does not hide the index.
+-- A day of the daily view is still one index range scan of the log
+-- (log l), and the days are no longer generated from the log's first to its
+-- last time (which took 20 s here): the generated series (generate_series g)
+-- covers the days from the first to the last log of the last 30 years and
+-- tomorrow, ten years here because of the row ten years back (the days
+-- filtered out, "rows removed", shown in years: the year 200000 made them
+-- 198,000 years); the two far days are found by one index probe each (the
+-- recursive CTE o: the year 1000 and the year 200000, removed by the
+-- filter).  Seq scans off only so the tiny table does not
+-- hide the index.
 CREATE FUNCTION pg_temp.plan(query text) RETURNS SETOF text LANGUAGE plpgsql AS $$
 DECLARE
     line text;
+    n bigint;
 BEGIN
     FOR line IN EXECUTE 'EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) ' || query LOOP
-        IF line ~ 'Scan|Removed' THEN
-            RETURN NEXT btrim(regexp_replace(line, '^[ ->]*', ''));
+        IF line ~ 'Removed' THEN
+            n := substring(line FROM '\d+$')::bigint;
+            RETURN NEXT '  rows removed by filter: ' ||
+                CASE WHEN n < 100 THEN n::text ELSE format('about %s years of days', round(n / 365.25)) END;
+        ELSIF line ~ 'Scan' THEN
+            RETURN NEXT btrim(regexp_replace(regexp_replace(line, '^[ ->]*', ''), ' \(actual.*', ''));
         END IF;
     END LOOP;
 END
@@ -201,8 +214,9 @@ INSERT INTO cla_eventlog.timer (created_by, created, stopped) VALUES
 SET enable_seqscan = off;
 SELECT pg_temp.plan($$SELECT * FROM cla_eventlog.mi_billable_daily WHERE day = current_date$$);
 RESET enable_seqscan;
-SELECT day, created_by, timers, billable_seconds, running_timers FROM cla_eventlog.mi_billable_daily
- ORDER BY day;
+SELECT CASE WHEN day = current_date THEN 'today' ELSE day::text END AS day,
+       created_by, timers, billable_seconds, running_timers
+  FROM cla_eventlog.mi_billable_daily ORDER BY mi_billable_daily.day;
 SET cla_eventlog.report_time_zone = 'Asia/Tokyo';
 SELECT count(*) AS days FROM cla_eventlog.mi_billable_daily;
 SET cla_eventlog.report_time_zone = 'America/New_York';
