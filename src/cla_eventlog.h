@@ -146,6 +146,8 @@ extern char *cel_day_time_zone;
 extern char *cel_report_time_zone;
 extern int	cel_stale_timer_after;
 extern bool cel_allow_log_maintenance;
+extern int	cel_created_window_past;	/* minutes */
+extern int	cel_created_window_future;	/* seconds */
 extern void cel_guc_init(void);
 extern bool cel_loading_dump(void);
 

@@ -2,9 +2,11 @@
  *
  * guc.c
  *	  The settings of cla_eventlog (SPEC 10), all under the reserved prefix
- *	  "cla_eventlog.".  The two superuser-only ones are PGC_SUSET; the time
- *	  zone settings are checked when set, so a typo fails at SET time rather
- *	  than in the middle of a log insert or an MI query.
+ *	  "cla_eventlog.".  The superuser-only ones are PGC_SUSET: they decide
+ *	  what other users' rows may be or what they read (the created window
+ *	  guards every MI reader from a writer's absurd time).  The time zone
+ *	  settings are checked when set, so a typo fails at SET time rather than
+ *	  in the middle of a log insert or an MI query.
  *
  *-------------------------------------------------------------------------
  */
@@ -17,6 +19,10 @@
 #include "tcop/pquery.h"
 #include "utils/guc.h"
 
+/* Defaults of the created window: 30 years (10958 days) back, 5 min ahead */
+#define CREATED_WINDOW_PAST_DEFAULT		(10958 * 24 * 60)
+#define CREATED_WINDOW_FUTURE_DEFAULT	(5 * 60)
+
 char	   *cel_apps = NULL;
 char	   *cel_acting_role = NULL;
 bool		cel_require_acting_role = false;
@@ -25,6 +31,8 @@ char	   *cel_day_time_zone = NULL;
 char	   *cel_report_time_zone = NULL;
 int			cel_stale_timer_after = 12 * 60 * 60;
 bool		cel_allow_log_maintenance = false;
+int			cel_created_window_past = CREATED_WINDOW_PAST_DEFAULT;
+int			cel_created_window_future = CREATED_WINDOW_FUTURE_DEFAULT;
 
 /* GUC check hook: the value must name a time zone PostgreSQL knows */
 static bool
@@ -95,6 +103,26 @@ cel_guc_init(void)
 							 "Allow UPDATE, DELETE and TRUNCATE on the log (audited clean-up only).",
 							 NULL, &cel_allow_log_maintenance, false,
 							 PGC_SUSET, 0, NULL, NULL, NULL);
+
+	/*
+	 * The window of a new log row's created (log_trigger.c).  The past bound
+	 * is in minutes so that it can reach far back for imports; at INT_MAX
+	 * minutes (about 4,083 years) now() minus it is still a timestamp.  The
+	 * future bound covers clock skew between application servers; nothing
+	 * logged can have happened more than a day from now.
+	 */
+	DefineCustomIntVariable("cla_eventlog.created_window_past",
+							"How long before the transaction's start a new log row's created may lie.",
+							"Older rows are refused; widen it to import history.",
+							&cel_created_window_past, CREATED_WINDOW_PAST_DEFAULT,
+							0, INT_MAX,
+							PGC_SUSET, GUC_UNIT_MIN, NULL, NULL, NULL);
+	DefineCustomIntVariable("cla_eventlog.created_window_future",
+							"How long after the current time a new log row's created may lie.",
+							"Later rows are refused; this allows for clock skew between servers.",
+							&cel_created_window_future, CREATED_WINDOW_FUTURE_DEFAULT,
+							0, SECS_PER_DAY,
+							PGC_SUSET, GUC_UNIT_S, NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("cla_eventlog");
 }

@@ -29,9 +29,13 @@
 #include "commands/trigger.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
+#include "pgtime.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/datetime.h"
+#include "utils/guc.h"
 #include "utils/jsonb.h"
+#include "utils/memutils.h"
 #include "utils/snapmgr.h"
 #include "utils/rel.h"
 
@@ -248,16 +252,43 @@ once_per_duplicate(const CelCode *def, int64 case_id, int64 timer_id)
 	return dup;
 }
 
-/* Day number of a timestamptz in the debounce time zone */
-static int64
-local_day(Datum ts)
+/*
+ * The calendar day of a log's created in the debounce time zone, as a Julian
+ * day number; false for a time that has none (an infinite one, restored from
+ * a dump).  The day is read from the broken-down local time rather than by
+ * shifting the timestamp to local time, so a time near either end of the
+ * timestamp range, whose local time may lie beyond it, cannot overflow
+ * (22008).  The zone is looked up as the setting's check hook validated it
+ * (pg_tzset), and remembered while the setting stays the same.
+ */
+static bool
+local_day(Datum ts, int *day)
 {
-	Timestamp	local = DatumGetTimestamp(DirectFunctionCall2(timestamptz_zone,
-															  CStringGetTextDatum(cel_day_time_zone),
-															  ts));
-	int64		day = local / USECS_PER_DAY;
+	static char *tz_name = NULL;
+	static pg_tz *tz = NULL;
+	TimestampTz t = DatumGetTimestampTz(ts);
+	struct pg_tm tm;
+	fsec_t		fsec;
+	int			offset;
 
-	return (local < 0 && local % USECS_PER_DAY != 0) ? day - 1 : day;
+	if (TIMESTAMP_NOT_FINITE(t))
+		return false;
+	if (tz == NULL || strcmp(tz_name, cel_day_time_zone) != 0)
+	{
+		pg_tz	   *found = pg_tzset(cel_day_time_zone);
+
+		if (found == NULL)
+			elog(ERROR, "cla_eventlog: time zone \"%s\" of cla_eventlog.day_time_zone is not recognized",
+				 cel_day_time_zone);
+		if (tz_name != NULL)
+			pfree(tz_name);
+		tz_name = MemoryContextStrdup(TopMemoryContext, cel_day_time_zone);
+		tz = found;
+	}
+	if (timestamp2tm(t, &offset, &tm, &fsec, NULL, tz) != 0)
+		return false;
+	*day = date2j(tm.tm_year, tm.tm_mon, tm.tm_mday);
+	return true;
 }
 
 /*
@@ -278,6 +309,8 @@ debounce_duplicate(TupleDesc desc, const CelCode *def, int64 case_id,
 	bool		found;
 	bool		isnull;
 	Datum		prev_notes;
+	int			prev_day;
+	int			day;
 
 	/* make rows stored earlier by this statement visible, as SPI would */
 	CommandCounterIncrement();
@@ -298,8 +331,49 @@ debounce_duplicate(TupleDesc desc, const CelCode *def, int64 case_id,
 	if (!isnull && !DatumGetBool(DirectFunctionCall2Coll(texteq, C_COLLATION_OID,
 														  prev_notes, notes)))
 		return false;
-	return local_day(heap_getattr(prev, Anum_cel_log_created, desc, &isnull)) ==
-		local_day(created);
+	return local_day(heap_getattr(prev, Anum_cel_log_created, desc, &isnull), &prev_day) &&
+		local_day(created, &day) && prev_day == day;
+}
+
+/*
+ * Is created inside the window a new log row may carry?  It must lie from
+ * cla_eventlog.created_window_past before the transaction's start (so the
+ * default, now(), is always inside) to cla_eventlog.created_window_future
+ * after the current time (the clock is read only for a row beyond that as
+ * of the transaction's start, so that a long import stamped by an
+ * application server's clock is measured against the present).  Neither
+ * bound can overflow: the settings are at most INT_MAX minutes and a day.
+ * An absurd time made the daily MI views generate a day for every day up to
+ * it, and one near the end of the timestamp range has no local day.
+ */
+static void
+check_created_window(Relation rel, TimestampTz created)
+{
+	TimestampTz start = GetCurrentTransactionStartTimestamp();
+	TimestampTz lower = start - (int64) cel_created_window_past * USECS_PER_MINUTE;
+	int64		ahead = (int64) cel_created_window_future * USECS_PER_SEC;
+	TimestampTz upper = start + ahead;
+	bool		late;
+
+	if (created >= lower && created <= upper)
+		return;
+	late = created > upper;
+	upper = GetCurrentTimestamp() + ahead;
+	if (late && created <= upper)
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+			 errmsg("created \"%s\" is outside the window from %s before to %s after the current time",
+					DatumGetCString(DirectFunctionCall1(timestamptz_out, TimestampTzGetDatum(created))),
+					GetConfigOptionByName("cla_eventlog.created_window_past", NULL, false),
+					GetConfigOptionByName("cla_eventlog.created_window_future", NULL, false)),
+			 errdetail("A new log row's created must lie from %s (cla_eventlog.created_window_past before the transaction's start) to %s (cla_eventlog.created_window_future after the clock).",
+					   DatumGetCString(DirectFunctionCall1(timestamptz_out, TimestampTzGetDatum(lower))),
+					   DatumGetCString(DirectFunctionCall1(timestamptz_out, TimestampTzGetDatum(upper)))),
+			 late ?
+			 errhint("Leave created out to log at the transaction's time, or correct the clock that set it.") :
+			 errhint("Leave created out to log at the transaction's time. To import older history, a superuser can widen cla_eventlog.created_window_past, for example SET LOCAL cla_eventlog.created_window_past = '36525d'."),
+			 errtablecol(rel, Anum_cel_log_created)));
 }
 
 /*
@@ -352,6 +426,7 @@ cel_log_validate(PG_FUNCTION_ARGS)
 						"-infinity" : "infinity"),
 				 errhint("Leave created out to log at the transaction's time."),
 				 errtablecol(rel, Anum_cel_log_created)));
+	check_created_window(rel, DatumGetTimestampTz(values[Anum_cel_log_created - 1]));
 	cel_binding_require();
 	case_id = DatumGetInt64(values[Anum_cel_log_case_id - 1]);
 	user_id = DatumGetInt64(values[Anum_cel_log_created_by - 1]);

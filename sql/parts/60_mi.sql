@@ -186,6 +186,44 @@ COMMENT ON COLUMN @extschema@.mi_case_outcomes.outcome_count IS 'Number of HIGH 
 ---------------------------------------------------------------------------
 -- mi_daily_codes: local day x event key x code.
 CREATE VIEW @extschema@.mi_daily_codes AS
+WITH RECURSIVE
+-- The bounds of the generated series of days: the start of the local day 30
+-- years ago and of the day after tomorrow.
+b(lo, hi) AS (
+    SELECT pg_catalog.date_trunc('day', (pg_catalog.now() OPERATOR(pg_catalog.-) interval '30 years')
+                                        AT TIME ZONE @extschema@._report_time_zone())
+               AT TIME ZONE @extschema@._report_time_zone(),
+           pg_catalog.date_trunc('day', (pg_catalog.now() OPERATOR(pg_catalog.+) interval '2 days')
+                                        AT TIME ZONE @extschema@._report_time_zone())
+               AT TIME ZONE @extschema@._report_time_zone()),
+-- The days with a log row before lo or from hi on, one index probe each:
+-- the next row after the day found.  The first and the last week of the
+-- timestamp range are left out (a day there may have no representable
+-- start or end).
+o(day, day_start, day_end, region_end) AS (
+    SELECT s.day, s.day_start, s.day_end, g.region_end
+      FROM b
+     CROSS JOIN LATERAL (VALUES ('4714-12-01 00:00:00+00 BC'::timestamptz, b.lo),
+                                (b.hi, '294276-12-24 00:00:00+00'::timestamptz)) AS g(region_start, region_end)
+     CROSS JOIN LATERAL (SELECT pg_catalog.min(x.created) AS first FROM @extschema@.log x
+                          WHERE x.created OPERATOR(pg_catalog.>=) g.region_start
+                            AND x.created OPERATOR(pg_catalog.<) g.region_end) f
+     CROSS JOIN LATERAL (SELECT pg_catalog.date_trunc('day', f.first AT TIME ZONE @extschema@._report_time_zone()) AS d
+                          WHERE f.first IS NOT NULL) t
+     CROSS JOIN LATERAL (SELECT t.d::pg_catalog.date AS day,
+                                t.d AT TIME ZONE @extschema@._report_time_zone() AS day_start,
+                                (t.d OPERATOR(pg_catalog.+) interval '1 day') AT TIME ZONE @extschema@._report_time_zone() AS day_end) s
+    UNION ALL
+    SELECT s.day, s.day_start, s.day_end, o.region_end
+      FROM o
+     CROSS JOIN LATERAL (SELECT pg_catalog.min(x.created) AS first FROM @extschema@.log x
+                          WHERE x.created OPERATOR(pg_catalog.>=) o.day_end
+                            AND x.created OPERATOR(pg_catalog.<) o.region_end) f
+     CROSS JOIN LATERAL (SELECT pg_catalog.date_trunc('day', f.first AT TIME ZONE @extschema@._report_time_zone()) AS d
+                          WHERE f.first IS NOT NULL) t
+     CROSS JOIN LATERAL (SELECT t.d::pg_catalog.date AS day,
+                                t.d AT TIME ZONE @extschema@._report_time_zone() AS day_start,
+                                (t.d OPERATOR(pg_catalog.+) interval '1 day') AT TIME ZONE @extschema@._report_time_zone() AS day_end) s)
 SELECT d.day,
        l.event_key,
        l.code,
@@ -194,11 +232,22 @@ SELECT d.day,
        pg_catalog.count(*) AS count,
        pg_catalog.count(DISTINCT l.case_id) AS cases,
        pg_catalog.count(DISTINCT l.created_by) AS users
-  FROM (SELECT pg_catalog.min(created) AS first, pg_catalog.max(created) AS last
-          FROM @extschema@.log) r
- CROSS JOIN LATERAL @extschema@._report_days(r.first, r.last) d
-  JOIN @extschema@.log l
-    ON l.created OPERATOR(pg_catalog.>=) d.day_start AND l.created OPERATOR(pg_catalog.<) d.day_end
+  FROM (-- the days from the first to the last log row in [lo, hi): a series
+        SELECT s.day, s.day_start, s.day_end
+          FROM (SELECT pg_catalog.min(x.created) AS first, pg_catalog.max(x.created) AS last
+                  FROM @extschema@.log x
+                 WHERE x.created OPERATOR(pg_catalog.>=) (SELECT b.lo FROM b)
+                   AND x.created OPERATOR(pg_catalog.<) (SELECT b.hi FROM b)) r
+         CROSS JOIN LATERAL @extschema@._report_days(r.first, r.last) s
+        UNION ALL
+        SELECT o.day, o.day_start, o.day_end FROM o) d
+  -- each day's rows by one index range scan (OFFSET 0 keeps the planner
+  -- from turning it into a scan of the whole log)
+ CROSS JOIN LATERAL (SELECT x.event_key, x.code, x.type, x.level, x.case_id, x.created_by
+                       FROM @extschema@.log x
+                      WHERE x.created OPERATOR(pg_catalog.>=) d.day_start
+                        AND x.created OPERATOR(pg_catalog.<) d.day_end
+                     OFFSET 0) l
  GROUP BY d.day, l.event_key, l.code, l.type, l.level;
 COMMENT ON VIEW @extschema@.mi_daily_codes IS
     'MI: logs per local day (cla_eventlog.report_time_zone), event key and code. "WHERE day = ..." or a day range reads the log through its created index';
@@ -245,6 +294,44 @@ COMMENT ON COLUMN @extschema@.mi_timers.billable_seconds IS 'seconds when stoppe
 ---------------------------------------------------------------------------
 -- mi_billable_daily: local day (of the timer's start) x user.
 CREATE VIEW @extschema@.mi_billable_daily AS
+WITH RECURSIVE
+-- The bounds of the generated series of days: the start of the local day 30
+-- years ago and of the day after tomorrow.
+b(lo, hi) AS (
+    SELECT pg_catalog.date_trunc('day', (pg_catalog.now() OPERATOR(pg_catalog.-) interval '30 years')
+                                        AT TIME ZONE @extschema@._report_time_zone())
+               AT TIME ZONE @extschema@._report_time_zone(),
+           pg_catalog.date_trunc('day', (pg_catalog.now() OPERATOR(pg_catalog.+) interval '2 days')
+                                        AT TIME ZONE @extschema@._report_time_zone())
+               AT TIME ZONE @extschema@._report_time_zone()),
+-- The days with a timer row before lo or from hi on, one index probe each:
+-- the next row after the day found.  The first and the last week of the
+-- timestamp range are left out (a day there may have no representable
+-- start or end).
+o(day, day_start, day_end, region_end) AS (
+    SELECT s.day, s.day_start, s.day_end, g.region_end
+      FROM b
+     CROSS JOIN LATERAL (VALUES ('4714-12-01 00:00:00+00 BC'::timestamptz, b.lo),
+                                (b.hi, '294276-12-24 00:00:00+00'::timestamptz)) AS g(region_start, region_end)
+     CROSS JOIN LATERAL (SELECT pg_catalog.min(x.created) AS first FROM @extschema@.timer x
+                          WHERE x.created OPERATOR(pg_catalog.>=) g.region_start
+                            AND x.created OPERATOR(pg_catalog.<) g.region_end) f
+     CROSS JOIN LATERAL (SELECT pg_catalog.date_trunc('day', f.first AT TIME ZONE @extschema@._report_time_zone()) AS d
+                          WHERE f.first IS NOT NULL) t
+     CROSS JOIN LATERAL (SELECT t.d::pg_catalog.date AS day,
+                                t.d AT TIME ZONE @extschema@._report_time_zone() AS day_start,
+                                (t.d OPERATOR(pg_catalog.+) interval '1 day') AT TIME ZONE @extschema@._report_time_zone() AS day_end) s
+    UNION ALL
+    SELECT s.day, s.day_start, s.day_end, o.region_end
+      FROM o
+     CROSS JOIN LATERAL (SELECT pg_catalog.min(x.created) AS first FROM @extschema@.timer x
+                          WHERE x.created OPERATOR(pg_catalog.>=) o.day_end
+                            AND x.created OPERATOR(pg_catalog.<) o.region_end) f
+     CROSS JOIN LATERAL (SELECT pg_catalog.date_trunc('day', f.first AT TIME ZONE @extschema@._report_time_zone()) AS d
+                          WHERE f.first IS NOT NULL) t
+     CROSS JOIN LATERAL (SELECT t.d::pg_catalog.date AS day,
+                                t.d AT TIME ZONE @extschema@._report_time_zone() AS day_start,
+                                (t.d OPERATOR(pg_catalog.+) interval '1 day') AT TIME ZONE @extschema@._report_time_zone() AS day_end) s)
 SELECT d.day,
        t.created_by,
        pg_catalog.count(*) AS timers,
@@ -254,11 +341,21 @@ SELECT d.day,
        pg_catalog.count(*) FILTER (WHERE t.stopped IS NOT NULL AND NOT t.cancelled) AS billable_timers,
        pg_catalog.count(*) FILTER (WHERE t.cancelled) AS cancelled_timers,
        pg_catalog.count(*) FILTER (WHERE t.stopped IS NULL) AS running_timers
-  FROM (SELECT pg_catalog.min(created) AS first, pg_catalog.max(created) AS last
-          FROM @extschema@.timer) r
- CROSS JOIN LATERAL @extschema@._report_days(r.first, r.last) d
-  JOIN @extschema@.timer t
-    ON t.created OPERATOR(pg_catalog.>=) d.day_start AND t.created OPERATOR(pg_catalog.<) d.day_end
+  FROM (-- the days from the first to the last timer row in [lo, hi): a series
+        SELECT s.day, s.day_start, s.day_end
+          FROM (SELECT pg_catalog.min(x.created) AS first, pg_catalog.max(x.created) AS last
+                  FROM @extschema@.timer x
+                 WHERE x.created OPERATOR(pg_catalog.>=) (SELECT b.lo FROM b)
+                   AND x.created OPERATOR(pg_catalog.<) (SELECT b.hi FROM b)) r
+         CROSS JOIN LATERAL @extschema@._report_days(r.first, r.last) s
+        UNION ALL
+        SELECT o.day, o.day_start, o.day_end FROM o) d
+  -- each day's timers by one index range scan (OFFSET 0: see mi_daily_codes)
+ CROSS JOIN LATERAL (SELECT x.created_by, x.created, x.stopped, x.cancelled
+                       FROM @extschema@.timer x
+                      WHERE x.created OPERATOR(pg_catalog.>=) d.day_start
+                        AND x.created OPERATOR(pg_catalog.<) d.day_end
+                     OFFSET 0) t
  GROUP BY d.day, t.created_by;
 COMMENT ON VIEW @extschema@.mi_billable_daily IS
     'MI: timers per local day of their start (cla_eventlog.report_time_zone) and user, with billable seconds. "WHERE day = ..." reads timers through their created index';
