@@ -764,16 +764,16 @@ cel_case_apply(const CelCaseChange *change)
 }
 
 /*
- * Run "sql" (of the bound table) as the table's owner and return what it
- * returns into the function's result set.  Caller checked privileges.
+ * Run "sql" (of the bound table) as the table's owner, check that it
+ * returned "expected", put the rows it returned into "into" (unless NULL)
+ * and return how many it processed.  Caller checked privileges.
  */
-static void
-case_query_into(FunctionCallInfo fcinfo, const char *sql, int nargs,
-				Oid *argtypes, Datum *values, const char *nulls, bool read_only,
-				int expected)
+static uint64
+case_exec(const char *sql, int nargs, Oid *argtypes, Datum *values,
+		  const char *nulls, bool read_only, int expected, Tuplestorestate *into)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	CelUserContext saved;
+	uint64		processed;
 	int			rc;
 
 	if (SPI_connect() != SPI_OK_CONNECT)
@@ -783,9 +783,11 @@ case_query_into(FunctionCallInfo fcinfo, const char *sql, int nargs,
 	cel_restore_user(&saved);
 	if (rc != expected)
 		elog(ERROR, "cla_eventlog: case query returned %s", SPI_result_code_string(rc));
-	for (uint64 i = 0; rsinfo != NULL && i < SPI_processed; i++)
-		tuplestore_puttuple(rsinfo->setResult, SPI_tuptable->vals[i]);
+	processed = SPI_processed;
+	for (uint64 i = 0; into != NULL && i < processed; i++)
+		tuplestore_puttuple(into, SPI_tuptable->vals[i]);
 	SPI_finish();
+	return processed;
 }
 
 /* "c.<column of role>::<type>", or "NULL::<type>" when the role is off */
@@ -857,7 +859,8 @@ cel_case_rows(PG_FUNCTION_ARGS)
 		appendStringInfo(&sql, " %s c.%s OPERATOR(pg_catalog.<) $3", sep,
 						 binding.columns[ROLE_CREATED]);
 	appendStringInfo(&sql, " ORDER BY 1");
-	case_query_into(fcinfo, sql.data, 3, argtypes, values, nulls, true, SPI_OK_SELECT);
+	(void) case_exec(sql.data, 3, argtypes, values, nulls, true, SPI_OK_SELECT,
+					 ((ReturnSetInfo *) fcinfo->resultinfo)->setResult);
 	return (Datum) 0;
 }
 
@@ -884,7 +887,6 @@ cel_case_lock(PG_FUNCTION_ARGS)
 	Oid			argtypes[1] = {INT8ARRAYOID};
 	Datum		values[1];
 	char	   *sql;
-	CelUserContext saved;
 	int64		locked;
 
 	values[0] = PointerGetDatum(case_ids_arg(fcinfo));
@@ -893,14 +895,7 @@ cel_case_lock(PG_FUNCTION_ARGS)
 	sql = psprintf("SELECT 1 FROM %s c WHERE c.%s OPERATOR(pg_catalog.=) ANY ($1)"
 				   " ORDER BY c.%s FOR NO KEY UPDATE OF c",
 				   binding.qualified, binding.columns[ROLE_ID], binding.columns[ROLE_ID]);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "cla_eventlog: SPI_connect failed");
-	cel_become_table_owner(binding.case_owner, &saved);
-	if (SPI_execute_with_args(sql, 1, argtypes, values, NULL, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "cla_eventlog: case lock failed");
-	locked = (int64) SPI_processed;
-	cel_restore_user(&saved);
-	SPI_finish();
+	locked = (int64) case_exec(sql, 1, argtypes, values, NULL, false, SPI_OK_SELECT, NULL);
 	PG_RETURN_INT64(locked);
 }
 
@@ -921,7 +916,6 @@ cel_case_write(PG_FUNCTION_ARGS)
 	Oid			argtypes[5] = {INT8ARRAYOID, TEXTARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID};
 	Datum		values[5];
 	StringInfoData set;
-	CelUserContext saved;
 	char	   *sql;
 	int64		written_rows;
 
@@ -947,14 +941,7 @@ cel_case_write(PG_FUNCTION_ARGS)
 				   " pg_catalog.unnest($4), pg_catalog.unnest($5)) AS v(id, oc, ocid, lvl, bill)"
 				   " WHERE c.%s OPERATOR(pg_catalog.=) v.id",
 				   binding.qualified, set.data, binding.columns[ROLE_ID]);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "cla_eventlog: SPI_connect failed");
-	cel_become_table_owner(binding.case_owner, &saved);
-	if (SPI_execute_with_args(sql, 5, argtypes, values, NULL, false, 0) != SPI_OK_UPDATE)
-		elog(ERROR, "cla_eventlog: case write failed");
-	written_rows = (int64) SPI_processed;
-	cel_restore_user(&saved);
-	SPI_finish();
+	written_rows = (int64) case_exec(sql, 5, argtypes, values, NULL, false, SPI_OK_UPDATE, NULL);
 	PG_RETURN_INT64(written_rows);
 }
 
