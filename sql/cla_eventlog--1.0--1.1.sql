@@ -4,6 +4,8 @@
 -- what sql/cla_eventlog--1.1.sql makes a new one (test/t/upgrade.sh compares
 -- every member object of the two).  1.1 adds:
 --   case_history(case_id)   the log rows of a case with their descriptions
+--   _log_id()               the id default of the log: an application role
+--                           may no longer choose a log id
 -- The C library of 1.1 also serves 1.0's SQL objects unchanged; status check
 -- library_version says "not ok" until this update has run.
 
@@ -30,3 +32,16 @@ $$;
 COMMENT ON FUNCTION @extschema@.case_history(bigint) IS
     'The log rows of a case, oldest first, with each code''s description (also of retired codes) and level name';
 REVOKE ALL ON FUNCTION @extschema@.case_history(bigint) FROM PUBLIC;
+
+-- Log ids are issued by _log_id() (the next value of log_id_seq, which the
+-- BEFORE trigger accepts for that row only); the sequence stays the column's.
+CREATE FUNCTION @extschema@._log_id() RETURNS bigint
+    LANGUAGE c VOLATILE PARALLEL UNSAFE
+    AS 'MODULE_PATHNAME', 'cel_log_id';
+COMMENT ON FUNCTION @extschema@._log_id() IS
+    'Internal: default of log.id; the next value of log_id_seq, which the log''s BEFORE trigger then accepts for that row';
+REVOKE ALL ON FUNCTION @extschema@._log_id() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@._log_id() TO PUBLIC;
+ALTER TABLE @extschema@.log ALTER COLUMN id SET DEFAULT @extschema@._log_id();
+COMMENT ON COLUMN @extschema@.log.id IS
+    'Issued by the default in logging order (a case shows its highest-id outcome); explicit ids only with cla_eventlog.allow_explicit_ids (superuser)';

@@ -145,6 +145,7 @@ extern char *cel_day_time_zone;
 extern char *cel_report_time_zone;
 extern int	cel_stale_timer_after;
 extern bool cel_allow_log_maintenance;
+extern bool cel_allow_explicit_ids;
 extern void cel_guc_init(void);
 extern bool cel_loading_dump(void);
 
@@ -211,9 +212,12 @@ extern bool cel_probe_lock(const CelProbe *spec, Datum value);
 extern CelProbe cel_int8_probe(Oid heap, Oid index);
 extern void cel_probe_init(void);
 
-/* log_insert.c */
+/* log_insert.c (also the SQL-callable _log_id()) */
 extern void cel_log_insert_init(void);
 extern bool cel_log_insert(Datum *values, bool *nulls, int64 *id);
+extern int64 cel_log_id_issue(void);
+extern bool cel_log_id_claim(int64 id);
+extern bool cel_log_ids_issued(Relation rel);
 
 /* registry.c */
 extern void cel_registry_init(void);

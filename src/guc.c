@@ -2,7 +2,7 @@
  *
  * guc.c
  *	  The settings of cla_eventlog (SPEC 10), all under the reserved prefix
- *	  "cla_eventlog.".  The two superuser-only ones are PGC_SUSET; the time
+ *	  "cla_eventlog.".  The superuser-only ones are PGC_SUSET; the time
  *	  zone settings are checked when set, so a typo fails at SET time rather
  *	  than in the middle of a log insert or an MI query.
  *
@@ -25,6 +25,7 @@ char	   *cel_day_time_zone = NULL;
 char	   *cel_report_time_zone = NULL;
 int			cel_stale_timer_after = 12 * 60 * 60;
 bool		cel_allow_log_maintenance = false;
+bool		cel_allow_explicit_ids = false;
 
 /* GUC check hook: the value must name a time zone PostgreSQL knows */
 static bool
@@ -94,6 +95,16 @@ cel_guc_init(void)
 	DefineCustomBoolVariable("cla_eventlog.allow_log_maintenance",
 							 "Allow UPDATE, DELETE and TRUNCATE on the log (audited clean-up only).",
 							 NULL, &cel_allow_log_maintenance, false,
+							 PGC_SUSET, 0, NULL, NULL, NULL);
+
+	/*
+	 * Explicit log ids (log_trigger.c): superuser only, since the id orders
+	 * the log (a case shows its highest-id outcome); a history import sets
+	 * it for its own transaction.
+	 */
+	DefineCustomBoolVariable("cla_eventlog.allow_explicit_ids",
+							 "Accept log rows whose id was not issued by the column default (history imports only).",
+							 NULL, &cel_allow_explicit_ids, false,
 							 PGC_SUSET, 0, NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("cla_eventlog");
