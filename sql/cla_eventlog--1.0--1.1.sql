@@ -9,6 +9,8 @@
 --                           years only, other days found through the index,
 --                           so an absurd created neither slows nor breaks
 --                           them (issue 17)
+--   _log_id()               the id default of the log: an application role
+--                           may no longer choose a log id
 -- The C library of 1.1 also serves 1.0's SQL objects unchanged; status check
 -- library_version says "not ok" until this update has run.
 
@@ -720,3 +722,16 @@ SELECT d.day,
                         AND x.created OPERATOR(pg_catalog.<) d.day_end
                      OFFSET 0) t
  GROUP BY d.day, t.created_by;
+
+-- Log ids are issued by _log_id() (the next value of log_id_seq, which the
+-- BEFORE trigger accepts for that row only); the sequence stays the column's.
+CREATE FUNCTION @extschema@._log_id() RETURNS bigint
+    LANGUAGE c VOLATILE PARALLEL UNSAFE
+    AS 'MODULE_PATHNAME', 'cel_log_id';
+COMMENT ON FUNCTION @extschema@._log_id() IS
+    'Internal: default of log.id; the next value of log_id_seq, which the log''s BEFORE trigger then accepts for that row';
+REVOKE ALL ON FUNCTION @extschema@._log_id() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@._log_id() TO PUBLIC;
+ALTER TABLE @extschema@.log ALTER COLUMN id SET DEFAULT @extschema@._log_id();
+COMMENT ON COLUMN @extschema@.log.id IS
+    'Issued by the default in logging order (a case shows its highest-id outcome); explicit ids only with cla_eventlog.allow_explicit_ids (superuser)';

@@ -148,6 +148,7 @@ extern int	cel_stale_timer_after;
 extern bool cel_allow_log_maintenance;
 extern int	cel_created_window_past;	/* minutes */
 extern int	cel_created_window_future;	/* seconds */
+extern bool cel_allow_explicit_ids;
 extern void cel_guc_init(void);
 extern bool cel_loading_dump(void);
 
@@ -217,9 +218,12 @@ extern CelProbe cel_int8_probe(Oid heap, Oid index);
 extern bool cel_lock_relation(Oid relid, LOCKMODE mode);
 extern void cel_probe_init(void);
 
-/* log_insert.c */
+/* log_insert.c (also the SQL-callable _log_id()) */
 extern void cel_log_insert_init(void);
 extern bool cel_log_insert(Datum *values, bool *nulls, int64 *id);
+extern int64 cel_log_id_issue(void);
+extern bool cel_log_id_claim(int64 id);
+extern bool cel_log_ids_issued(Relation rel);
 
 /* registry.c */
 extern void cel_registry_init(void);

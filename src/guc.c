@@ -33,6 +33,7 @@ int			cel_stale_timer_after = 12 * 60 * 60;
 bool		cel_allow_log_maintenance = false;
 int			cel_created_window_past = CREATED_WINDOW_PAST_DEFAULT;
 int			cel_created_window_future = CREATED_WINDOW_FUTURE_DEFAULT;
+bool		cel_allow_explicit_ids = false;
 
 /* GUC check hook: the value must name a time zone PostgreSQL knows */
 static bool
@@ -123,6 +124,16 @@ cel_guc_init(void)
 							&cel_created_window_future, CREATED_WINDOW_FUTURE_DEFAULT,
 							0, SECS_PER_DAY,
 							PGC_SUSET, GUC_UNIT_S, NULL, NULL, NULL);
+
+	/*
+	 * Explicit log ids (log_trigger.c): superuser only, since the id orders
+	 * the log (a case shows its highest-id outcome); a history import sets
+	 * it for its own transaction.
+	 */
+	DefineCustomBoolVariable("cla_eventlog.allow_explicit_ids",
+							 "Accept log rows whose id was not issued by the column default (history imports only).",
+							 NULL, &cel_allow_explicit_ids, false,
+							 PGC_SUSET, 0, NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("cla_eventlog");
 }

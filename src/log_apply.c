@@ -140,6 +140,8 @@ cel_log_apply(PG_FUNCTION_ARGS)
 	int64		log_id;
 	int64		case_id;
 	int64		timer_id;
+	char	   *event_key;
+	char	   *code;
 	CelCode    *def;
 	CelCaseChange change;
 
@@ -158,10 +160,24 @@ cel_log_apply(PG_FUNCTION_ARGS)
 	timer_id = DatumGetInt64(heap_getattr(tup, Anum_cel_log_timer_id, desc, &timer_null));
 	if (timer_null)
 		timer_id = 0;
-	def = cel_registry_lookup(TextDatumGetCString(heap_getattr(tup, Anum_cel_log_event_key, desc, &isnull)),
-							  TextDatumGetCString(heap_getattr(tup, Anum_cel_log_code, desc, &isnull)));
+	event_key = TextDatumGetCString(heap_getattr(tup, Anum_cel_log_event_key, desc, &isnull));
+	code = TextDatumGetCString(heap_getattr(tup, Anum_cel_log_code, desc, &isnull));
+	def = cel_registry_lookup(event_key, code);
+
+	/*
+	 * The BEFORE trigger found the code; AFTER row triggers run at the end
+	 * of the statement, so raw DML on the registry run in between (by a
+	 * function the statement calls) renamed or deleted it.  The row cannot
+	 * be applied as it was checked: refuse the statement.
+	 */
 	if (def == NULL)
-		elog(ERROR, "cla_eventlog: log row %lld has no registered code", (long long) log_id);
+		ereport(ERROR,
+				(errcode(ERRCODE_TRIGGERED_DATA_CHANGE_VIOLATION),
+				 errmsg("code \"%s\" of event \"%s\" is no longer registered", code, event_key),
+				 errdetail("The registry changed while the statement was inserting log row %lld: the row was checked against the code, which was renamed or removed before the row could be applied to its case.",
+						   (long long) log_id),
+				 errhint("Change the registry in its own statement, not from a statement that logs."),
+				 errtablecol(trigdata->tg_relation, Anum_cel_log_code)));
 	if (!cel_row_has_case_effects(def, timer_id))
 		return PointerGetDatum(NULL);
 

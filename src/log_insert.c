@@ -17,6 +17,19 @@
  * copies, plans and initialises them in its own executor state, as
  * ExecRelCheck() would, so nothing a statement evaluates outlives it.
  *
+ * Log ids are issued here too.  The id column's default is
+ * cla_eventlog._log_id(), which takes the next value of log_id_seq and
+ * remembers it in a short backend-local list of ids "issued, not yet seen
+ * by the BEFORE trigger"; the trigger accepts a row's id only if it finds
+ * (and removes) it there, so an application role cannot choose an id (see
+ * README, Design decisions, "Log ids").  PostgreSQL evaluates a row's
+ * defaults just before its BEFORE row triggers, row by row, for INSERT,
+ * INSERT ... SELECT and COPY alike, so the list holds only the ids of rows
+ * being inserted right now (more than one while a value expression of a
+ * row itself logs) plus ids of rows that failed in between; it is bounded
+ * (the oldest entry gives way) and emptied by each new transaction.
+ * cel_log_insert() issues its row's id through the same routine.
+ *
  * This path is taken only for the log as the extension creates it: a plain
  * table (not a partition) with its own column defaults, no row security,
  * no generated columns, no statement-level INSERT triggers or transition
@@ -40,7 +53,9 @@
 #include "executor/executor.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
+#include "parser/parse_func.h"
 #include "rewrite/rewriteHandler.h"
+#include "storage/proc.h"
 #include "utils/acl.h"
 #include "utils/fmgroids.h"
 #include "utils/inval.h"
@@ -48,24 +63,40 @@
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 
+PG_FUNCTION_INFO_V1(cel_log_id);
+
 /*
- * Is the log (shape_log) as created (see above), its id sequence and its
- * CHECK constraints parsed (in shape_cxt, in the order of the relcache's
- * constr->check).  Checked again after a relcache invalidation of the log.
+ * Is the log (shape_log) as created (see above), is its id default
+ * _log_id() (shape_own_id), and its CHECK constraints parsed (in shape_cxt,
+ * in the order of the relcache's constr->check).  Checked again after a
+ * relcache invalidation of the log.
  */
 static bool shape_checked = false;
 static Oid	shape_log = InvalidOid;
 static bool shape_ok = false;
-static Oid	id_seq = InvalidOid;
+static bool shape_own_id = false;
 static MemoryContext shape_cxt = NULL;
 static Expr **checks = NULL;
 static int	nchecks = 0;
+
+/*
+ * The log's id sequence (looked up by name, forgotten on its relcache
+ * invalidation), and the ids _log_id() issued in transaction issued_lxid
+ * that no row has used yet, oldest first.
+ */
+#define MAX_ISSUED_IDS	64
+static Oid	id_seq = InvalidOid;
+static int64 issued_ids[MAX_ISSUED_IDS];
+static int	n_issued = 0;
+static LocalTransactionId issued_lxid = InvalidLocalTransactionId;
 
 static void
 log_insert_relcache_callback(Datum arg, Oid relid)
 {
 	if (relid == InvalidOid || relid == shape_log)
 		shape_checked = false;
+	if (relid == InvalidOid || relid == id_seq)
+		id_seq = InvalidOid;
 }
 
 /* Register the invalidation callback; called once from _PG_init */
@@ -84,15 +115,33 @@ is_call(Node *node, Oid fn, int nargs)
 }
 
 /*
- * Are the log's column defaults the extension's own: nextval() of its id
- * sequence for id, now() for created and modified, none elsewhere?
+ * Is the log's id default cla_eventlog._log_id()?  (Not in a database still
+ * at version 1.0, whose default is nextval() of the sequence.)
+ */
+static bool
+id_default_is_own(Relation rel)
+{
+	Oid			id_fn = LookupFuncName(list_make2(makeString(CEL_SCHEMA),
+												  makeString("_log_id")),
+									   0, NULL, true);
+
+	return OidIsValid(id_fn) && RelationGetDescr(rel)->natts >= Anum_cel_log_id &&
+		!TupleDescAttr(RelationGetDescr(rel), Anum_cel_log_id - 1)->attisdropped &&
+		is_call(build_column_default(rel, Anum_cel_log_id), id_fn, 0);
+}
+
+/*
+ * Are the log's column defaults the extension's own: _log_id() for id
+ * (shape_own_id, set by the caller), now() for created and modified, none
+ * elsewhere?
  */
 static bool
 defaults_are_own(Relation rel)
 {
 	TupleDesc	desc = RelationGetDescr(rel);
 
-	id_seq = InvalidOid;
+	if (!shape_own_id)
+		return false;
 	for (int i = 0; i < desc->natts; i++)
 	{
 		AttrNumber	attnum = i + 1;
@@ -100,19 +149,10 @@ defaults_are_own(Relation rel)
 
 		if (TupleDescAttr(desc, i)->attisdropped)
 			return false;
-		def = build_column_default(rel, attnum);
 		if (attnum == Anum_cel_log_id)
-		{
-			Node	   *arg;
-
-			if (!is_call(def, F_NEXTVAL, 1))
-				return false;
-			arg = linitial(((FuncExpr *) def)->args);
-			if (!IsA(arg, Const) || ((Const *) arg)->constisnull)
-				return false;
-			id_seq = DatumGetObjectId(((Const *) arg)->constvalue);
-		}
-		else if (attnum == Anum_cel_log_created || attnum == Anum_cel_log_modified)
+			continue;
+		def = build_column_default(rel, attnum);
+		if (attnum == Anum_cel_log_created || attnum == Anum_cel_log_modified)
 		{
 			if (!is_call(def, F_NOW, 0))
 				return false;
@@ -120,7 +160,7 @@ defaults_are_own(Relation rel)
 		else if (def != NULL)
 			return false;
 	}
-	return desc->natts == Natts_cel_log && OidIsValid(id_seq);
+	return desc->natts == Natts_cel_log;
 }
 
 /* Parse the log's CHECK constraints into shape_cxt (see the header) */
@@ -165,15 +205,16 @@ prepare_checks(EState *estate)
 	return states;
 }
 
-/* May log_event() insert into the log without SQL?  (see the header) */
-static bool
-direct_insert_ok(Relation rel)
+/* Check the log's shape again if it changed since (see shape_checked) */
+static void
+check_shape(Relation rel)
 {
 	TriggerDesc *trig = rel->trigdesc;
 
 	if (!shape_checked || RelationGetRelid(rel) != shape_log)
 	{
 		shape_log = RelationGetRelid(rel);
+		shape_own_id = id_default_is_own(rel);
 		shape_ok = rel->rd_rel->relkind == RELKIND_RELATION &&
 			!rel->rd_rel->relispartition &&
 			!rel->rd_rel->relrowsecurity &&
@@ -184,9 +225,87 @@ direct_insert_ok(Relation rel)
 		parse_checks(rel);
 		shape_checked = true;
 	}
+}
+
+/* May log_event() insert into the log without SQL?  (see the header) */
+static bool
+direct_insert_ok(Relation rel)
+{
+	check_shape(rel);
 	return shape_ok && !XactReadOnly && !IsInParallelMode() &&
 		pg_class_aclmask(RelationGetRelid(rel), GetUserId(), ACL_INSERT | ACL_SELECT,
 						 ACLMASK_ALL) == (ACL_INSERT | ACL_SELECT);
+}
+
+/*
+ * Issue a log id: the next value of log_id_seq (nextval's privilege check:
+ * USAGE or UPDATE on the sequence), remembered as issued and not yet used.
+ */
+int64
+cel_log_id_issue(void)
+{
+	int64		id;
+
+	if (!OidIsValid(id_seq))
+	{
+		id_seq = cel_table_oid("log_id_seq");
+		if (!OidIsValid(id_seq))
+			elog(ERROR, "cla_eventlog: the log's id sequence is missing");
+	}
+	id = nextval_internal(id_seq, true);
+	if (issued_lxid != MyProc->lxid)
+	{
+		n_issued = 0;
+		issued_lxid = MyProc->lxid;
+	}
+	if (n_issued == MAX_ISSUED_IDS)
+	{
+		/* ids of rows that never reached the trigger: drop the oldest */
+		memmove(issued_ids, issued_ids + 1, (MAX_ISSUED_IDS - 1) * sizeof(int64));
+		n_issued--;
+	}
+	issued_ids[n_issued++] = id;
+	return id;
+}
+
+/*
+ * Was "id" issued by cel_log_id_issue() in this transaction and not used
+ * since?  If so it counts as used from now on.  The newest ids are looked
+ * at first: the row being inserted is usually the last one issued.
+ */
+bool
+cel_log_id_claim(int64 id)
+{
+	if (issued_lxid != MyProc->lxid)
+		return false;
+	for (int i = n_issued - 1; i >= 0; i--)
+	{
+		if (issued_ids[i] == id)
+		{
+			memmove(issued_ids + i, issued_ids + i + 1, (n_issued - i - 1) * sizeof(int64));
+			n_issued--;
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Does the log "rel" issue its ids through _log_id()?  Only then can the
+ * BEFORE trigger tell an issued id from a chosen one.
+ */
+bool
+cel_log_ids_issued(Relation rel)
+{
+	check_shape(rel);
+	return shape_own_id;
+}
+
+/* cla_eventlog._log_id(): the default of log.id (cel_log_id_issue) */
+Datum
+cel_log_id(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT64(cel_log_id_issue());
 }
 
 /*
@@ -234,7 +353,7 @@ cel_log_insert(Datum *values, bool *nulls, int64 *id)
 	AfterTriggerBeginQuery();
 
 	/* the defaults, evaluated as the SQL statement would */
-	values[Anum_cel_log_id - 1] = Int64GetDatum(nextval_internal(id_seq, true));
+	values[Anum_cel_log_id - 1] = Int64GetDatum(cel_log_id_issue());
 	nulls[Anum_cel_log_id - 1] = false;
 	values[Anum_cel_log_created - 1] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
 	nulls[Anum_cel_log_created - 1] = false;

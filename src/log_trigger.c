@@ -67,6 +67,29 @@ cel_row_has_case_effects(const CelCode *def, int64 timer_id)
 		def->has_stamps || (def->stops_timer && timer_id != 0);
 }
 
+/*
+ * The row's id must be the one its column default issued for it (see
+ * log_insert.c): an application role may not choose one, because the id
+ * orders the log.  cla_eventlog.allow_explicit_ids (superuser only) lets a
+ * history import give its own.  A log whose default is not _log_id() (a
+ * database still at 1.0) issues ids this cannot recognise: no check.
+ */
+static void
+check_id(Relation rel, Datum id, bool isnull)
+{
+	if (!isnull && cel_log_id_claim(DatumGetInt64(id)))
+		return;
+	if (cel_allow_explicit_ids || !cel_log_ids_issued(rel))
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_GENERATED_ALWAYS),
+			 errmsg("cannot insert a non-DEFAULT value into column \"id\" of table \"%s\"",
+					RelationGetRelationName(rel)),
+			 errdetail("Log ids are issued by the column default in the order rows are logged, and a higher id means a later log: a case shows its highest-id HIGH outcome, and MI's \"first\" is the lowest id."),
+			 errhint("Leave id out (or write DEFAULT). A history import run by a superuser may SET LOCAL cla_eventlog.allow_explicit_ids = on."),
+			 errtablecol(rel, Anum_cel_log_id)));
+}
+
 /* The definition the row names, filling a NULL event key (SPEC 4.2) */
 static CelCode *
 resolve_code(Relation rel, const char *event_key, const char *code)
@@ -411,6 +434,7 @@ cel_log_validate(PG_FUNCTION_ARGS)
 	if (cel_loading_dump())
 		return PointerGetDatum(trigdata->tg_trigtuple); /* SPEC 2.7 */
 	heap_deform_tuple(trigdata->tg_trigtuple, desc, values, nulls);
+	check_id(rel, values[Anum_cel_log_id - 1], nulls[Anum_cel_log_id - 1]);
 
 	/* required columns, and a case table to check the case against */
 	cel_require_arg("case_id", nulls[Anum_cel_log_case_id - 1]);

@@ -98,8 +98,18 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.timer_id_seq', '');
 -- BEFORE INSERT trigger and applied to the case and timers by the AFTER
 -- INSERT trigger (see 40_log.sql); UPDATE/DELETE/TRUNCATE are refused.
 CREATE SEQUENCE @extschema@.log_id_seq;
+-- The id default: nextval of log_id_seq, remembered so that the BEFORE
+-- trigger accepts exactly the ids it issued (an application role may not
+-- choose an id: it orders the log).  Defined here, before the table that
+-- uses it; PUBLIC gets EXECUTE in 80_privileges.sql (a default's function is
+-- executed with the inserting role's rights; nextval's USAGE check remains).
+CREATE FUNCTION @extschema@._log_id() RETURNS bigint
+    LANGUAGE c VOLATILE PARALLEL UNSAFE
+    AS 'MODULE_PATHNAME', 'cel_log_id';
+COMMENT ON FUNCTION @extschema@._log_id() IS
+    'Internal: default of log.id; the next value of log_id_seq, which the log''s BEFORE trigger then accepts for that row';
 CREATE TABLE @extschema@.log (
-    id              bigint PRIMARY KEY DEFAULT pg_catalog.nextval('@extschema@.log_id_seq'),
+    id              bigint PRIMARY KEY DEFAULT @extschema@._log_id(),
     case_id         bigint NOT NULL,
     timer_id        bigint REFERENCES @extschema@.timer (id),
     event_key       text NOT NULL,
@@ -120,6 +130,8 @@ CREATE TABLE @extschema@.log (
 ALTER SEQUENCE @extschema@.log_id_seq OWNED BY @extschema@.log.id;
 COMMENT ON TABLE @extschema@.log IS
     'Append-only event log: one row per event on a case, validated by triggers';
+COMMENT ON COLUMN @extschema@.log.id IS
+    'Issued by the default in logging order (a case shows its highest-id outcome); explicit ids only with cla_eventlog.allow_explicit_ids (superuser)';
 COMMENT ON COLUMN @extschema@.log.created_by IS 'The application''s user id';
 COMMENT ON COLUMN @extschema@.log.created_by_role IS 'Acting role (from the row or the setting cla_eventlog.acting_role)';
 COMMENT ON COLUMN @extschema@.log.context IS 'JSON object with event details (e.g. requires_action_at and SLA times for CB1)';

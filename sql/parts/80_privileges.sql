@@ -16,9 +16,11 @@
 --    and PostgreSQL checks EXECUTE on them where a role cannot avoid calling
 --    them: the MI views call _mi_seconds, _report_days and
 --    _report_time_zone with the reader's rights, the index
---    log_cb1_requires_action_at evaluates _iso_time with the inserting
---    writer's rights, and register_event() validates with the _reg_*
---    functions and _check_function with the administrator's.
+--    log_cb1_requires_action_at evaluates _iso_time and the log's id
+--    default evaluates _log_id with the inserting writer's rights (_log_id
+--    takes nextval of log_id_seq, so the writer still needs USAGE on it),
+--    and register_event() validates with the _reg_* functions and
+--    _check_function with the administrator's.
 --  * The trigger functions stay revoked: CREATE TRIGGER needs EXECUTE, so no
 --    one but the owner can attach them to a table of their own.
 --  * pg_monitor keeps what 70_status.sql granted it (USAGE on the schema,
@@ -42,6 +44,8 @@ GRANT EXECUTE ON FUNCTION
     @extschema@._reg_check_strings(text, text, jsonb, boolean, boolean, text),
     @extschema@._reg_check_function(text, text, text, text),
     @extschema@._reg_check_code(text, text, jsonb, text[], text[]),
+    -- the id default of the log, evaluated with the inserting writer's rights
+    @extschema@._log_id(),
     -- called by the MI views, and by the CB1 index
     @extschema@._report_time_zone(),
     @extschema@._mi_seconds(timestamptz, timestamptz),

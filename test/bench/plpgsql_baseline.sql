@@ -36,7 +36,9 @@ ALTER TABLE bench.plpgsql_timer
     ADD FOREIGN KEY (linked_case) REFERENCES cla_reference.legalaid_case (id);
 
 CREATE TABLE bench.plpgsql_log (LIKE cla_eventlog.log INCLUDING ALL);
+-- (a DBA's table takes nextval; the log's _log_id() belongs to its trigger)
 ALTER TABLE bench.plpgsql_log
+    ALTER COLUMN id SET DEFAULT pg_catalog.nextval('cla_eventlog.log_id_seq'),
     ADD FOREIGN KEY (case_id) REFERENCES cla_reference.legalaid_case (id),
     ADD FOREIGN KEY (timer_id) REFERENCES bench.plpgsql_timer (id);
 

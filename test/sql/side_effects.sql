@@ -81,6 +81,7 @@ SELECT requires_action_by FROM cla_reference.legalaid_case WHERE id = 30001;
 
 -- An older HIGH outcome never overwrites a newer one (explicit ids).
 INSERT INTO cla_reference.legalaid_case (id) VALUES (30002);
+SET cla_eventlog.allow_explicit_ids = on;
 INSERT INTO cla_eventlog.log (id, case_id, event_key, code, created_by) VALUES (900000002, 30002, 'accept_case', 'SPOP', 41);
 INSERT INTO cla_eventlog.log (id, case_id, event_key, code, created_by) VALUES (900000001, 30002, 'close_case', 'CLSP', 41);
 SELECT outcome_code, outcome_code_id, requires_action_by, provider_closed IS NULL AS not_closed
@@ -91,6 +92,7 @@ UPDATE cla_reference.legalaid_case SET modified = '2000-01-01' WHERE id = 30002;
 SELECT (cla_eventlog.start_timer(41)).id IS NOT NULL AS started;
 INSERT INTO cla_eventlog.log (id, case_id, event_key, code, created_by)
 VALUES (900000000, 30002, 'assign_to_provider', 'REFSP', 41);
+RESET cla_eventlog.allow_explicit_ids;
 SELECT outcome_code, outcome_code_id, billable_time, modified > '2000-01-01' AS modified,
        cla_eventlog.current_timer(41) IS NULL AS timer_stopped
   FROM cla_reference.legalaid_case WHERE id = 30002;
