@@ -40,6 +40,8 @@
  */
 #include "cla_eventlog.h"
 
+#include <ctype.h>
+
 #include "access/genam.h"
 #include "access/stratnum.h"
 #include "access/table.h"
@@ -109,6 +111,8 @@ typedef struct Binding
 	char	   *qualified;		/* quoted schema.table */
 	char	   *names[N_ROLES];	/* column name, NULL = role off */
 	char	   *columns[N_ROLES];	/* the same, quoted */
+	char	   *empty[N_ROLES];	/* a NOT NULL outcome column's "no value":
+								 * its constant default (SQL), else NULL */
 	Oid			granted_user;	/* the last role found to hold ... */
 	AclMode		granted_mode;	/* ... these privileges on the table */
 	SPIPlanPtr	exists_plan;
@@ -237,6 +241,92 @@ binding_read_class(void)
 	ReleaseSysCache(tp);
 }
 
+/*
+ * Is "expr" (a deparsed default) a plain constant: a number, or a quoted
+ * literal with an optional cast to a type named by letters and spaces?
+ * Only such a default is taken for "no outcome" (it is written into SQL).
+ */
+static bool
+is_constant_sql(const char *expr)
+{
+	const char *p = expr;
+
+	if (*p == '-')
+		p++;
+	if (isdigit((unsigned char) *p))
+	{
+		while (isdigit((unsigned char) *p))
+			p++;
+		return *p == '\0';
+	}
+	if (*p++ != '\'')
+		return false;
+	for (;; p++)
+	{
+		if (*p == '\0')
+			return false;
+		if (*p == '\'' && p[1] == '\'')
+			p++;
+		else if (*p == '\'')
+			break;
+	}
+	p++;
+	if (*p == '\0')
+		return true;
+	if (p[0] != ':' || p[1] != ':')
+		return false;
+	for (p += 2; *p != '\0'; p++)
+	{
+		if (!isalpha((unsigned char) *p) && *p != ' ')
+			return false;
+	}
+	return true;
+}
+
+/*
+ * What "no outcome" is in each bound outcome column (outcome_code,
+ * outcome_code_id, level): NULL where the column allows it, else the
+ * column's default when that is a constant (Django's CharField(blank=True)
+ * is varchar NOT NULL DEFAULT '').  Catalog reads only: the default's text
+ * is deparsed, not evaluated.
+ */
+static void
+binding_read_empty(void)
+{
+	static const CaseRole outcome_roles[] = {ROLE_OUTCOME_CODE, ROLE_OUTCOME_CODE_ID, ROLE_LEVEL};
+	Oid			argtypes[1] = {OIDOID};
+	Datum		values[1] = {ObjectIdGetDatum(binding.case_relid)};
+	MemoryContext spicxt;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "cla_eventlog: SPI_connect failed");
+	spicxt = CurrentMemoryContext;
+	if (SPI_execute_with_args("SELECT a.attname::pg_catalog.text, pg_catalog.pg_get_expr(d.adbin, d.adrelid)"
+							  "  FROM pg_catalog.pg_attribute a"
+							  "  JOIN pg_catalog.pg_attrdef d"
+							  "    ON d.adrelid OPERATOR(pg_catalog.=) a.attrelid"
+							  "   AND d.adnum OPERATOR(pg_catalog.=) a.attnum"
+							  " WHERE a.attrelid OPERATOR(pg_catalog.=) $1 AND a.attnotnull"
+							  "   AND NOT a.attisdropped",
+							  1, argtypes, values, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "cla_eventlog: could not read the case table's defaults");
+	MemoryContextSwitchTo(BindingContext);
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		char	   *name = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+		char	   *expr = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
+
+		for (size_t r = 0; r < lengthof(outcome_roles); r++)
+		{
+			if (binding.names[outcome_roles[r]] != NULL && expr != NULL &&
+				strcmp(binding.names[outcome_roles[r]], name) == 0 && is_constant_sql(expr))
+				binding.empty[outcome_roles[r]] = pstrdup(expr);
+		}
+	}
+	MemoryContextSwitchTo(spicxt);
+	SPI_finish();
+}
+
 /* Read the binding row under the latest snapshot */
 static void
 binding_load(void)
@@ -295,6 +385,8 @@ binding_load(void)
 	SPI_finish();
 	if (OidIsValid(binding.case_relid))
 		binding_read_class();
+	if (OidIsValid(binding.case_relid))
+		binding_read_empty();
 }
 
 /*
@@ -790,12 +882,18 @@ case_exec(const char *sql, int nargs, Oid *argtypes, Datum *values,
 	return processed;
 }
 
-/* "c.<column of role>::<type>", or "NULL::<type>" when the role is off */
+/*
+ * "c.<column of role>::<type>", or "NULL::<type>" when the role is off; a
+ * column's "no outcome" value (binding.empty) reads as NULL.
+ */
 static char *
 case_column_as(CaseRole role, const char *type)
 {
 	if (binding.columns[role] == NULL)
 		return psprintf("NULL::%s", type);
+	if (binding.empty[role] != NULL)
+		return psprintf("(CASE WHEN c.%s OPERATOR(pg_catalog.=) (%s) THEN NULL ELSE c.%s END)::%s",
+						binding.columns[role], binding.empty[role], binding.columns[role], type);
 	return psprintf("c.%s::%s", binding.columns[role], type);
 }
 
@@ -933,7 +1031,12 @@ cel_case_write(PG_FUNCTION_ARGS)
 	require_no_rules();
 	initStringInfo(&set);
 	for (int i = 0; i < 4; i++)
-		append_set(&set, written[i], "%s", value_names[i]);
+	{
+		if (binding.empty[written[i]] != NULL)	/* "no outcome" in a NOT NULL column */
+			append_set(&set, written[i], "COALESCE(%s, %s)", value_names[i], binding.empty[written[i]]);
+		else
+			append_set(&set, written[i], "%s", value_names[i]);
+	}
 	if (set.len == 0)
 		PG_RETURN_INT64(0);
 	append_set(&set, ROLE_MODIFIED, "pg_catalog.now()");
