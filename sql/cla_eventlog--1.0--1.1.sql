@@ -735,3 +735,35 @@ GRANT EXECUTE ON FUNCTION @extschema@._log_id() TO PUBLIC;
 ALTER TABLE @extschema@.log ALTER COLUMN id SET DEFAULT @extschema@._log_id();
 COMMENT ON COLUMN @extschema@.log.id IS
     'Issued by the default in logging order (a case shows its highest-id outcome); explicit ids only with cla_eventlog.allow_explicit_ids (superuser)';
+
+-- The append-only guard refuses changed rows, not statements that change
+-- nothing; TRUNCATE has a trigger of its own.
+DROP TRIGGER log_append_only ON @extschema@.log;
+CREATE TRIGGER log_append_only BEFORE UPDATE OR DELETE ON @extschema@.log
+    FOR EACH ROW EXECUTE FUNCTION @extschema@._log_guard();
+CREATE TRIGGER log_no_truncate BEFORE TRUNCATE ON @extschema@.log
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@._log_guard();
+CREATE OR REPLACE FUNCTION @extschema@._check_triggers(OUT ok boolean, OUT detail text)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    problems text[];
+BEGIN
+    SELECT array_agg(format('%s on %s %s', w.tgname, w.relname,
+                            CASE WHEN t.oid IS NULL THEN 'is missing' ELSE 'is disabled' END)
+                     ORDER BY w.relname, w.tgname)
+      INTO problems
+      FROM (VALUES ('log', 'log_validate'), ('log', 'log_apply'), ('log', 'log_append_only'), ('log', 'log_no_truncate'),
+                   ('role', 'registry_changed'), ('event', 'registry_changed'),
+                   ('code', 'registry_changed'), ('case_binding', 'binding_changed')) w(relname, tgname)
+      LEFT JOIN pg_trigger t
+             ON t.tgrelid = to_regclass('@extschema@.' || w.relname) AND t.tgname = w.tgname
+     WHERE t.oid IS NULL OR t.tgenabled NOT IN ('O', 'A');
+    ok := problems IS NULL;
+    detail := CASE WHEN ok THEN 'the 8 triggers of the log and the registry are enabled'
+                   ELSE array_to_string(problems, '; ') || '; enable them with ALTER TABLE ... ENABLE TRIGGER'
+              END;
+END
+$$;
+

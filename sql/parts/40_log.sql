@@ -17,7 +17,12 @@ CREATE TRIGGER log_validate BEFORE INSERT ON @extschema@.log
     FOR EACH ROW EXECUTE FUNCTION @extschema@._log_validate();
 CREATE TRIGGER log_apply AFTER INSERT ON @extschema@.log
     FOR EACH ROW EXECUTE FUNCTION @extschema@._log_apply();
-CREATE TRIGGER log_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON @extschema@.log
+-- Append-only: a changed or removed row is refused, so a statement that
+-- matches no row passes (an ORM's UPDATE-then-INSERT save); TRUNCATE is
+-- refused per statement.
+CREATE TRIGGER log_append_only BEFORE UPDATE OR DELETE ON @extschema@.log
+    FOR EACH ROW EXECUTE FUNCTION @extschema@._log_guard();
+CREATE TRIGGER log_no_truncate BEFORE TRUNCATE ON @extschema@.log
     FOR EACH STATEMENT EXECUTE FUNCTION @extschema@._log_guard();
 
 CREATE FUNCTION @extschema@.log_event(

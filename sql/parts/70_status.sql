@@ -316,14 +316,14 @@ BEGIN
                             CASE WHEN t.oid IS NULL THEN 'is missing' ELSE 'is disabled' END)
                      ORDER BY w.relname, w.tgname)
       INTO problems
-      FROM (VALUES ('log', 'log_validate'), ('log', 'log_apply'), ('log', 'log_append_only'),
+      FROM (VALUES ('log', 'log_validate'), ('log', 'log_apply'), ('log', 'log_append_only'), ('log', 'log_no_truncate'),
                    ('role', 'registry_changed'), ('event', 'registry_changed'),
                    ('code', 'registry_changed'), ('case_binding', 'binding_changed')) w(relname, tgname)
       LEFT JOIN pg_trigger t
              ON t.tgrelid = to_regclass('@extschema@.' || w.relname) AND t.tgname = w.tgname
      WHERE t.oid IS NULL OR t.tgenabled NOT IN ('O', 'A');
     ok := problems IS NULL;
-    detail := CASE WHEN ok THEN 'the 7 triggers of the log and the registry are enabled'
+    detail := CASE WHEN ok THEN 'the 8 triggers of the log and the registry are enabled'
                    ELSE array_to_string(problems, '; ') || '; enable them with ALTER TABLE ... ENABLE TRIGGER'
               END;
 END

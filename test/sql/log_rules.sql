@@ -168,6 +168,16 @@ SELECT code, notes, created AT TIME ZONE 'UTC' AS created_utc FROM cla_eventlog.
 UPDATE cla_eventlog.log SET notes = 'rewritten' WHERE case_id = 6;
 DELETE FROM cla_eventlog.log WHERE case_id = 6;
 TRUNCATE cla_eventlog.log;
+-- Rows are guarded, not statements: a statement that matches no row
+-- changes nothing and passes (Django's save() with a primary key tries an
+-- UPDATE first; loaddata of log fixtures does the same).
+UPDATE cla_eventlog.log SET notes = 'rewritten' WHERE id = -1;
+DELETE FROM cla_eventlog.log WHERE false;
+-- In maintenance mode an UPDATE changes the row (the guard returns it).
+BEGIN;
+SET LOCAL cla_eventlog.allow_log_maintenance = on;
+UPDATE cla_eventlog.log SET notes = 'maintained' WHERE case_id = 7 AND code = 'REOPEN' RETURNING notes;
+ROLLBACK;
 -- allow_log_maintenance is superuser-only.
 CREATE ROLE log_rules_app;
 SET ROLE log_rules_app;

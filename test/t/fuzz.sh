@@ -313,8 +313,12 @@ def violation():
                        'DELETE FROM cla_eventlog.log WHERE id % 5 = 0',
                        'TRUNCATE cla_eventlog.log',
                        "UPDATE cla_eventlog.log SET code = 'CB1' WHERE false"])
-    return ('DO $$ BEGIN %s; RAISE EXCEPTION \'FUZZ-VIOLATION: %s succeeded\'; '
-            'EXCEPTION WHEN insufficient_privilege THEN NULL; END $$;' % (stmt, stmt.split()[0]))
+    # rows are guarded: a statement that changes no row may pass, TRUNCATE never
+    check = ("RAISE EXCEPTION 'FUZZ-VIOLATION: TRUNCATE succeeded'" if stmt.startswith('TRUNCATE') else
+             "GET DIAGNOSTICS n = ROW_COUNT; IF n > 0 THEN RAISE EXCEPTION 'FUZZ-VIOLATION: %s changed %% rows', n; END IF"
+             % stmt.split()[0])
+    return ('DO $$ DECLARE n bigint; BEGIN %s; %s; '
+            'EXCEPTION WHEN insufficient_privilege THEN NULL; END $$;' % (stmt, check))
 
 def mischief():
     """What an administrator or the extension's owner could do wrong."""
