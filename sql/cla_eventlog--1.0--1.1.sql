@@ -238,6 +238,15 @@ BEGIN
         END IF;
         resolved := resolved || jsonb_build_object(role, colname);
     END LOOP;
+    -- A log id column narrower than the log's ids overflows one day.
+    SELECT format_type(a.atttypid, NULL) INTO coltype FROM pg_attribute a
+     WHERE a.attrelid = case_table AND a.attname = resolved ->> 'outcome_code_id' AND NOT a.attisdropped;
+    IF coltype IN ('smallint', 'integer') THEN
+        RAISE WARNING 'column "%" of case table % is %, narrower than the log''s bigint ids', resolved ->> 'outcome_code_id', case_table, coltype
+            USING DETAIL = format('HIGH outcomes fail with "integer out of range" once log ids pass %s; status check log_id_headroom turns red at 90 %%.',
+                                  CASE coltype WHEN 'smallint' THEN 32767 ELSE 2147483647 END),
+                  HINT = format('ALTER TABLE %s ALTER COLUMN %I TYPE bigint', case_table, resolved ->> 'outcome_code_id');
+    END IF;
     -- One column plays one role (the triggers would write it twice).
     SELECT string_agg(format('column "%s" is given for the roles %s', r.col, r.roles), '; ') INTO bad
       FROM (SELECT j.value AS col, string_agg(format('"%s"', j.key), ' and ' ORDER BY j.key) AS roles
@@ -767,3 +776,68 @@ BEGIN
 END
 $$;
 
+-- Status check log_id_headroom; bind_case_table() warns of a narrow outcome_code_id.
+CREATE FUNCTION @extschema@._check_log_id_headroom(OUT ok boolean, OUT detail text)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    last_id bigint := COALESCE(pg_sequence_last_value('@extschema@.log_id_seq'), 0);
+    col text;
+    coltype text := 'bigint';
+    max_id numeric;
+BEGIN
+    SELECT format('%I.%I', b.case_schema, b.case_table) || '.' || quote_ident(b.columns ->> 'outcome_code_id'),
+           format_type(a.atttypid, NULL)
+      INTO col, coltype
+      FROM @extschema@.case_binding b
+      JOIN pg_attribute a ON a.attrelid = to_regclass(format('%I.%I', b.case_schema, b.case_table))
+                         AND a.attname = b.columns ->> 'outcome_code_id' AND NOT a.attisdropped;
+    max_id := CASE coltype WHEN 'smallint' THEN 32767 WHEN 'integer' THEN 2147483647
+                           ELSE 9223372036854775807 END;
+    ok := last_id < max_id * 0.9;
+    detail := format('log ids at %s of %s (%s%%)', last_id, max_id, round(100 * last_id / max_id, 2))
+        || CASE WHEN col IS NOT NULL THEN format(', the largest %s of %s', coltype, col) ELSE ', the largest bigint' END
+        || CASE WHEN ok THEN '' ELSE format('; widen it before ids reach %s: ALTER TABLE ... ALTER COLUMN ... TYPE bigint', max_id) END;
+END
+$$;
+COMMENT ON FUNCTION @extschema@._check_log_id_headroom() IS
+    'Internal: status check log_id_headroom (the log id sequence is below 90 % of the largest value of the bound outcome_code_id column)';
+CREATE OR REPLACE FUNCTION @extschema@.status()
+RETURNS TABLE(check_name text, ok boolean, detail text)
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    call text;
+BEGIN
+    -- database: this function ran, so the database answers.
+    check_name := 'database';
+    ok := true;
+    detail := CASE WHEN pg_is_in_recovery() THEN 'answers (a standby, read-only)' ELSE 'answers (the primary)' END;
+    RETURN NEXT;
+
+    FOR check_name, call IN
+        VALUES ('library_version', '_check_library_version()'),
+               ('registry', '_check_registry()'),
+               ('case_binding', '_check_case_binding()'),
+               ('denormalised_outcomes', '_check_sampled_cases(''denormalised_outcomes'')'),
+               ('billable_time', '_check_sampled_cases(''billable_time'')'),
+               ('stale_timers', '_check_stale_timers()'),
+               ('log_id_headroom', '_check_log_id_headroom()'),
+               ('triggers', '_check_triggers()')
+    LOOP
+        BEGIN
+            EXECUTE 'SELECT c.ok, c.detail FROM @extschema@.' || call || ' c' INTO ok, detail;
+        EXCEPTION WHEN OTHERS THEN
+            ok := false;
+            detail := 'the check failed: ' || SQLERRM;
+        END;
+        RETURN NEXT;
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.status() IS
+    'Health probe: one row per check (database, library_version, registry, case_binding, denormalised_outcomes, billable_time, stale_timers, log_id_headroom, triggers) with ok and a detail; cheap (index lookups only). See the README for what each check means';
+REVOKE ALL ON FUNCTION @extschema@._check_log_id_headroom() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@._check_log_id_headroom() TO PUBLIC;

@@ -196,6 +196,15 @@ BEGIN
         END IF;
         resolved := resolved || jsonb_build_object(role, colname);
     END LOOP;
+    -- A log id column narrower than the log's ids overflows one day.
+    SELECT format_type(a.atttypid, NULL) INTO coltype FROM pg_attribute a
+     WHERE a.attrelid = case_table AND a.attname = resolved ->> 'outcome_code_id' AND NOT a.attisdropped;
+    IF coltype IN ('smallint', 'integer') THEN
+        RAISE WARNING 'column "%" of case table % is %, narrower than the log''s bigint ids', resolved ->> 'outcome_code_id', case_table, coltype
+            USING DETAIL = format('HIGH outcomes fail with "integer out of range" once log ids pass %s; status check log_id_headroom turns red at 90 %%.',
+                                  CASE coltype WHEN 'smallint' THEN 32767 ELSE 2147483647 END),
+                  HINT = format('ALTER TABLE %s ALTER COLUMN %I TYPE bigint', case_table, resolved ->> 'outcome_code_id');
+    END IF;
     -- One column plays one role (the triggers would write it twice).
     SELECT string_agg(format('column "%s" is given for the roles %s', r.col, r.roles), '; ') INTO bad
       FROM (SELECT j.value AS col, string_agg(format('"%s"', j.key), ' and ' ORDER BY j.key) AS roles

@@ -303,6 +303,35 @@ BEGIN
 END
 $$;
 
+-- log_id_headroom: the log's ids still fit the narrowest bound column that
+-- holds one (the case's outcome_code_id; Django makes it integer): red from
+-- 90 % of that column's largest value, long before a HIGH outcome fails
+-- with "integer out of range".
+CREATE FUNCTION @extschema@._check_log_id_headroom(OUT ok boolean, OUT detail text)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    last_id bigint := COALESCE(pg_sequence_last_value('@extschema@.log_id_seq'), 0);
+    col text;
+    coltype text := 'bigint';
+    max_id numeric;
+BEGIN
+    SELECT format('%I.%I', b.case_schema, b.case_table) || '.' || quote_ident(b.columns ->> 'outcome_code_id'),
+           format_type(a.atttypid, NULL)
+      INTO col, coltype
+      FROM @extschema@.case_binding b
+      JOIN pg_attribute a ON a.attrelid = to_regclass(format('%I.%I', b.case_schema, b.case_table))
+                         AND a.attname = b.columns ->> 'outcome_code_id' AND NOT a.attisdropped;
+    max_id := CASE coltype WHEN 'smallint' THEN 32767 WHEN 'integer' THEN 2147483647
+                           ELSE 9223372036854775807 END;
+    ok := last_id < max_id * 0.9;
+    detail := format('log ids at %s of %s (%s%%)', last_id, max_id, round(100 * last_id / max_id, 2))
+        || CASE WHEN col IS NOT NULL THEN format(', the largest %s of %s', coltype, col) ELSE ', the largest bigint' END
+        || CASE WHEN ok THEN '' ELSE format('; widen it before ids reach %s: ALTER TABLE ... ALTER COLUMN ... TYPE bigint', max_id) END;
+END
+$$;
+
 -- triggers: the extension's triggers are present and enabled (a disabled
 -- trigger lets rows past the rules, or leaves backend caches stale).
 CREATE FUNCTION @extschema@._check_triggers(OUT ok boolean, OUT detail text)
@@ -339,6 +368,8 @@ COMMENT ON FUNCTION @extschema@._check_sampled_cases(text) IS
     'Internal: status checks denormalised_outcomes and billable_time over the sampled recent cases';
 COMMENT ON FUNCTION @extschema@._check_stale_timers() IS
     'Internal: status check stale_timers (no timer running longer than cla_eventlog.stale_timer_after)';
+COMMENT ON FUNCTION @extschema@._check_log_id_headroom() IS
+    'Internal: status check log_id_headroom (the log id sequence is below 90 % of the largest value of the bound outcome_code_id column)';
 COMMENT ON FUNCTION @extschema@._check_triggers() IS
     'Internal: status check triggers (the log''s and the registry''s triggers exist and are enabled)';
 
@@ -365,6 +396,7 @@ BEGIN
                ('denormalised_outcomes', '_check_sampled_cases(''denormalised_outcomes'')'),
                ('billable_time', '_check_sampled_cases(''billable_time'')'),
                ('stale_timers', '_check_stale_timers()'),
+               ('log_id_headroom', '_check_log_id_headroom()'),
                ('triggers', '_check_triggers()')
     LOOP
         BEGIN
@@ -378,7 +410,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.status() IS
-    'Health probe: one row per check (database, library_version, registry, case_binding, denormalised_outcomes, billable_time, stale_timers, triggers) with ok and a detail; cheap (index lookups only). See the README for what each check means';
+    'Health probe: one row per check (database, library_version, registry, case_binding, denormalised_outcomes, billable_time, stale_timers, log_id_headroom, triggers) with ok and a detail; cheap (index lookups only). See the README for what each check means';
 REVOKE ALL ON FUNCTION @extschema@.status() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@.status() TO pg_monitor;
 -- A monitoring role must be able to name the probe; the tables stay private.

@@ -66,5 +66,6 @@ GRANT EXECUTE ON FUNCTION
     @extschema@._check_case_binding(),
     @extschema@._check_sampled_cases(text),
     @extschema@._check_stale_timers(),
+    @extschema@._check_log_id_headroom(),
     @extschema@._check_triggers()
 TO PUBLIC;

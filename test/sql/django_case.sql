@@ -50,6 +50,13 @@ SELECT cla_eventlog.repair_cases() AS repaired;
 SELECT id, outcome_code, outcome_code_id IS NOT NULL AS has_log_id, level FROM dj.legalaid_case WHERE id <= 3 ORDER BY id;
 SELECT * FROM cla_eventlog.verify();
 
+-- Django's outcome_code_id is integer: binding warned (above), and status
+-- check log_id_headroom turns red at 90 % of its largest value, long before
+-- a HIGH outcome would fail with "integer out of range".
+SELECT check_name, ok, detail FROM cla_eventlog.status() WHERE check_name = 'log_id_headroom';
+SELECT setval('cla_eventlog.log_id_seq', 1950000000) AS log_ids_much_later;
+SELECT check_name, ok, detail FROM cla_eventlog.status() WHERE check_name = 'log_id_headroom';
+
 SET client_min_messages = warning;
 DROP EXTENSION cla_eventlog CASCADE;
 DROP SCHEMA dj CASCADE;
