@@ -841,3 +841,12 @@ COMMENT ON FUNCTION @extschema@.status() IS
     'Health probe: one row per check (database, library_version, registry, case_binding, denormalised_outcomes, billable_time, stale_timers, log_id_headroom, triggers) with ok and a detail; cheap (index lookups only). See the README for what each check means';
 REVOKE ALL ON FUNCTION @extschema@._check_log_id_headroom() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@._check_log_id_headroom() TO PUBLIC;
+
+-- bound_case(): the bound case row as JSON, for resolvers.
+CREATE FUNCTION @extschema@.bound_case(case_id bigint) RETURNS jsonb
+LANGUAGE c STABLE
+AS 'MODULE_PATHNAME', 'cel_bound_case';
+COMMENT ON FUNCTION @extschema@.bound_case(bigint) IS
+    'The bound case table''s row of the case as JSON (column name => value), NULL when there is none; read as the table''s owner for a caller with SELECT on it. For code resolvers and set_requires_action_by functions';
+REVOKE ALL ON FUNCTION @extschema@.bound_case(bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.bound_case(bigint) TO PUBLIC;

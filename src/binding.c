@@ -72,6 +72,7 @@
 #include "utils/varlena.h"
 
 PG_FUNCTION_INFO_V1(cel_case_rows);
+PG_FUNCTION_INFO_V1(cel_bound_case);
 PG_FUNCTION_INFO_V1(cel_case_lock);
 PG_FUNCTION_INFO_V1(cel_case_write);
 PG_FUNCTION_INFO_V1(cel_case_table_check);
@@ -118,6 +119,7 @@ typedef struct Binding
 	SPIPlanPtr	exists_plan;
 	SPIPlanPtr	lock_plan;
 	SPIPlanPtr	rab_plan;
+	SPIPlanPtr	row_plan;		/* bound_case() */
 	SPIPlanPtr *update_plans;	/* by change shape (change_shape()) */
 	CelProbe	id_probe;		/* the unique index on the id column;
 								 * index InvalidOid when there is none */
@@ -197,7 +199,8 @@ cel_binding_init(void)
 static void
 binding_reset(void)
 {
-	SPIPlanPtr	plans[3] = {binding.exists_plan, binding.lock_plan, binding.rab_plan};
+	SPIPlanPtr	plans[4] = {binding.exists_plan, binding.lock_plan, binding.rab_plan,
+	binding.row_plan};
 	MemoryContext old;
 
 	if (BindingGraveyard == NULL)
@@ -774,6 +777,42 @@ cel_case_current_rab(int64 case_id, bool *isnull)
 	cel_restore_user(&saved);
 	*isnull = (current == NULL);
 	return current;
+}
+
+/*
+ * bound_case(case_id bigint) RETURNS jsonb: the bound case row as JSON
+ * (every column, by name), or NULL when there is no such case.  The
+ * supported way for a code resolver or a set_requires_action_by function
+ * to read the case, whatever the application's table is called: read as
+ * the table's owner, for a caller who holds SELECT on it.
+ */
+Datum
+cel_bound_case(PG_FUNCTION_ARGS)
+{
+	Datum		values[1];
+	Datum		result = (Datum) 0;
+	bool		isnull = true;
+	CelUserContext saved;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	values[0] = PG_GETARG_DATUM(0);
+	cel_binding_require();
+	require_case_privilege(ACL_SELECT);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "cla_eventlog: SPI_connect failed");
+	cel_become_table_owner(binding.case_owner, &saved);
+	if (binding.row_plan == NULL)
+		binding.row_plan = prepare_select(psprintf("pg_catalog.to_jsonb(%s.*)", binding.qualified), "");
+	if (cel_exec(binding.row_plan, values, NULL, true, 1, SPI_OK_SELECT) > 0)
+		result = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	cel_restore_user(&saved);
+	if (!isnull)
+		result = SPI_datumTransfer(result, false, -1);
+	SPI_finish();
+	if (isnull)
+		PG_RETURN_NULL();
+	PG_RETURN_DATUM(result);
 }
 
 /* A change that changes nothing but "modified" */

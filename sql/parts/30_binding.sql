@@ -263,3 +263,11 @@ LANGUAGE c
 AS 'MODULE_PATHNAME', 'cel_case_write';
 COMMENT ON FUNCTION @extschema@._case_write(bigint[], text[], bigint[], bigint[], bigint[]) IS
     'Internal: writes the given outcome and billable values (arrays in step) to the bound columns of the given cases and touches modified, as the table''s owner, for a caller with SELECT and UPDATE on it; returns the number written';
+
+-- The bound case row as JSON, for code resolvers and set_requires_action_by
+-- functions (they decide on the case, whatever the application's table is).
+CREATE FUNCTION @extschema@.bound_case(case_id bigint) RETURNS jsonb
+LANGUAGE c STABLE
+AS 'MODULE_PATHNAME', 'cel_bound_case';
+COMMENT ON FUNCTION @extschema@.bound_case(bigint) IS
+    'The bound case table''s row of the case as JSON (column name => value), NULL when there is none; read as the table''s owner for a caller with SELECT on it. For code resolvers and set_requires_action_by functions';

@@ -54,6 +54,7 @@ GRANT EXECUTE ON FUNCTION
     -- the case table as its owner, for a caller with the rights to do the
     -- same itself (its SELECT, or SELECT and UPDATE, on the table)
     @extschema@._case_rows(bigint[], timestamptz, timestamptz),
+    @extschema@.bound_case(bigint),
     @extschema@._case_lock(bigint[]),
     @extschema@._case_write(bigint[], text[], bigint[], bigint[], bigint[]),
     -- read-only internals of status(), verify() and repair_cases()

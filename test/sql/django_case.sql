@@ -50,6 +50,12 @@ SELECT cla_eventlog.repair_cases() AS repaired;
 SELECT id, outcome_code, outcome_code_id IS NOT NULL AS has_log_id, level FROM dj.legalaid_case WHERE id <= 3 ORDER BY id;
 SELECT * FROM cla_eventlog.verify();
 
+-- Resolvers and policy functions read the bound row, whatever the table:
+-- bound_case() gives it as JSON (NULL for no such case).
+SELECT cla_eventlog.bound_case(2) ->> 'outcome_code' AS outcome_code,
+       cla_eventlog.bound_case(2) ->> 'source' AS source,
+       cla_eventlog.bound_case(99) IS NULL AS no_case_99;
+
 -- Django's outcome_code_id is integer: binding warned (above), and status
 -- check log_id_headroom turns red at 90 % of its largest value, long before
 -- a HIGH outcome would fail with "integer out of range".

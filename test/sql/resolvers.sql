@@ -17,6 +17,9 @@ INSERT INTO cla_reference.legalaid_case (id, reference, callback_attempt, priori
     (4, 'T-CB3', 3, false),
     (5, 'T-PRIO', 0, true),
     (6, 'T-PRIO-CB3', 3, true);
+-- The resolvers read the case through cla_eventlog.bound_case(), so they
+-- serve whichever table is bound (a Django table in the service).
+SELECT cla_reference.bind();
 
 ------------------------------------------------------------------------
 -- call_me_back
