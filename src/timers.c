@@ -281,6 +281,21 @@ timer_latest_case(int64 timer_id)
 }
 
 /*
+ * Make the transaction's latest changes visible to the timer functions'
+ * lookups: a new command and a new active snapshot (pop it with
+ * PopActiveSnapshot()).  A statement that starts a timer and then reads or
+ * stops it (SELECT start_timer(7), log_event(...), stop_timer(7)) must see
+ * the timer it created, as log_event() in that statement does; the
+ * statement's own snapshot predates it.
+ */
+static void
+push_own_snapshot(void)
+{
+	CommandCounterIncrement();
+	PushActiveSnapshot(GetTransactionSnapshot());
+}
+
+/*
  * Shared body of stop_timer() and cancel_timer(): finish the user's running
  * timer, link it to the case of its latest log, recompute that case's
  * billable time, and return the timer row.
@@ -304,6 +319,7 @@ finish_user_timer(FunctionCallInfo fcinfo, bool cancelled)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "cla_eventlog: SPI_connect failed");
 
+	push_own_snapshot();
 	timer_id = cel_timer_running(user_id);
 	if (timer_id == 0)
 		ereport(ERROR,
@@ -332,6 +348,7 @@ finish_user_timer(FunctionCallInfo fcinfo, bool cancelled)
 				 errdetail("Another transaction stopped it first.")));
 
 	result = SPI_datumTransfer(timer_datum(fcinfo, SPI_tuptable->vals[0]), false, -1);
+	PopActiveSnapshot();
 
 	if (bills)
 	{
@@ -408,10 +425,15 @@ timer_insert(int64 user_id)
 Datum
 cel_current_timer(PG_FUNCTION_ARGS)
 {
+	int64		user_id = user_arg(fcinfo);
 	HeapTuple	tuple;
 	int64		id;
+	bool		found;
 
-	if (!timer_running_row(user_arg(fcinfo), NULL, &tuple, &id))
+	push_own_snapshot();
+	found = timer_running_row(user_id, NULL, &tuple, &id);
+	PopActiveSnapshot();
+	if (!found)
 		PG_RETURN_NULL();
 	PG_RETURN_DATUM(timer_datum(fcinfo, tuple));
 }
