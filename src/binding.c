@@ -289,9 +289,10 @@ is_constant_sql(const char *expr)
 /*
  * What "no outcome" is in each bound outcome column (outcome_code,
  * outcome_code_id, level): NULL where the column allows it, else the
- * column's default when that is a constant (Django's CharField(blank=True)
- * is varchar NOT NULL DEFAULT '').  Catalog reads only: the default's text
- * is deparsed, not evaluated.
+ * column's default when that is a constant, else '' for a NOT NULL
+ * outcome_code (Django's CharField(blank=True) is varchar NOT NULL, its
+ * default '' kept in Python, not in the table).  Catalog reads only: the
+ * default's text is deparsed, not evaluated.
  */
 static void
 binding_read_empty(void)
@@ -306,7 +307,7 @@ binding_read_empty(void)
 	spicxt = CurrentMemoryContext;
 	if (SPI_execute_with_args("SELECT a.attname::pg_catalog.text, pg_catalog.pg_get_expr(d.adbin, d.adrelid)"
 							  "  FROM pg_catalog.pg_attribute a"
-							  "  JOIN pg_catalog.pg_attrdef d"
+							  "  LEFT JOIN pg_catalog.pg_attrdef d"
 							  "    ON d.adrelid OPERATOR(pg_catalog.=) a.attrelid"
 							  "   AND d.adnum OPERATOR(pg_catalog.=) a.attnum"
 							  " WHERE a.attrelid OPERATOR(pg_catalog.=) $1 AND a.attnotnull"
@@ -321,9 +322,14 @@ binding_read_empty(void)
 
 		for (size_t r = 0; r < lengthof(outcome_roles); r++)
 		{
-			if (binding.names[outcome_roles[r]] != NULL && expr != NULL &&
-				strcmp(binding.names[outcome_roles[r]], name) == 0 && is_constant_sql(expr))
-				binding.empty[outcome_roles[r]] = pstrdup(expr);
+			CaseRole	role = outcome_roles[r];
+
+			if (binding.names[role] == NULL || strcmp(binding.names[role], name) != 0)
+				continue;
+			if (expr != NULL && is_constant_sql(expr))
+				binding.empty[role] = pstrdup(expr);
+			else if (role == ROLE_OUTCOME_CODE)
+				binding.empty[role] = pstrdup("''");	/* Django keeps defaults in Python */
 		}
 	}
 	MemoryContextSwitchTo(spicxt);

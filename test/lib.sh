@@ -36,6 +36,9 @@ cel_install_packages() {
     [ -f "$CEL_PGBIN/../lib/amcheck.so" ] || need+=(postgresql-contrib)
     command -v python3 >/dev/null 2>&1 || need+=(python3)
     command -v valgrind >/dev/null 2>&1 || need+=(valgrind)
+    # the Django test (test/t/django.sh) uses Debian's python3 and packages
+    /usr/bin/python3 -c 'import django' >/dev/null 2>&1 || need+=(python3-django)
+    /usr/bin/python3 -c 'import psycopg2' >/dev/null 2>&1 || need+=(python3-psycopg2)
     if [ ${#need[@]} -gt 0 ]; then
         echo "installing: ${need[*]}"
         export DEBIAN_FRONTEND=noninteractive

@@ -1,0 +1,20 @@
+# The service's case model, reduced to what the extension binds and the
+# reference resolver reads.  Django makes outcome_code varchar NOT NULL
+# (its default '' is kept in Python), outcome_code_id integer, level
+# smallint: the shapes README "Case binding" describes.
+from django.db import models
+
+
+class Case(models.Model):
+    outcome_code = models.CharField(max_length=50, blank=True)
+    outcome_code_id = models.IntegerField(null=True)
+    level = models.SmallIntegerField(null=True)
+    billable_time = models.PositiveIntegerField(default=0)
+    requires_action_by = models.CharField(max_length=50, null=True, default='operator')
+    source = models.CharField(max_length=20, default='PHONE')
+    callback_attempt = models.IntegerField(default=0)
+    created = models.DateTimeField(auto_now_add=True)
+    modified = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = 'legalaid_case'
