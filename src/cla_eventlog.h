@@ -30,6 +30,13 @@
 #define CEL_LEVEL_MODERATE	21
 #define CEL_LEVEL_HIGH		29
 
+/*
+ * SQLSTATE of a duplicate log row refused under cla_eventlog.duplicates =
+ * 'error': class 23 (integrity constraint violation), so a client sees an
+ * integrity error (Django: IntegrityError), with a code of its own.
+ */
+#define ERRCODE_CEL_DUPLICATE	MAKE_SQLSTATE('2','3','E','L','1')
+
 /* Longest event key or code register_event() accepts (bytes) */
 #define CEL_MAX_NAME		63
 
@@ -142,6 +149,7 @@ extern char *cel_apps;
 extern char *cel_acting_role;
 extern bool cel_require_acting_role;
 extern bool cel_debounce_outcomes;
+extern bool cel_duplicates_error;
 extern char *cel_day_time_zone;
 extern char *cel_report_time_zone;
 extern int	cel_stale_timer_after;

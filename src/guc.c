@@ -27,6 +27,8 @@ char	   *cel_apps = NULL;
 char	   *cel_acting_role = NULL;
 bool		cel_require_acting_role = false;
 bool		cel_debounce_outcomes = true;
+bool		cel_duplicates_error = false;
+static int	duplicates_mode = 0;	/* see duplicates_options */
 char	   *cel_day_time_zone = NULL;
 char	   *cel_report_time_zone = NULL;
 int			cel_stale_timer_after = 12 * 60 * 60;
@@ -34,6 +36,20 @@ bool		cel_allow_log_maintenance = false;
 int			cel_created_window_past = CREATED_WINDOW_PAST_DEFAULT;
 int			cel_created_window_future = CREATED_WINDOW_FUTURE_DEFAULT;
 bool		cel_allow_explicit_ids = false;
+
+/* Values of cla_eventlog.duplicates */
+static const struct config_enum_entry duplicates_options[] = {
+	{"skip", 0, false},
+	{"error", 1, false},
+	{NULL, 0, false}
+};
+
+/* GUC assign hook of cla_eventlog.duplicates */
+static void
+assign_duplicates(int newval, void *extra)
+{
+	cel_duplicates_error = (newval == 1);
+}
 
 /* GUC check hook: the value must name a time zone PostgreSQL knows */
 static bool
@@ -88,6 +104,11 @@ cel_guc_init(void)
 							 "Skip a HIGH outcome that repeats the case's latest one on the same day with the same notes.",
 							 NULL, &cel_debounce_outcomes, true,
 							 PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomEnumVariable("cla_eventlog.duplicates",
+							 "What a log row that once_per or the debounce finds a duplicate does: skip (not stored, no error) or error.",
+							 "error raises SQLSTATE 23EL1, an integrity error, for clients that cannot handle a skipped row (an ORM's INSERT ... RETURNING).",
+							 &duplicates_mode, 0, duplicates_options,
+							 PGC_USERSET, 0, NULL, assign_duplicates, NULL);
 	DefineCustomStringVariable("cla_eventlog.day_time_zone",
 							   "Time zone of the calendar day used by the outcome debounce.",
 							   NULL, &cel_day_time_zone, "UTC",

@@ -420,6 +420,7 @@ cel_log_validate(PG_FUNCTION_ARGS)
 	int64		user_id;
 	int64		timer_id = 0;
 	bool		skip = false;
+	const char *rule;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) ||
@@ -574,13 +575,25 @@ cel_log_validate(PG_FUNCTION_ARGS)
 				 errdetail("The bound case table has no row with that id."),
 				 errtablecol(rel, Anum_cel_log_case_id)));
 
-	/* duplicates are skipped silently */
+	/* duplicates are skipped silently, or refused (cla_eventlog.duplicates) */
 	skip = once_per_duplicate(def, case_id, timer_id);
+	rule = "its once_per rule";
 	if (!skip && cel_debounce_outcomes && cel_is_high_outcome(def))
+	{
 		skip = debounce_duplicate(desc, def, case_id, nulls[Anum_cel_log_notes - 1],
 								  values[Anum_cel_log_notes - 1],
 								  values[Anum_cel_log_created - 1]);
+		rule = "the same-day outcome debounce";
+	}
 
+	if (skip && cel_duplicates_error)
+		ereport(ERROR,
+				(errcode(ERRCODE_CEL_DUPLICATE),
+				 errmsg("code \"%s\" of event \"%s\" on case %lld is a duplicate",
+						def->code, def->event_key, (long long) case_id),
+				 errdetail("The row repeats an earlier log of the case, which %s skips; it was not stored.", rule),
+				 errhint("Treat the event as logged, or SET cla_eventlog.duplicates = 'skip' to have duplicates skipped without an error."),
+				 errtable(rel)));
 	if (skip)
 		return PointerGetDatum(NULL);
 	return PointerGetDatum(heap_modify_tuple(trigdata->tg_trigtuple, desc,

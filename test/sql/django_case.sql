@@ -50,6 +50,20 @@ SELECT cla_eventlog.repair_cases() AS repaired;
 SELECT id, outcome_code, outcome_code_id IS NOT NULL AS has_log_id, level FROM dj.legalaid_case WHERE id <= 3 ORDER BY id;
 SELECT * FROM cla_eventlog.verify();
 
+-- A duplicate (here the same-day debounce of case 2's CB1) is skipped
+-- silently by default (log_event() returns NULL); with
+-- cla_eventlog.duplicates = 'error' it is refused with SQLSTATE 23EL1, an
+-- integrity error, for clients that cannot handle a skipped row.
+SELECT cla_eventlog.log_event('call_me_back', 2, 7) IS NULL AS skipped;
+SET cla_eventlog.duplicates = 'error';
+SELECT cla_eventlog.log_event('call_me_back', 2, 7);
+DO $$ BEGIN
+    INSERT INTO cla_eventlog.log (case_id, code, created_by) VALUES (2, 'CB1', 7);
+EXCEPTION WHEN SQLSTATE '23EL1' THEN RAISE NOTICE 'duplicate refused with SQLSTATE %', SQLSTATE;
+END $$;
+SET cla_eventlog.duplicates = 'maybe';
+RESET cla_eventlog.duplicates;
+
 -- Resolvers and policy functions read the bound row, whatever the table:
 -- bound_case() gives it as JSON (NULL for no such case).
 SELECT cla_eventlog.bound_case(2) ->> 'outcome_code' AS outcome_code,

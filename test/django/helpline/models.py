@@ -18,3 +18,20 @@ class Case(models.Model):
 
     class Meta:
         db_table = 'legalaid_case'
+
+
+class Log(models.Model):
+    """The extension's log, for writing rows through the ORM (not managed
+    by Django's migrations).  Columns left out (type, level, timer_id,
+    created, ...) are filled by the log's trigger or its defaults."""
+    id = models.BigAutoField(primary_key=True)
+    case = models.ForeignKey(Case, on_delete=models.DO_NOTHING, db_constraint=False)
+    event_key = models.TextField(null=True)
+    code = models.TextField()
+    created_by = models.BigIntegerField()
+    created_by_role = models.TextField(null=True)
+    notes = models.TextField(null=True)
+
+    class Meta:
+        managed = False
+        db_table = 'cla_eventlog"."log'
