@@ -486,6 +486,32 @@ require_no_rules(void)
 }
 
 /*
+ * Error unless column "column" of table "relid" (shown as "qualified")
+ * exists and has a built-in type.
+ */
+static void
+require_builtin_column(Oid relid, const char *qualified, const char *column)
+{
+	AttrNumber	attnum = get_attnum(relid, column);
+	Oid			type;
+
+	if (attnum == InvalidAttrNumber)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("column \"%s\" of bound case table %s does not exist",
+						column, qualified),
+				 errhint("Bind the case table again with cla_eventlog.bind_case_table().")));
+	type = get_atttype(relid, attnum);
+	if (type >= FirstNormalObjectId)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("column \"%s\" of bound case table %s has the user-defined type %s",
+						column, qualified, format_type_be(type)),
+				 errdetail("The extension reads the case table's columns as built-in types."),
+				 errhint("Give the column a built-in type, then bind the case table again with cla_eventlog.bind_case_table().")));
+}
+
+/*
  * Error unless every bound column still exists with a built-in type: MI
  * and status read the values as text, numbers and times.
  */
@@ -494,26 +520,8 @@ require_builtin_types(void)
 {
 	for (int r = 0; r < N_ROLES; r++)
 	{
-		AttrNumber	attnum;
-		Oid			type;
-
-		if (binding.names[r] == NULL)
-			continue;
-		attnum = get_attnum(binding.case_relid, binding.names[r]);
-		if (attnum == InvalidAttrNumber)
-			ereport(ERROR,
-					(errcode(ERRCODE_UNDEFINED_COLUMN),
-					 errmsg("column \"%s\" of bound case table %s does not exist",
-							binding.names[r], binding.qualified),
-					 errhint("Bind the case table again with cla_eventlog.bind_case_table().")));
-		type = get_atttype(binding.case_relid, attnum);
-		if (type >= FirstNormalObjectId)
-			ereport(ERROR,
-					(errcode(ERRCODE_DATATYPE_MISMATCH),
-					 errmsg("column \"%s\" of bound case table %s has the user-defined type %s",
-							binding.names[r], binding.qualified, format_type_be(type)),
-					 errdetail("The extension reads the case table's columns as built-in types."),
-					 errhint("Give the column a built-in type, then bind the case table again with cla_eventlog.bind_case_table().")));
+		if (binding.names[r] != NULL)
+			require_builtin_column(binding.case_relid, binding.qualified, binding.names[r]);
 	}
 }
 
@@ -1157,28 +1165,9 @@ cel_case_table_check(PG_FUNCTION_ARGS)
 					  &names, &nulls, &n);
 	for (int i = 0; i < n; i++)
 	{
-		char	   *column;
-		AttrNumber	attnum;
-		Oid			type;
-
-		if (nulls[i])
-			continue;
-		column = TextDatumGetCString(names[i]);
-		attnum = get_attnum(relid, column);
-		if (attnum == InvalidAttrNumber)
-			ereport(ERROR,
-					(errcode(ERRCODE_UNDEFINED_COLUMN),
-					 errmsg("column \"%s\" of bound case table %s does not exist",
-							column, text_to_cstring(PG_GETARG_TEXT_PP(0))),
-					 errhint("Bind the case table again with cla_eventlog.bind_case_table().")));
-		type = get_atttype(relid, attnum);
-		if (type >= FirstNormalObjectId)
-			ereport(ERROR,
-					(errcode(ERRCODE_DATATYPE_MISMATCH),
-					 errmsg("column \"%s\" of bound case table %s has the user-defined type %s",
-							column, text_to_cstring(PG_GETARG_TEXT_PP(0)), format_type_be(type)),
-					 errdetail("The extension reads the case table with its owner's rights, and only columns of built-in types."),
-					 errhint("Give the column a built-in type, then bind the case table again with cla_eventlog.bind_case_table().")));
+		if (!nulls[i])
+			require_builtin_column(relid, text_to_cstring(PG_GETARG_TEXT_PP(0)),
+								   TextDatumGetCString(names[i]));
 	}
 	PG_RETURN_VOID();
 }

@@ -203,24 +203,37 @@ add_billable(TupleTableSlot *slot, void *arg)
 }
 
 /*
+ * Make the transaction's latest changes visible to the timer functions'
+ * lookups: a new command and a new active snapshot (pop it with
+ * PopActiveSnapshot()).  A statement that starts a timer and then reads or
+ * stops it (SELECT start_timer(7), log_event(...), stop_timer(7)) must see
+ * the timer it created, as log_event() in that statement does; the
+ * statement's own snapshot predates it.
+ */
+static void
+push_own_snapshot(void)
+{
+	CommandCounterIncrement();
+	PushActiveSnapshot(GetTransactionSnapshot());
+}
+
+/*
  * Billable seconds of a case (SPEC 6.5): the sum over its stopped,
  * non-cancelled timers of ceil(stopped - created), read through the partial
  * index timer_billable_by_case under a new snapshot that sees this
- * transaction's latest changes.
+ * transaction's latest changes (push_own_snapshot).
  */
 static int64
 case_billable(int64 case_id)
 {
 	const CelRels *r = cel_rels();
 	CelProbe	spec = cel_int8_probe(r->timer, r->timer_billable_idx);
-	Snapshot	snapshot;
 	int64		sum = 0;
 
-	CommandCounterIncrement();
-	snapshot = RegisterSnapshot(GetTransactionSnapshot());
-	(void) cel_probe_match(&spec, Int64GetDatum(case_id), ForwardScanDirection, snapshot,
+	push_own_snapshot();
+	(void) cel_probe_match(&spec, Int64GetDatum(case_id), ForwardScanDirection, NULL,
 						   add_billable, &sum, NULL, 0, NULL);
-	UnregisterSnapshot(snapshot);
+	PopActiveSnapshot();
 	return sum;
 }
 
@@ -278,21 +291,6 @@ timer_latest_case(int64 timer_id)
 				   Anum_cel_log_case_id, &case_id))
 		return 0;
 	return DatumGetInt64(case_id);
-}
-
-/*
- * Make the transaction's latest changes visible to the timer functions'
- * lookups: a new command and a new active snapshot (pop it with
- * PopActiveSnapshot()).  A statement that starts a timer and then reads or
- * stops it (SELECT start_timer(7), log_event(...), stop_timer(7)) must see
- * the timer it created, as log_event() in that statement does; the
- * statement's own snapshot predates it.
- */
-static void
-push_own_snapshot(void)
-{
-	CommandCounterIncrement();
-	PushActiveSnapshot(GetTransactionSnapshot());
 }
 
 /*
@@ -469,13 +467,11 @@ cel_start_timer(PG_FUNCTION_ARGS)
 	{
 		HeapTuple	tuple;
 		int64		id;
-		Snapshot	snapshot;
 		bool		found;
 
-		CommandCounterIncrement();
-		snapshot = RegisterSnapshot(GetTransactionSnapshot());
-		found = timer_running_row(user_id, snapshot, &tuple, &id);
-		UnregisterSnapshot(snapshot);
+		push_own_snapshot();
+		found = timer_running_row(user_id, NULL, &tuple, &id);
+		PopActiveSnapshot();
 		if (found || (tuple = timer_insert(user_id)) != NULL)
 			PG_RETURN_DATUM(timer_datum(fcinfo, tuple));
 		CHECK_FOR_INTERRUPTS();
