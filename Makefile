@@ -21,7 +21,7 @@ OBJS = \
 	src/log_event.o \
 	src/log_insert.o \
 	src/timers.o \
-	src/maintenance.o
+	src/append_only.o
 
 # The current version's install script is built from sql/parts (below);
 # released versions' scripts and the upgrade scripts are frozen files.  A new

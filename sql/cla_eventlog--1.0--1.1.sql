@@ -53,11 +53,11 @@ AS 'MODULE_PATHNAME', 'cel_case_rows';
 COMMENT ON FUNCTION @extschema@._case_rows(bigint[], timestamptz, timestamptz) IS
     'Internal: the bound case table''s rows (the given ids, all when NULL; created in [created_from, created_to) when given) with the columns of their roles, NULL where a role is off; read as the table''s owner for a caller with SELECT on it';
 
-CREATE FUNCTION @extschema@._case_lock(case_ids bigint[]) RETURNS bigint
+CREATE FUNCTION @extschema@._case_lock(case_ids bigint[], for_update boolean DEFAULT false) RETURNS bigint
 LANGUAGE c
 AS 'MODULE_PATHNAME', 'cel_case_lock';
-COMMENT ON FUNCTION @extschema@._case_lock(bigint[]) IS
-    'Internal: locks the given cases'' rows FOR NO KEY UPDATE in id order, as the table''s owner, for a caller with SELECT and UPDATE on it; returns the number locked';
+COMMENT ON FUNCTION @extschema@._case_lock(bigint[], boolean) IS
+    'Internal: locks the given cases'' rows FOR NO KEY UPDATE (FOR UPDATE with for_update, which also holds off new log rows'' foreign-key checks) in id order, as the table''s owner, for a caller with SELECT and UPDATE on it; returns the number locked';
 
 CREATE FUNCTION @extschema@._case_write(case_ids bigint[], outcome_codes text[], outcome_log_ids bigint[],
                                         levels bigint[], billable bigint[]) RETURNS bigint
@@ -81,7 +81,7 @@ BEGIN
     SELECT * INTO b FROM @extschema@.case_binding;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'no case table is bound to cla_eventlog'
-            USING ERRCODE = 'object_not_in_prerequisite_state',
+            USING ERRCODE = 'undefined_table',
                   HINT = 'Call cla_eventlog.bind_case_table(''app.case_table'') once, as the extension''s administrator.';
     END IF;
     rel := to_regclass(format('%I.%I', b.case_schema, b.case_table));
@@ -288,7 +288,7 @@ BEGIN
     END IF;
     IF NOT EXISTS (SELECT 1 FROM @extschema@.case_binding b WHERE b.columns ? 'created') THEN
         RAISE EXCEPTION 'the case-column role "created" is not bound'
-            USING ERRCODE = 'object_not_in_prerequisite_state',
+            USING ERRCODE = 'undefined_column',
                   DETAIL = 'mi_first_actions measures from the case''s creation time.',
                   HINT = 'Bind the case table again with the created role, for example cla_eventlog.bind_case_table(''app.case'', ''{"created": "created_at"}'').';
     END IF;
@@ -552,7 +552,7 @@ BEGIN
     SELECT b.columns INTO cols FROM @extschema@.case_binding b;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'no case table is bound to cla_eventlog'
-            USING ERRCODE = 'object_not_in_prerequisite_state',
+            USING ERRCODE = 'undefined_table',
                   HINT = 'Call cla_eventlog.bind_case_table(''app.case_table'') once, as the extension''s administrator.';
     END IF;
     IF NOT cols ?| ARRAY['outcome_code', 'outcome_code_id', 'level', 'billable_time'] THEN
@@ -595,10 +595,10 @@ COMMENT ON FUNCTION @extschema@.repair_cases(bigint[]) IS
 DROP FUNCTION @extschema@._bound_case_table();
 DROP FUNCTION @extschema@._case_table_check(text, text[]);
 REVOKE ALL ON FUNCTION @extschema@._case_rows(bigint[], timestamptz, timestamptz),
-    @extschema@._case_lock(bigint[]),
+    @extschema@._case_lock(bigint[], boolean),
     @extschema@._case_write(bigint[], text[], bigint[], bigint[], bigint[]) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@._case_rows(bigint[], timestamptz, timestamptz),
-    @extschema@._case_lock(bigint[]),
+    @extschema@._case_lock(bigint[], boolean),
     @extschema@._case_write(bigint[], text[], bigint[], bigint[], bigint[]) TO PUBLIC;
 
 -- The daily views: same columns and comments, new days (sql/parts/60_mi.sql).
@@ -850,3 +850,118 @@ COMMENT ON FUNCTION @extschema@.bound_case(bigint) IS
     'The bound case table''s row of the case as JSON (column name => value), NULL when there is none; read as the table''s owner for a caller with SELECT on it. For code resolvers and set_requires_action_by functions';
 REVOKE ALL ON FUNCTION @extschema@.bound_case(bigint) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@.bound_case(bigint) TO PUBLIC;
+
+-- Erasure and the reset of a test database (sql/parts/75_erasure.sql).
+-- One row per erased case: who, when, why and how much.  It keeps no
+-- personal data, only the case id and counts.
+CREATE SEQUENCE @extschema@.erasure_id_seq;
+CREATE TABLE @extschema@.erasure (
+    id              bigint PRIMARY KEY DEFAULT pg_catalog.nextval('@extschema@.erasure_id_seq'),
+    erased_at       timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    erased_by       text NOT NULL,
+    reason          text NOT NULL CHECK (pg_catalog.btrim(reason) <> ''),
+    case_id         bigint NOT NULL,
+    log_rows        bigint NOT NULL,
+    timer_rows      bigint NOT NULL
+);
+COMMENT ON TABLE @extschema@.erasure IS
+    'Audit of erase_cases(): one row per erased case, with the database role that erased it, when, why, and how many log and timer rows went';
+CREATE INDEX erasure_case ON @extschema@.erasure (case_id);
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.erasure', '');
+ALTER SEQUENCE @extschema@.erasure_id_seq OWNED BY @extschema@.erasure.id;
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.erasure_id_seq', '');
+
+CREATE FUNCTION @extschema@._erase_logs(case_ids bigint[]) RETURNS bigint
+    LANGUAGE c VOLATILE
+    AS 'MODULE_PATHNAME', 'cel_erase_logs';
+COMMENT ON FUNCTION @extschema@._erase_logs(bigint[]) IS
+    'Internal: deletes every log row of the given cases past the append-only guard; only erase_cases() calls it';
+
+---------------------------------------------------------------------------
+-- erase_cases(case_ids, reason): remove the cases' log rows and timers and
+-- record it.  SECURITY DEFINER (the log is the extension owner's), EXECUTE
+-- for the roles the DBA grants it to, and only for a role that may delete
+-- the cases themselves.
+CREATE FUNCTION @extschema@.erase_cases(case_ids bigint[], reason text)
+RETURNS TABLE (case_id bigint, log_rows bigint, timer_rows bigint)
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    -- the caller: SET ROLE's role, else the login role (current_user is
+    -- this function's owner here)
+    who constant text := CASE WHEN current_setting('role') = 'none' THEN session_user::text
+                              ELSE current_setting('role') END;
+    b record;
+    ids bigint[];
+    logs bigint[];
+    timers bigint[];
+BEGIN
+    IF case_ids IS NULL THEN
+        RAISE EXCEPTION 'case_ids must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF reason IS NULL OR btrim(reason) = '' THEN
+        RAISE EXCEPTION 'an erasure needs a reason'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Say why, for example the retention rule or the request it carries out: it is kept in cla_eventlog.erasure.';
+    END IF;
+    SELECT * INTO b FROM @extschema@.case_binding;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no case table is bound to cla_eventlog'
+            USING ERRCODE = 'undefined_table',
+                  HINT = 'Call cla_eventlog.bind_case_table(''app.case_table'') once, as the extension''s administrator.';
+    END IF;
+    IF to_regclass(format('%I.%I', b.case_schema, b.case_table)) IS NOT NULL
+       AND NOT has_table_privilege(who, format('%I.%I', b.case_schema, b.case_table), 'DELETE') THEN
+        RAISE EXCEPTION 'permission denied to erase cases of %.%', b.case_schema, b.case_table
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = format('Erasing a case''s history is for a role that may delete the case; role %s has no DELETE on the table.', who),
+                  HINT = 'Erase as the role that deletes cases, or have the table''s owner GRANT DELETE on it.';
+    END IF;
+    SELECT array_agg(DISTINCT u.id ORDER BY u.id) INTO ids FROM unnest(case_ids) u(id) WHERE u.id IS NOT NULL;
+    IF ids IS NULL THEN
+        RETURN;
+    END IF;
+
+    -- FOR UPDATE: a new log row for one of these cases (its foreign key
+    -- takes FOR KEY SHARE) waits for this transaction, and fails once the
+    -- application has deleted the case in it.
+    PERFORM @extschema@._case_lock(ids, true);
+    SELECT array_agg((SELECT count(*) FROM @extschema@.log l WHERE l.case_id = u.id) ORDER BY u.id)
+      INTO logs FROM unnest(ids) u(id);
+    PERFORM @extschema@._erase_logs(ids);
+    -- the cases' timers go, except one that another case's log still names:
+    -- it is only unlinked
+    WITH gone AS (
+        DELETE FROM @extschema@.timer t
+         WHERE t.linked_case = ANY (ids)
+           AND NOT EXISTS (SELECT 1 FROM @extschema@.log l WHERE l.timer_id = t.id)
+        RETURNING t.linked_case)
+    SELECT array_agg((SELECT count(*) FROM gone g WHERE g.linked_case = u.id) ORDER BY u.id)
+      INTO timers FROM unnest(ids) u(id);
+    UPDATE @extschema@.timer t SET linked_case = NULL, modified = now()
+     WHERE t.linked_case = ANY (ids);
+    -- the cases now have no history: their outcome columns say so until
+    -- the application deletes them
+    PERFORM @extschema@.repair_cases(ids);
+    INSERT INTO @extschema@.erasure (erased_by, reason, case_id, log_rows, timer_rows)
+    SELECT who, reason, u.id, u.l, u.t FROM unnest(ids, logs, timers) u(id, l, t);
+    RETURN QUERY SELECT u.id, u.l, u.t FROM unnest(ids, logs, timers) u(id, l, t);
+END
+$$;
+COMMENT ON FUNCTION @extschema@.erase_cases(bigint[], text) IS
+    'Deletes the given cases'' log rows and their timers, clears their outcome columns and records each case in cla_eventlog.erasure; the application then deletes the cases. For a role granted EXECUTE that holds DELETE on the case table';
+
+CREATE FUNCTION @extschema@.reset_test_data() RETURNS void
+    LANGUAGE c VOLATILE
+    AS 'MODULE_PATHNAME', 'cel_reset_test_data';
+COMMENT ON FUNCTION @extschema@.reset_test_data() IS
+    'Empties the log, the timers and the erasure audit, in a database whose name begins with test_ only, for the owner of those tables: Django''s TransactionTestCase can then flush';
+REVOKE ALL ON TABLE @extschema@.erasure FROM PUBLIC;
+REVOKE ALL ON SEQUENCE @extschema@.erasure_id_seq FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@._erase_logs(bigint[]), @extschema@.erase_cases(bigint[], text),
+    @extschema@.reset_test_data() FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@._log_guard() IS
+    'Internal: refuses UPDATE, DELETE and TRUNCATE on the log, except for erase_cases(), reset_test_data(), cla_eventlog.allow_log_maintenance and the TRUNCATE of an empty log';

@@ -420,7 +420,7 @@ cel_binding_require(void)
 		}
 		if (!binding.bound || binding.columns[ROLE_ID] == NULL)
 			ereport(ERROR,
-					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					(errcode(ERRCODE_UNDEFINED_TABLE),
 					 errmsg("no case table is bound to cla_eventlog"),
 					 errdetail("Log rows refer to cases, and the extension does not know the application's case table yet."),
 					 errhint("Call cla_eventlog.bind_case_table('app.case_table') once, as the extension's administrator.")));
@@ -762,6 +762,29 @@ cel_case_exists(int64 case_id, bool lock)
 }
 
 /*
+ * The error of a log row for a missing case: a foreign-key violation, naming
+ * the log's case_id column when log_rel is given.
+ */
+void
+cel_case_missing(int64 case_id, Relation log_rel)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
+			 errmsg("case %lld does not exist", (long long) case_id),
+			 errdetail("The bound case table has no row with that id."),
+			 log_rel ? errtablecol(log_rel, Anum_cel_log_case_id) : 0));
+	pg_unreachable();
+}
+
+/* The case must exist (and is locked as cel_case_exists() locks it) */
+void
+cel_require_case(int64 case_id, bool lock, Relation log_rel)
+{
+	if (!cel_case_exists(case_id, lock))
+		cel_case_missing(case_id, log_rel);
+}
+
+/*
  * The case's requires-action-by as text (for a set_requires_action_by
  * function); *isnull when NULL or when the role is not bound.  Read as the
  * table's owner, for a caller who may read it.
@@ -980,7 +1003,7 @@ cel_case_rows(PG_FUNCTION_ARGS)
 	}
 	if ((!PG_ARGISNULL(1) || !PG_ARGISNULL(2)) && binding.columns[ROLE_CREATED] == NULL)
 		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
 				 errmsg("the case-column role \"created\" is not bound"),
 				 errhint("Bind the case table again with the created role, for example cla_eventlog.bind_case_table('app.case', '{\"created\": \"created_at\"}').")));
 
@@ -1027,10 +1050,12 @@ case_ids_arg(FunctionCallInfo fcinfo)
 }
 
 /*
- * _case_lock(case_ids bigint[]) RETURNS bigint: lock the given cases' rows
- * FOR NO KEY UPDATE in id order, as the triggers lock a case before they
- * write it; the number locked.  As the table's owner, for a caller who
- * holds SELECT and UPDATE on it.
+ * _case_lock(case_ids bigint[], for_update boolean) RETURNS bigint: lock the
+ * given cases' rows in id order, FOR NO KEY UPDATE as the triggers lock a
+ * case before they write it, or FOR UPDATE, which also makes a new log
+ * row's foreign-key check (FOR KEY SHARE) wait (erase_cases()); the number
+ * locked.  As the table's owner, for a caller who holds SELECT and UPDATE
+ * on it.
  */
 Datum
 cel_case_lock(PG_FUNCTION_ARGS)
@@ -1044,8 +1069,10 @@ cel_case_lock(PG_FUNCTION_ARGS)
 	cel_binding_require();
 	require_case_privilege(ACL_SELECT | ACL_UPDATE);
 	sql = psprintf("SELECT 1 FROM %s c WHERE c.%s OPERATOR(pg_catalog.=) ANY ($1)"
-				   " ORDER BY c.%s FOR NO KEY UPDATE OF c",
-				   binding.qualified, binding.columns[ROLE_ID], binding.columns[ROLE_ID]);
+				   " ORDER BY c.%s FOR %s OF c",
+				   binding.qualified, binding.columns[ROLE_ID], binding.columns[ROLE_ID],
+				   PG_NARGS() > 1 && !PG_ARGISNULL(1) && PG_GETARG_BOOL(1) ?
+				   "UPDATE" : "NO KEY UPDATE");
 	locked = (int64) case_exec(sql, 1, argtypes, values, NULL, false, SPI_OK_SELECT, NULL);
 	PG_RETURN_INT64(locked);
 }

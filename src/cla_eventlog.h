@@ -37,6 +37,15 @@
  */
 #define ERRCODE_CEL_DUPLICATE	MAKE_SQLSTATE('2','3','E','L','1')
 
+/*
+ * SQLSTATE of a timer request that the user's timers do not allow (no
+ * running timer to stop, one already running for create_timer(), a timer
+ * without a log): class 23 too, because it conflicts with stored state.
+ * 23EL3, a case's state that a code resolver refuses, is raised by the
+ * reference resolvers only (README "Errors a client sees").
+ */
+#define ERRCODE_CEL_TIMER_STATE	MAKE_SQLSTATE('2','3','E','L','2')
+
 /* Longest event key or code register_event() accepts (bytes) */
 #define CEL_MAX_NAME		63
 
@@ -260,6 +269,8 @@ typedef struct CelCaseChange
 extern void cel_binding_init(void);
 extern void cel_binding_require(void);
 extern bool cel_case_exists(int64 case_id, bool lock);
+extern void cel_require_case(int64 case_id, bool lock, Relation log_rel);
+extern void cel_case_missing(int64 case_id, Relation log_rel) pg_attribute_noreturn();
 extern bool cel_case_has_role(const char *role);
 extern char *cel_case_current_rab(int64 case_id, bool *isnull);
 extern bool cel_case_apply(const CelCaseChange *change);
@@ -270,7 +281,7 @@ extern void cel_require_arg(const char *name, bool isnull);
 extern bool cel_row_has_case_effects(const CelCode *def, int64 timer_id);
 extern bool cel_is_high_outcome(const CelCode *def);
 
-/* log_apply.c, log_event.c, maintenance.c: SQL-callable only */
+/* log_apply.c, log_event.c, append_only.c: SQL-callable only */
 
 /* timers.c */
 extern int64 cel_timer_running(int64 user_id);

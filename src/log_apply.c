@@ -210,9 +210,7 @@ cel_log_apply(PG_FUNCTION_ARGS)
 	}
 
 	if (!cel_case_apply(&change))
-		ereport(ERROR,
-				(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
-				 errmsg("case %lld does not exist", (long long) case_id)));
+		cel_case_missing(case_id, NULL);
 	SPI_finish();
 	return PointerGetDatum(NULL);
 }

@@ -102,12 +102,16 @@ choose_code(const char *event_key, FunctionCallInfo fcinfo)
 				 errmsg("event \"%s\" is not registered", event_key),
 				 errhint("Register it with cla_eventlog.register_event() or cla_eventlog.autodiscover().")));
 	if (ev->code_resolver != NULL)
+	{
+		/* a missing case is the log's error, not the resolver's */
+		cel_require_case(PG_GETARG_INT64(ARG_CASE_ID), false, NULL);
 		return resolve_with(ev->code_resolver, fcinfo);
+	}
 	if (ev->n_live == 1)
 		return ev->single_live->code;
 	if (ev->n_live == 0)
 		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("event \"%s\" has no live codes", event_key),
 				 errdetail("All its codes are retired.")));
 	ereport(ERROR,

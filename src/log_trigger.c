@@ -139,7 +139,7 @@ resolve_code(Relation rel, const char *event_key, const char *code)
 	}
 	if (def->retired)
 		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("code \"%s\" of event \"%s\" is retired", code, event_key),
 				 errdetail("Retired codes are kept for old logs but refused for new ones. Live codes of event \"%s\": %s.",
 						   event_key, cel_registry_live_codes(event_key)),
@@ -566,14 +566,10 @@ cel_log_validate(PG_FUNCTION_ARGS)
 	 * concurrent writer of the same case.  A row lock lives in the tuple,
 	 * so a bulk load takes no lock-table entry per row.
 	 */
-	if (!cel_case_exists(case_id,
-						 cel_row_has_case_effects(def, timer_id) ||
-						 once_per_applies(def, timer_id)))
-		ereport(ERROR,
-				(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
-				 errmsg("case %lld does not exist", (long long) case_id),
-				 errdetail("The bound case table has no row with that id."),
-				 errtablecol(rel, Anum_cel_log_case_id)));
+	cel_require_case(case_id,
+					 cel_row_has_case_effects(def, timer_id) ||
+					 once_per_applies(def, timer_id),
+					 rel);
 
 	/* duplicates are skipped silently, or refused (cla_eventlog.duplicates) */
 	skip = once_per_duplicate(def, case_id, timer_id);

@@ -321,14 +321,14 @@ finish_user_timer(FunctionCallInfo fcinfo, bool cancelled)
 	timer_id = cel_timer_running(user_id);
 	if (timer_id == 0)
 		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				(errcode(ERRCODE_CEL_TIMER_STATE),
 				 errmsg("user %lld has no running timer", (long long) user_id),
 				 errhint("Start one with cla_eventlog.start_timer(%lld).", (long long) user_id)));
 
 	case_id = timer_latest_case(timer_id);
 	if (case_id == 0 && !cancelled)
 		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				(errcode(ERRCODE_CEL_TIMER_STATE),
 				 errmsg("cannot stop a timer without a log"),
 				 errdetail("Timer %lld of user %lld has no log rows, so it has no case to bill.",
 						   (long long) timer_id, (long long) user_id),
@@ -340,7 +340,7 @@ finish_user_timer(FunctionCallInfo fcinfo, bool cancelled)
 	bills = case_id != 0 && cel_case_has_role("billable_time");
 	if (!cel_timer_finish(timer_id, case_id, cancelled, bills ? &billable : NULL))
 		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				(errcode(ERRCODE_CEL_TIMER_STATE),
 				 errmsg("timer %lld of user %lld is already stopped",
 						(long long) timer_id, (long long) user_id),
 				 errdetail("Another transaction stopped it first.")));
@@ -445,7 +445,7 @@ cel_create_timer(PG_FUNCTION_ARGS)
 
 	if (tuple == NULL)
 		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				(errcode(ERRCODE_CEL_TIMER_STATE),
 				 errmsg("there is already a timer running for user %lld", (long long) user_id),
 				 errhint("Use cla_eventlog.start_timer() to get the running timer, or stop it first.")));
 	PG_RETURN_DATUM(timer_datum(fcinfo, tuple));

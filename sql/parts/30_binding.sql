@@ -38,7 +38,7 @@ BEGIN
     SELECT * INTO b FROM @extschema@.case_binding;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'no case table is bound to cla_eventlog'
-            USING ERRCODE = 'object_not_in_prerequisite_state',
+            USING ERRCODE = 'undefined_table',
                   HINT = 'Call cla_eventlog.bind_case_table(''app.case_table'') once, as the extension''s administrator.';
     END IF;
     rel := to_regclass(format('%I.%I', b.case_schema, b.case_table));
@@ -251,11 +251,11 @@ AS 'MODULE_PATHNAME', 'cel_case_rows';
 COMMENT ON FUNCTION @extschema@._case_rows(bigint[], timestamptz, timestamptz) IS
     'Internal: the bound case table''s rows (the given ids, all when NULL; created in [created_from, created_to) when given) with the columns of their roles, NULL where a role is off; read as the table''s owner for a caller with SELECT on it';
 
-CREATE FUNCTION @extschema@._case_lock(case_ids bigint[]) RETURNS bigint
+CREATE FUNCTION @extschema@._case_lock(case_ids bigint[], for_update boolean DEFAULT false) RETURNS bigint
 LANGUAGE c
 AS 'MODULE_PATHNAME', 'cel_case_lock';
-COMMENT ON FUNCTION @extschema@._case_lock(bigint[]) IS
-    'Internal: locks the given cases'' rows FOR NO KEY UPDATE in id order, as the table''s owner, for a caller with SELECT and UPDATE on it; returns the number locked';
+COMMENT ON FUNCTION @extschema@._case_lock(bigint[], boolean) IS
+    'Internal: locks the given cases'' rows FOR NO KEY UPDATE (FOR UPDATE with for_update, which also holds off new log rows'' foreign-key checks) in id order, as the table''s owner, for a caller with SELECT and UPDATE on it; returns the number locked';
 
 CREATE FUNCTION @extschema@._case_write(case_ids bigint[], outcome_codes text[], outcome_log_ids bigint[],
                                         levels bigint[], billable bigint[]) RETURNS bigint

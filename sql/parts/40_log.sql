@@ -11,7 +11,7 @@ COMMENT ON FUNCTION @extschema@._log_apply() IS
 CREATE FUNCTION @extschema@._log_guard() RETURNS trigger
     LANGUAGE c AS 'MODULE_PATHNAME', 'cel_log_guard';
 COMMENT ON FUNCTION @extschema@._log_guard() IS
-    'Internal: refuses UPDATE, DELETE and TRUNCATE on the log unless cla_eventlog.allow_log_maintenance is on';
+    'Internal: refuses UPDATE, DELETE and TRUNCATE on the log, except for erase_cases(), reset_test_data(), cla_eventlog.allow_log_maintenance and the TRUNCATE of an empty log';
 
 CREATE TRIGGER log_validate BEFORE INSERT ON @extschema@.log
     FOR EACH ROW EXECUTE FUNCTION @extschema@._log_validate();

@@ -389,7 +389,7 @@ BEGIN
     END IF;
     IF NOT EXISTS (SELECT 1 FROM @extschema@.case_binding b WHERE b.columns ? 'created') THEN
         RAISE EXCEPTION 'the case-column role "created" is not bound'
-            USING ERRCODE = 'object_not_in_prerequisite_state',
+            USING ERRCODE = 'undefined_column',
                   DETAIL = 'mi_first_actions measures from the case''s creation time.',
                   HINT = 'Bind the case table again with the created role, for example cla_eventlog.bind_case_table(''app.case'', ''{"created": "created_at"}'').';
     END IF;

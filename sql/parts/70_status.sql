@@ -469,7 +469,7 @@ BEGIN
     SELECT b.columns INTO cols FROM @extschema@.case_binding b;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'no case table is bound to cla_eventlog'
-            USING ERRCODE = 'object_not_in_prerequisite_state',
+            USING ERRCODE = 'undefined_table',
                   HINT = 'Call cla_eventlog.bind_case_table(''app.case_table'') once, as the extension''s administrator.';
     END IF;
     IF NOT cols ?| ARRAY['outcome_code', 'outcome_code_id', 'level', 'billable_time'] THEN

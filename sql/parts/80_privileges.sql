@@ -55,7 +55,7 @@ GRANT EXECUTE ON FUNCTION
     -- same itself (its SELECT, or SELECT and UPDATE, on the table)
     @extschema@._case_rows(bigint[], timestamptz, timestamptz),
     @extschema@.bound_case(bigint),
-    @extschema@._case_lock(bigint[]),
+    @extschema@._case_lock(bigint[], boolean),
     @extschema@._case_write(bigint[], text[], bigint[], bigint[], bigint[]),
     -- read-only internals of status(), verify() and repair_cases()
     @extschema@._case_expected(bigint[]),

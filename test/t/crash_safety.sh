@@ -98,7 +98,7 @@ client() {
         if [ $((i % 7)) -eq 0 ]; then
             cmds+=(-c "SELECT 'T' || (cla_eventlog.start_timer($u)).id"
                    -c "DO \$\$ BEGIN PERFORM cla_eventlog.cancel_timer($u);
-                       EXCEPTION WHEN object_not_in_prerequisite_state THEN NULL; END \$\$")
+                       EXCEPTION WHEN sqlstate '23EL2' THEN NULL; END \$\$")
         fi
         if [ $((i % 5)) -eq 0 ]; then
             cmds+=(-c "SELECT 'L' || cla_eventlog.log_event('decline_help', $hot, $u, 'DESP', notes => 'client $k call $i', acting_role => 'operator')")

@@ -1,0 +1,164 @@
+/*-------------------------------------------------------------------------
+ *
+ * append_only.c
+ *	  The log is append-only (README "Logging"): its guard trigger refuses to
+ *	  change or remove a log row, for everyone, the table owner included.
+ *	  UPDATE and DELETE are refused per row, so a statement that matches no
+ *	  row (Django's save() of an object with its primary key first tries an
+ *	  UPDATE) changes nothing and passes; TRUNCATE, per statement.
+ *
+ *	  This file is also every way past the guard, each for one purpose
+ *	  (README "Erasing a case, resetting a test database"):
+ *	  - cla_eventlog.allow_log_maintenance, a superuser's session switch;
+ *	  - _erase_logs(), the log rows of the cases erase_cases() erases and
+ *	    audits (sql/parts/75_erasure.sql);
+ *	  - reset_test_data(), which empties the log and the timers of a test
+ *	    database;
+ *	  - TRUNCATE of a log that is already empty, which loses nothing: after
+ *	    reset_test_data(), Django's flush truncates the case table with
+ *	    CASCADE, and so the log too.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "cla_eventlog.h"
+
+#include "access/tableam.h"
+#include "catalog/pg_type.h"
+#include "commands/dbcommands.h"
+#include "commands/trigger.h"
+#include "executor/executor.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+
+PG_FUNCTION_INFO_V1(cel_log_guard);
+PG_FUNCTION_INFO_V1(cel_erase_logs);
+PG_FUNCTION_INFO_V1(cel_reset_test_data);
+
+/* Django's test runner names its databases test_<name> */
+#define TEST_DATABASE_PREFIX	"test_"
+
+/* true while _erase_logs() or reset_test_data() runs its own statement */
+static bool sanctioned = false;
+
+/*
+ * Does the relation hold no row?  Called from BEFORE TRUNCATE, after
+ * TRUNCATE has taken its ACCESS EXCLUSIVE lock, so no writer is in progress
+ * and the latest snapshot sees every committed row, also in a REPEATABLE
+ * READ transaction whose own snapshot is older.
+ */
+static bool
+relation_is_empty(Relation rel)
+{
+	Snapshot	snapshot = RegisterSnapshot(GetLatestSnapshot());
+	TupleTableSlot *slot = table_slot_create(rel, NULL);
+	TableScanDesc scan = table_beginscan(rel, snapshot, 0, NULL);
+	bool		empty = !table_scan_getnextslot(scan, ForwardScanDirection, slot);
+
+	table_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	UnregisterSnapshot(snapshot);
+	return empty;
+}
+
+/*
+ * cla_eventlog._log_guard(): BEFORE UPDATE OR DELETE per row, BEFORE
+ * TRUNCATE per statement
+ */
+Datum
+cel_log_guard(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	const char *what;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		elog(ERROR, "cla_eventlog: _log_guard() must be called as a trigger");
+	if (cel_allow_log_maintenance || sanctioned ||
+		(TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event) &&
+		 relation_is_empty(trigdata->tg_relation)))
+	{
+		if (!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
+			return PointerGetDatum(NULL);
+		return PointerGetDatum(TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ?
+							   trigdata->tg_newtuple : trigdata->tg_trigtuple);
+	}
+
+	what = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ? "UPDATE" :
+		TRIGGER_FIRED_BY_DELETE(trigdata->tg_event) ? "DELETE" : "TRUNCATE";
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("%s on the event log is not allowed", what),
+			 errdetail("Table %s is append-only: history is never rewritten.",
+					   RelationGetRelationName(trigdata->tg_relation)),
+			 errhint("To erase a case, use cla_eventlog.erase_cases(); to empty a test database, cla_eventlog.reset_test_data()."),
+			 errtable(trigdata->tg_relation)));
+	pg_unreachable();
+}
+
+/* Run one statement of this file past the guard; SPI_processed after it */
+static uint64
+run_sanctioned(const char *sql, int nargs, Oid *argtypes, Datum *values,
+			   int expected)
+{
+	uint64		processed = 0;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "cla_eventlog: SPI_connect failed");
+	PG_TRY();
+	{
+		sanctioned = true;
+		if (SPI_execute_with_args(sql, nargs, argtypes, values, NULL,
+								  false, 0) != expected)
+			elog(ERROR, "cla_eventlog: SPI_execute failed: %s", sql);
+		processed = SPI_processed;
+	}
+	PG_FINALLY();
+	{
+		sanctioned = false;
+	}
+	PG_END_TRY();
+	SPI_finish();
+	return processed;
+}
+
+/*
+ * _erase_logs(case_ids bigint[]) RETURNS bigint: delete every log row of the
+ * given cases; the number deleted.  Only erase_cases() calls it (PUBLIC has
+ * no EXECUTE), after it has locked the cases and before it audits.
+ */
+Datum
+cel_erase_logs(PG_FUNCTION_ARGS)
+{
+	Oid			argtypes[1] = {INT8ARRAYOID};
+	Datum		values[1];
+
+	cel_require_arg("case_ids", PG_ARGISNULL(0));
+	values[0] = PG_GETARG_DATUM(0);
+	PG_RETURN_INT64((int64) run_sanctioned("DELETE FROM cla_eventlog.log"
+										   " WHERE case_id OPERATOR(pg_catalog.=) ANY ($1)",
+										   1, argtypes, values, SPI_OK_DELETE));
+}
+
+/*
+ * reset_test_data() RETURNS void: empty the log, the timers and the erasure
+ * audit, in a test database only.  TRUNCATE's own privilege check applies:
+ * only the owner of those tables (or a superuser) can run it.
+ */
+Datum
+cel_reset_test_data(PG_FUNCTION_ARGS)
+{
+	char	   *dbname = get_database_name(MyDatabaseId);
+
+	if (strncmp(dbname, TEST_DATABASE_PREFIX, strlen(TEST_DATABASE_PREFIX)) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("database \"%s\" is not a test database", dbname),
+				 errdetail("reset_test_data() empties the event log, so it runs only in a database whose name begins with \"%s\".",
+						   TEST_DATABASE_PREFIX),
+				 errhint("Django's test runner creates such a database; to remove one case's history, use cla_eventlog.erase_cases().")));
+	(void) run_sanctioned("TRUNCATE cla_eventlog.log, cla_eventlog.timer, cla_eventlog.erasure",
+						  0, NULL, NULL, SPI_OK_UTILITY);
+	PG_RETURN_VOID();
+}
