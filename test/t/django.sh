@@ -7,8 +7,12 @@
 # through the ORM (an operator's timer, CASE_CREATED and a skipped
 # duplicate, a callback chosen by the resolver, an outcome that stops the
 # timer, each checked after refresh_from_db(), a rolled-back atomic(), the
-# no-op UPDATE of Model.save()) and ends with verify() empty and
-# status_json() ok.  README "Using it from Django" shows the same calls.
+# no-op UPDATE of Model.save()), the recipes for parameters, results and
+# bulk_create, the exception class of each kind of error and the erasure
+# of a case, and ends with verify() empty and status_json() ok.  Then
+# `django-admin test` runs helpline/tests.py in Django's own test database:
+# a TestCase, and TransactionTestCases flushed through reset_test_data().
+# README "Using it from Django" shows the same calls.
 #
 # Run by test/run.sh on the main cluster (its own database).  Exits 0 on
 # success.
@@ -32,4 +36,7 @@ echo "== django-admin migrate (Django $("$py" -c 'import django; print(django.ge
 echo "== the request flows"
 "$py" "$work/flows.py" 2>&1 | sed 's/^/   /'
 [ "${PIPESTATUS[0]}" -eq 0 ] || { echo "FAILED: the flows"; exit 1; }
+echo "== django-admin test (test_$db: TestCase, and TransactionTestCase through reset_test_data())"
+"$py" -m django test helpline --settings=settings --pythonpath="$work" --noinput --verbosity 2 2>&1 | sed 's/^/   /'
+[ "${PIPESTATUS[0]}" -eq 0 ] || { echo "FAILED: the Django tests"; exit 1; }
 echo "ok"

@@ -12,7 +12,9 @@ LANGUAGE sql STABLE AS $$
            WHEN 0 THEN 'CB1' WHEN 1 THEN 'CB2' ELSE 'CB3' END
 $$;
 SELECT cla_eventlog.register_event('case', '{"CASE_CREATED": {"type": "system", "level": "MINOR",
-    "selectable_by": [], "description": "Case created", "stops_timer": false, "once_per": {"scope": "case"}}}');
+    "selectable_by": [], "description": "Case created", "stops_timer": false, "once_per": {"scope": "case"}},
+    "CASE_VIEWED": {"type": "system", "level": "MINOR", "selectable_by": [], "description": "Case viewed",
+    "stops_timer": false}}');
 SELECT cla_eventlog.register_event('call_me_back', '{
     "CB1": {"type": "outcome", "level": "HIGH", "selectable_by": ["operator"], "description": "Callback 1",
             "stops_timer": true, "set_requires_action_by": "operator"},
