@@ -70,3 +70,14 @@ GRANT EXECUTE ON FUNCTION
     @extschema@._check_log_id_headroom(),
     @extschema@._check_triggers()
 TO PUBLIC;
+
+-- The working-hours calendar is reference data: anyone may read it and
+-- compute SLA times from it (65_calendar.sql); changing it is the DBA's.
+GRANT SELECT ON @extschema@.opening_hours, @extschema@.bank_holiday,
+    @extschema@.calendar_exception TO PUBLIC;
+GRANT EXECUTE ON FUNCTION
+    @extschema@.opening_hours_on(date),
+    @extschema@.sla_time(timestamptz, integer),
+    @extschema@._iso_local(timestamptz),
+    @extschema@.cb1_context(timestamptz, timestamptz, text)
+TO PUBLIC;

@@ -7,8 +7,10 @@
 \i test/reference.psql
 
 ---------------------------------------------------------------------------
--- What PUBLIC may do: no table, view or sequence; EXECUTE on the internal
--- helpers only, none of them SECURITY DEFINER.  A new object shows up here.
+-- What PUBLIC may do: read the working-hours calendar (reference data)
+-- and no other table, view or sequence; EXECUTE on the internal helpers
+-- and the SLA clock only, none of them SECURITY DEFINER.  A new object
+-- shows up here.
 ---------------------------------------------------------------------------
 SELECT c.relname, c.relkind
   FROM pg_class c
