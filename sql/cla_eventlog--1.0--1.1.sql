@@ -1153,3 +1153,147 @@ GRANT EXECUTE ON FUNCTION
     @extschema@._iso_local(timestamptz),
     @extschema@.cb1_context(timestamptz, timestamptz, text)
 TO PUBLIC;
+
+-- The service's other reports (sql/parts/62_mi_reports.sql).
+---------------------------------------------------------------------------
+-- mi_contacts_per_case(from_ts, to_ts, codes): one row per case created in
+-- [from_ts, to_ts) that has at least one log whose code is a contact: by
+-- default an outcome code that stops the timer (the service's list, 33 codes
+-- in the reference set, retired ones included, so old logs still count).
+CREATE FUNCTION @extschema@.mi_contacts_per_case(from_ts timestamptz, to_ts timestamptz,
+                                                 codes text[] DEFAULT NULL)
+RETURNS TABLE(case_id bigint, case_created timestamptz, contacts bigint, outcomes text)
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    contact_codes text[] := codes;
+BEGIN
+    IF from_ts IS NULL OR to_ts IS NULL THEN
+        RAISE EXCEPTION '% must not be null', CASE WHEN from_ts IS NULL THEN 'from_ts' ELSE 'to_ts' END
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Give the range of case creation times, for example a month: mi_contacts_per_case(''2024-03-01'', ''2024-04-01'').';
+    END IF;
+    IF from_ts > to_ts THEN
+        RAISE EXCEPTION 'from_ts (%) is after to_ts (%)', from_ts, to_ts
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM @extschema@.case_binding b WHERE b.columns ? 'created') THEN
+        RAISE EXCEPTION 'the case-column role "created" is not bound'
+            USING ERRCODE = 'undefined_column',
+                  DETAIL = 'mi_contacts_per_case reports on the cases created in a range.',
+                  HINT = 'Bind the case table again with the created role, for example cla_eventlog.bind_case_table(''app.case'', ''{"created": "created_at"}'').';
+    END IF;
+    IF contact_codes IS NULL THEN
+        SELECT array_agg(DISTINCT c.code) INTO contact_codes
+          FROM @extschema@.code c WHERE c.type = 'outcome' AND c.stops_timer;
+    END IF;
+    RETURN QUERY
+        SELECT cr.case_id, cr.created, count(*), string_agg(l.code, '|' ORDER BY l.id)
+          FROM @extschema@._case_rows(NULL, from_ts, to_ts) cr
+          JOIN @extschema@.log l ON l.case_id = cr.case_id
+         WHERE l.code = ANY (contact_codes)
+         GROUP BY cr.case_id, cr.created
+         ORDER BY cr.created, cr.case_id;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.mi_contacts_per_case(timestamptz, timestamptz, text[]) IS
+    'MI: contacts per case: one row per case created in [from_ts, to_ts) with at least one log of a contact code (default: outcome codes that stop the timer, retired included), with their number and the codes in logging order joined by |';
+
+---------------------------------------------------------------------------
+-- mi_callback_progression(from_date, to_date): one row per callback log
+-- (CB1 ... CB4) whose callback date, the local date of its context's
+-- requires_action_at, lies in [from_date, to_date).
+CREATE FUNCTION @extschema@.mi_callback_progression(from_date date, to_date date)
+RETURNS TABLE(log_id bigint, case_id bigint, code text, callback_at timestamptz,
+              callback_date date, booking_slot text, created timestamptz,
+              created_on date, created_by bigint)
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    tz constant text := @extschema@._report_time_zone();
+BEGIN
+    IF from_date IS NULL OR to_date IS NULL THEN
+        RAISE EXCEPTION '% must not be null', CASE WHEN from_date IS NULL THEN 'from_date' ELSE 'to_date' END
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Give the range of callback dates, for example a week: mi_callback_progression(''2024-03-04'', ''2024-03-11'').';
+    END IF;
+    RETURN QUERY
+        SELECT l.id, l.case_id, l.code, w.at, (w.at AT TIME ZONE tz)::date,
+               to_char(w.at AT TIME ZONE tz, 'HH24:MI'), l.created, (l.created AT TIME ZONE tz)::date,
+               l.created_by
+          FROM @extschema@.log l
+         CROSS JOIN LATERAL (SELECT @extschema@._iso_time(l.context ->> 'requires_action_at') AS at) w
+         WHERE l.code IN ('CB1', 'CB2', 'CB3', 'CB4')
+           AND w.at >= from_date::timestamp AT TIME ZONE tz
+           AND w.at < to_date::timestamp AT TIME ZONE tz
+         ORDER BY l.case_id, l.created, l.id;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.mi_callback_progression(date, date) IS
+    'MI: callback progression: one row per CB1-CB4 log whose callback date (local date of context->>''requires_action_at'' in the report time zone) lies in [from_date, to_date), with its booking slot (HH24:MI local); by case, then logging time';
+
+-- The logs of one application object (a complaint), for mi_complaints.
+CREATE INDEX log_object ON @extschema@.log (content_type, object_id, id)
+    WHERE content_type IS NOT NULL;
+
+---------------------------------------------------------------------------
+-- mi_complaints(from_ts, to_ts, at_ts, sla, content_type): one row per
+-- complaint (the logs whose content_type names the complaint model) first
+-- logged in [from_ts, to_ts).  Every date is the latest log of its code;
+-- nothing is ever deleted, so "closed" and "voided" are the latest
+-- COMPLAINT_CLOSED / COMPLAINT_VOID after the latest COMPLAINT_REOPENED (the
+-- service deleted those logs on reopening).  within_sla: closed (or, while
+-- open, at_ts) before created + sla.
+CREATE FUNCTION @extschema@.mi_complaints(from_ts timestamptz, to_ts timestamptz,
+                                          at_ts timestamptz DEFAULT pg_catalog.now(),
+                                          sla interval DEFAULT interval '15 days',
+                                          content_type text DEFAULT 'complaints.complaint')
+RETURNS TABLE(complaint_id bigint, case_id bigint, created timestamptz, owner_set_at timestamptz,
+              holding_letter_at timestamptz, full_response_at timestamptz, reopened_at timestamptz,
+              closed_at timestamptz, voided_at timestamptz, within_sla boolean)
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF from_ts IS NULL OR to_ts IS NULL OR at_ts IS NULL OR sla IS NULL OR content_type IS NULL THEN
+        RAISE EXCEPTION 'the arguments of mi_complaints() must not be null'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Give the range of complaint creation times; leave the others out to get their defaults.';
+    END IF;
+    RETURN QUERY
+        SELECT s.object_id, s.case_id, s.created, s.owner_set_at, s.holding_letter_at, s.full_response_at,
+               s.reopened_at, s.closed_at, s.voided_at,
+               s.created + sla > COALESCE(s.closed_at, at_ts)
+          FROM (
+            SELECT c.object_id, c.case_id, c.created,
+                   max(l.created) FILTER (WHERE l.code = 'OWNER_SET') AS owner_set_at,
+                   max(l.created) FILTER (WHERE l.code = 'HOLDING_LETTER_SENT') AS holding_letter_at,
+                   max(l.created) FILTER (WHERE l.code = 'FULL_RESPONSE_SENT') AS full_response_at,
+                   r.reopened_at,
+                   max(l.created) FILTER (WHERE l.code IN ('COMPLAINT_CLOSED', 'COMPLAINT_VOID')
+                                            AND (r.reopened_id IS NULL OR l.id > r.reopened_id)) AS closed_at,
+                   max(l.created) FILTER (WHERE l.code = 'COMPLAINT_VOID'
+                                            AND (r.reopened_id IS NULL OR l.id > r.reopened_id)) AS voided_at
+              FROM (SELECT DISTINCT ON (f.object_id) f.object_id, f.case_id, f.created
+                      FROM @extschema@.log f
+                     WHERE f.content_type = mi_complaints.content_type
+                     ORDER BY f.object_id, f.id) c
+              JOIN @extschema@.log l
+                ON l.content_type = mi_complaints.content_type AND l.object_id = c.object_id
+              LEFT JOIN LATERAL (
+                    SELECT o.id AS reopened_id, o.created AS reopened_at FROM @extschema@.log o
+                     WHERE o.content_type = mi_complaints.content_type AND o.object_id = c.object_id
+                       AND o.code = 'COMPLAINT_REOPENED'
+                     ORDER BY o.id DESC LIMIT 1) r ON true
+             WHERE c.created >= from_ts AND c.created < to_ts
+             GROUP BY c.object_id, c.case_id, c.created, r.reopened_id, r.reopened_at) s
+         ORDER BY s.created DESC, s.object_id;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.mi_complaints(timestamptz, timestamptz, timestamptz, interval, text) IS
+    'MI: complaints: one row per complaint (logs with that content_type) first logged in [from_ts, to_ts): owner set, holding letter, full response, reopened (latest of each), closed and voided (latest COMPLAINT_CLOSED/COMPLAINT_VOID after the latest COMPLAINT_REOPENED), within_sla (closed, or at_ts while open, before created + sla); newest first';
+REVOKE ALL ON FUNCTION @extschema@.mi_contacts_per_case(timestamptz, timestamptz, text[]),
+    @extschema@.mi_callback_progression(date, date),
+    @extschema@.mi_complaints(timestamptz, timestamptz, timestamptz, interval, text) FROM PUBLIC;
