@@ -98,13 +98,11 @@ SELECT stmt FROM c, LATERAL (VALUES
     (2, format($q$SELECT cla_eventlog.log_event('case', %s, %s, params => '{"status": "created"}', acting_role => 'operator')$q$, id, op)),
     (3, format($q$SELECT cla_eventlog.log_event('case', %s, %s, 'CASE_VIEWED', acting_role => 'operator')$q$, id, op)),
     (4, format($q$SELECT cla_eventlog.log_event('case', %s, %s, 'CALL_STARTED', acting_role => 'operator')$q$, id, op)),
-    -- a third of the cases: callback booked (CB1 with its SLA window), then stop
+    -- a third of the cases: callback booked, its context (the requested
+    -- time and its SLA times) from the working-hours clock, then stop
     (5, CASE WHEN id % 3 = 0 THEN format($q$SELECT cla_eventlog.log_event('call_me_back', %s, %s, acting_role => 'operator',
-            context => jsonb_build_object('requires_action_at', now() + interval '%s minutes',
-                                          'sla_15', now() + interval '%s minutes', 'sla_30', now() + interval '%s minutes',
-                                          'sla_120', now() + interval '%s minutes', 'sla_480', now() + interval '%s minutes',
-                                          'sla_72h', now() + interval '72 hours'))$q$,
-            id, op, id % 7 * 10 - 30, id % 7 * 10 - 15, id % 7 * 10, id % 7 * 10 + 90, id % 7 * 10 + 450) END),
+            context => cla_eventlog.cb1_context(now() + interval '%s minutes'))$q$,
+            id, op, id % 7 * 10 - 30) END),
     -- the rest: referred to a specialist (stops the operator's timer)
     (6, CASE WHEN id % 3 <> 0 AND id % 10 <> 1 THEN format($q$SELECT cla_eventlog.log_event('assign_to_provider', %s, %s, acting_role => 'operator', context => '{"provider": "provider %s"}')$q$, id, op, sp) END),
     -- some operators abandon the call: timer cancelled
@@ -148,6 +146,13 @@ SELECT log_id, case_id, code, created_by, reject_reason, provider
 SELECT state, count(*) AS timers, sum(seconds) AS seconds FROM cla_eventlog.mi_timers GROUP BY state ORDER BY state;
 \echo 'mi_billable_daily'
 SELECT * FROM cla_eventlog.mi_billable_daily ORDER BY day, created_by;
+\echo 'The SLA clock: 72 working hours from Monday 5 October 2020, 09:00 (weekdays 09:00-20:00, Saturday 09:00-12:30)'
+SELECT cla_eventlog.sla_time('2020-10-05 09:00 Europe/London', 72 * 60) AT TIME ZONE 'Europe/London' AS sla_72h;
+\echo 'mi_contacts_per_case: cases created today with their contacts (first 10)'
+SELECT * FROM cla_eventlog.mi_contacts_per_case(current_date, current_date + 1) ORDER BY case_id LIMIT 10;
+\echo 'mi_callback_progression: callbacks due in the next three days (first 10)'
+SELECT case_id, code, callback_date, booking_slot, created_on
+  FROM cla_eventlog.mi_callback_progression(current_date, current_date + 3) LIMIT 10;
 \echo 'mi_callback_sla: this window (CB1 logs whose callback is due between now - 1 hour and now + 2 days)'
 SELECT log_id, case_id, source, window_start::time(0) AS window_start, window_end::time(0) AS window_end,
        call_started_at IS NOT NULL AS called, next_outcome, missed_sla_1, missed_sla_2
