@@ -9,7 +9,7 @@
 --    gives the GRANTs, and test/privileges_recipe.psql is that recipe,
 --    tested verbatim.
 --  * PUBLIC keeps EXECUTE on the reading functions of the registry
---    (event_codes, selectable_codes: registry.sql holds them to that) and on
+--    (event_codes, selectable_codes: 21_registry.sql holds them to that) and on
 --    the internal helpers below.  They change nothing and read only what the
 --    caller may read (the case-table helpers do only what the caller's own
 --    privileges on the case table allow, as the table's owner),
@@ -23,7 +23,7 @@
 --    _check_function with the administrator's.
 --  * The trigger functions stay revoked: CREATE TRIGGER needs EXECUTE, so no
 --    one but the owner can attach them to a table of their own.
---  * pg_monitor keeps what 70_status.sql granted it (USAGE on the schema,
+--  * pg_monitor keeps what 72_status.sql granted it (USAGE on the schema,
 --    status() and status_json()).
 
 REVOKE ALL ON ALL TABLES IN SCHEMA @extschema@ FROM PUBLIC;
