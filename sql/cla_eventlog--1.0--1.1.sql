@@ -11,10 +11,155 @@
 --                           them (issue 17)
 --   _log_id()               the id default of the log: an application role
 --                           may no longer choose a log id
+--   the SQL internals       one definition per fact (issue 13): new helpers
+--                           _level_name, _reg_quote_list, _case_roles,
+--                           _require_binding
 -- The C library of 1.1 also serves 1.0's SQL objects unchanged; status check
 -- library_version says "not ok" until this update has run.
 
 \echo Use "ALTER EXTENSION cla_eventlog UPDATE TO '1.1'" to load this file. \quit
+
+-- Issue 13: one definition per fact.  The level names (codes view,
+-- case_history), the quoted lists of error messages, the case-column
+-- roles with their accepted types (bind_case_table, status check
+-- case_binding) and "no case table is bound" each have one helper.
+CREATE FUNCTION @extschema@._level_name(level integer) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN CASE WHEN level OPERATOR(pg_catalog.=) 29 THEN 'HIGH'
+                WHEN level OPERATOR(pg_catalog.=) 21 THEN 'MODERATE'
+                WHEN level OPERATOR(pg_catalog.=) 11 THEN 'MINOR' END;
+COMMENT ON FUNCTION @extschema@._level_name(integer) IS
+    'Internal: the name of a level (HIGH, MODERATE, MINOR)';
+CREATE FUNCTION @extschema@._reg_quote_list(names text[], sep text DEFAULT ', ') RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+    RETURN (SELECT pg_catalog.string_agg(@extschema@._reg_quote(n.name), sep ORDER BY n.ord)
+              FROM pg_catalog.unnest(names) WITH ORDINALITY AS n(name, ord));
+COMMENT ON FUNCTION @extschema@._reg_quote_list(text[], text) IS
+    'Internal: a list of names as shown in error messages (each as _reg_quote shows it, joined by sep)';
+CREATE FUNCTION @extschema@._case_roles() RETURNS jsonb
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT jsonb_object_agg(r.role, k.types)
+      FROM (VALUES ('id',                   'integer'),
+                   ('outcome_code',         'text'),
+                   ('outcome_code_id',      'integer'),
+                   ('level',                'integer'),
+                   ('requires_action_by',   'text'),
+                   ('billable_time',        'number'),
+                   ('modified',             'timestamp'),
+                   ('source',               'text'),
+                   ('created',              'timestamp'),
+                   ('provider_viewed',      'timestamp'),
+                   ('provider_accepted',    'timestamp'),
+                   ('provider_closed',      'timestamp'),
+                   ('provider_assigned_at', 'timestamp')) AS r(role, kind)
+      JOIN (VALUES ('integer',   '["smallint", "integer", "bigint"]'::jsonb),
+                   ('number',    '["smallint", "integer", "bigint", "numeric"]'),
+                   ('text',      '["text", "character varying", "character"]'),
+                   ('timestamp', '["timestamp with time zone", "timestamp without time zone"]')) AS k(kind, types)
+        ON k.kind = r.kind
+$$;
+COMMENT ON FUNCTION @extschema@._case_roles() IS
+    'Internal: the case-column roles, each with the column types it accepts (role => array of type names)';
+CREATE FUNCTION @extschema@._require_binding() RETURNS @extschema@.case_binding
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    b @extschema@.case_binding;
+BEGIN
+    SELECT * INTO b FROM @extschema@.case_binding;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no case table is bound to cla_eventlog'
+            USING ERRCODE = 'undefined_table',
+                  HINT = 'Call cla_eventlog.bind_case_table(''app.case_table'') once, as the extension''s administrator.';
+    END IF;
+    RETURN b;
+END
+$$;
+COMMENT ON FUNCTION @extschema@._require_binding() IS
+    'Internal: the case_binding row; raises an error when no case table is bound';
+REVOKE ALL ON FUNCTION @extschema@._level_name(integer), @extschema@._reg_quote_list(text[], text),
+    @extschema@._case_roles(), @extschema@._require_binding() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@._level_name(integer), @extschema@._case_roles(),
+    @extschema@._require_binding() TO PUBLIC;
+
+CREATE OR REPLACE VIEW @extschema@.codes AS
+SELECT c.event_key,
+       c.code,
+       c.type,
+       c.level,
+       @extschema@._level_name(c.level) AS level_name,
+       c.selectable_by,
+       c.description,
+       c.stops_timer,
+       c.sort_order,
+       c.set_requires_action_by,
+       c.set_case_columns,
+       c.once_per,
+       e.code_resolver,
+       c.retired
+  FROM @extschema@.code AS c
+  JOIN @extschema@.event AS e ON e.key = c.event_key;
+
+CREATE OR REPLACE FUNCTION @extschema@._check_case_binding(OUT ok boolean, OUT detail text)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    -- role => accepted column types (as bind_case_table accepts them)
+    roles constant jsonb := @extschema@._case_roles();
+    bind record;
+    rel regclass;
+    role text;
+    col text;
+    coltype text;
+    problems text[] := '{}';
+BEGIN
+    SELECT * INTO bind FROM @extschema@.case_binding;
+    IF NOT FOUND THEN
+        ok := false;
+        detail := 'no case table is bound; call cla_eventlog.bind_case_table()';
+        RETURN;
+    END IF;
+    rel := to_regclass(format('%I.%I', bind.case_schema, bind.case_table));
+    IF rel IS NULL THEN
+        problems := problems || 'the table does not exist'::text;
+    ELSE
+        IF NOT bind.columns ? 'id' THEN
+            problems := problems || 'no column is bound to the role id'::text;
+        END IF;
+        FOR role, col IN SELECT r.key, r.value FROM jsonb_each_text(bind.columns) r ORDER BY r.key LOOP
+            SELECT format_type(a.atttypid, NULL) INTO coltype
+              FROM pg_attribute a
+             WHERE a.attrelid = rel AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped;
+            IF NOT FOUND THEN
+                problems := problems || format('column "%s" (role %s) does not exist', col, role);
+            ELSIF NOT roles ? role THEN
+                problems := problems || format('column "%s" has the unknown role %s', col, role);
+            ELSIF NOT (roles -> role) ? coltype THEN
+                problems := problems || format('column "%s" (role %s) has unsuitable type %s', col, role, coltype);
+            END IF;
+        END LOOP;
+        IF NOT EXISTS (SELECT 1 FROM pg_constraint k
+                        WHERE k.conrelid = '@extschema@.log'::regclass AND k.contype = 'f' AND k.confrelid = rel) THEN
+            problems := problems || 'the log has no foreign key to the table'::text;
+        END IF;
+        IF NOT EXISTS (SELECT 1 FROM pg_constraint k
+                        WHERE k.conrelid = '@extschema@.timer'::regclass AND k.contype = 'f' AND k.confrelid = rel) THEN
+            problems := problems || 'the timers have no foreign key to the table'::text;
+        END IF;
+    END IF;
+    ok := cardinality(problems) = 0;
+    detail := format('%I.%I: ', bind.case_schema, bind.case_table) ||
+        CASE WHEN ok THEN format('%s columns bound, foreign keys in place',
+                                 (SELECT count(*) FROM jsonb_object_keys(bind.columns)))
+             ELSE array_to_string(problems, '; ') || '; bind the table again with cla_eventlog.bind_case_table()'
+        END;
+END
+$$;
 
 CREATE FUNCTION @extschema@.case_history(case_id bigint)
 RETURNS TABLE(log_id bigint, created timestamptz, event_key text, code text,
@@ -25,7 +170,7 @@ LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT l.id, l.created, l.event_key, l.code, c.description, l.type, l.level,
-           CASE l.level WHEN 29 THEN 'HIGH' WHEN 21 THEN 'MODERATE' WHEN 11 THEN 'MINOR' END,
+           @extschema@._level_name(l.level),
            l.created_by, l.created_by_role, l.notes, l.context, l.timer_id, c.retired
       FROM @extschema@.log AS l
       LEFT JOIN @extschema@.code AS c
@@ -78,12 +223,7 @@ DECLARE
     k record;
     missing bigint;
 BEGIN
-    SELECT * INTO b FROM @extschema@.case_binding;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'no case table is bound to cla_eventlog'
-            USING ERRCODE = 'undefined_table',
-                  HINT = 'Call cla_eventlog.bind_case_table(''app.case_table'') once, as the extension''s administrator.';
-    END IF;
+    b := @extschema@._require_binding();
     rel := to_regclass(format('%I.%I', b.case_schema, b.case_table));
     IF rel IS NULL THEN
         RAISE EXCEPTION 'bound case table %.% does not exist', quote_ident(b.case_schema), quote_ident(b.case_table)
@@ -127,32 +267,12 @@ LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    -- role => (default column, allowed types)
-    roles constant jsonb := '{
-        "id":                   ["id",                   "integer"],
-        "outcome_code":         ["outcome_code",         "text"],
-        "outcome_code_id":      ["outcome_code_id",      "integer"],
-        "level":                ["level",                "integer"],
-        "requires_action_by":   ["requires_action_by",   "text"],
-        "billable_time":        ["billable_time",        "number"],
-        "modified":             ["modified",             "timestamp"],
-        "source":               ["source",               "text"],
-        "created":              ["created",              "timestamp"],
-        "provider_viewed":      ["provider_viewed",      "timestamp"],
-        "provider_accepted":    ["provider_accepted",    "timestamp"],
-        "provider_closed":      ["provider_closed",      "timestamp"],
-        "provider_assigned_at": ["provider_assigned_at", "timestamp"]
-    }';
-    kinds constant jsonb := '{
-        "integer":   ["smallint", "integer", "bigint"],
-        "number":    ["smallint", "integer", "bigint", "numeric"],
-        "text":      ["text", "character varying", "character"],
-        "timestamp": ["timestamp with time zone", "timestamp without time zone"]
-    }';
+    -- role => accepted column types; a role's default column has its name
+    roles constant jsonb := @extschema@._case_roles();
     nsp text;
     rel text;
     role text;
-    spec jsonb;
+    accepted jsonb;
     colname text;
     explicit boolean;
     coltype text;
@@ -196,15 +316,14 @@ BEGIN
                   HINT = 'Partition the case table by columns only.';
     END IF;
 
-    SELECT string_agg(@extschema@._reg_quote(k), ', ') INTO bad
-      FROM jsonb_object_keys(columns) k WHERE NOT roles ? k;
+    bad := @extschema@._reg_quote_list(ARRAY(SELECT k FROM jsonb_object_keys(columns) k WHERE NOT roles ? k));
     IF bad IS NOT NULL THEN
         RAISE EXCEPTION 'unknown case-column role %', bad
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Roles: ' || (SELECT string_agg(k, ', ') FROM jsonb_object_keys(roles) k) || '.';
     END IF;
 
-    FOR role, spec IN SELECT * FROM jsonb_each(roles) LOOP
+    FOR role, accepted IN SELECT * FROM jsonb_each(roles) LOOP
         explicit := columns ? role;
         IF explicit AND jsonb_typeof(columns -> role) = 'null' THEN
             IF role = 'id' THEN
@@ -217,7 +336,7 @@ BEGIN
             RAISE EXCEPTION 'column for case-column role "%" must be a string or null', role
                 USING ERRCODE = 'invalid_parameter_value';
         END IF;
-        colname := CASE WHEN explicit THEN columns ->> role ELSE spec ->> 0 END;
+        colname := CASE WHEN explicit THEN columns ->> role ELSE role END;
         SELECT format_type(a.atttypid, NULL) INTO coltype
           FROM pg_attribute a
          WHERE a.attrelid = case_table AND a.attname = colname
@@ -230,11 +349,11 @@ BEGIN
             END IF;
             CONTINUE;               -- a default name that is absent: role off
         END IF;
-        IF NOT (kinds -> (spec ->> 1)) ? coltype THEN
+        IF NOT accepted ? coltype THEN
             RAISE EXCEPTION 'column "%" of case table % has unsuitable type %', colname, case_table, coltype
                 USING ERRCODE = 'datatype_mismatch',
                       DETAIL = format('The case-column role "%s" needs one of: %s.', role,
-                                      (SELECT string_agg(t, ', ') FROM jsonb_array_elements_text(kinds -> (spec ->> 1)) t));
+                                      (SELECT string_agg(t, ', ') FROM jsonb_array_elements_text(accepted) t));
         END IF;
         resolved := resolved || jsonb_build_object(role, colname);
     END LOOP;
@@ -249,7 +368,7 @@ BEGIN
     END IF;
     -- One column plays one role (the triggers would write it twice).
     SELECT string_agg(format('column "%s" is given for the roles %s', r.col, r.roles), '; ') INTO bad
-      FROM (SELECT j.value AS col, string_agg(format('"%s"', j.key), ' and ' ORDER BY j.key) AS roles
+      FROM (SELECT j.value AS col, @extschema@._reg_quote_list(array_agg(j.key ORDER BY j.key), ' and ') AS roles
               FROM jsonb_each_text(resolved) j GROUP BY j.value HAVING count(*) > 1) r;
     IF bad IS NOT NULL THEN
         RAISE EXCEPTION 'a case column can play only one role'
@@ -516,9 +635,7 @@ DECLARE
     bad bigint[];
     what constant text := CASE check_name WHEN 'billable_time' THEN 'timers' ELSE 'latest HIGH outcome log' END;
 BEGIN
-    IF NOT EXISTS (SELECT 1 FROM @extschema@.case_binding) THEN
-        RAISE EXCEPTION 'no case table is bound to cla_eventlog';
-    END IF;
+    PERFORM @extschema@._require_binding();
     SELECT array_agg(m.case_id ORDER BY m.case_id) INTO bad
       FROM @extschema@._case_mismatches(sample) m WHERE m.check_name = _check_sampled_cases.check_name;
     ok := bad IS NULL;
@@ -549,12 +666,7 @@ DECLARE
     changed bigint := 0;
     started timestamptz := clock_timestamp();
 BEGIN
-    SELECT b.columns INTO cols FROM @extschema@.case_binding b;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'no case table is bound to cla_eventlog'
-            USING ERRCODE = 'undefined_table',
-                  HINT = 'Call cla_eventlog.bind_case_table(''app.case_table'') once, as the extension''s administrator.';
-    END IF;
+    cols := (@extschema@._require_binding()).columns;
     IF NOT cols ?| ARRAY['outcome_code', 'outcome_code_id', 'level', 'billable_time'] THEN
         RAISE NOTICE 'repair_cases: the case table binds no outcome or billable_time column; nothing to repair';
         RETURN 0;
@@ -907,12 +1019,7 @@ BEGIN
             USING ERRCODE = 'null_value_not_allowed',
                   HINT = 'Say why, for example the retention rule or the request it carries out: it is kept in cla_eventlog.erasure.';
     END IF;
-    SELECT * INTO b FROM @extschema@.case_binding;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'no case table is bound to cla_eventlog'
-            USING ERRCODE = 'undefined_table',
-                  HINT = 'Call cla_eventlog.bind_case_table(''app.case_table'') once, as the extension''s administrator.';
-    END IF;
+    b := @extschema@._require_binding();
     IF to_regclass(format('%I.%I', b.case_schema, b.case_table)) IS NOT NULL
        AND NOT has_table_privilege(who, format('%I.%I', b.case_schema, b.case_table), 'DELETE') THEN
         RAISE EXCEPTION 'permission denied to erase cases of %.%', b.case_schema, b.case_table

@@ -27,6 +27,16 @@ CREATE FUNCTION @extschema@._reg_quote(value text) RETURNS text
 COMMENT ON FUNCTION @extschema@._reg_quote(text) IS
     'Internal: a name as shown in registry error messages (double-quoted, abbreviated past 64 characters)';
 
+-- Shown value of a list of names in an error message: each as _reg_quote()
+-- shows it, joined by sep; NULL for an empty list.
+CREATE FUNCTION @extschema@._reg_quote_list(names text[], sep text DEFAULT ', ') RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+    RETURN (SELECT pg_catalog.string_agg(@extschema@._reg_quote(n.name), sep ORDER BY n.ord)
+              FROM pg_catalog.unnest(names) WITH ORDINALITY AS n(name, ord));
+COMMENT ON FUNCTION @extschema@._reg_quote_list(text[], text) IS
+    'Internal: a list of names as shown in error messages (each as _reg_quote shows it, joined by sep)';
+
 -- Shown value of a JSON value in an error message: its JSON text, abbreviated.
 CREATE FUNCTION @extschema@._reg_json(value jsonb) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE

@@ -153,12 +153,23 @@ $$;
 COMMENT ON FUNCTION @extschema@.unregister_event(text) IS
     'Retires every live code of an event (kept for old logs, refused for new ones); returns how many were retired';
 
+-- The name of a level (29 HIGH, 21 MODERATE, 11 MINOR), NULL for another
+-- number: the codes view and case_history() show it.  Inlined; its body is
+-- parsed once, at creation, so no caller's search_path reaches it.
+CREATE FUNCTION @extschema@._level_name(level integer) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN CASE WHEN level OPERATOR(pg_catalog.=) 29 THEN 'HIGH'
+                WHEN level OPERATOR(pg_catalog.=) 21 THEN 'MODERATE'
+                WHEN level OPERATOR(pg_catalog.=) 11 THEN 'MINOR' END;
+COMMENT ON FUNCTION @extschema@._level_name(integer) IS
+    'Internal: the name of a level (HIGH, MODERATE, MINOR)';
+
 CREATE VIEW @extschema@.codes AS
 SELECT c.event_key,
        c.code,
        c.type,
        c.level,
-       CASE c.level WHEN 29 THEN 'HIGH' WHEN 21 THEN 'MODERATE' WHEN 11 THEN 'MINOR' END AS level_name,
+       @extschema@._level_name(c.level) AS level_name,
        c.selectable_by,
        c.description,
        c.stops_timer,

@@ -141,12 +141,7 @@ DECLARE
     changed bigint := 0;
     started timestamptz := clock_timestamp();
 BEGIN
-    SELECT b.columns INTO cols FROM @extschema@.case_binding b;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'no case table is bound to cla_eventlog'
-            USING ERRCODE = 'undefined_table',
-                  HINT = 'Call cla_eventlog.bind_case_table(''app.case_table'') once, as the extension''s administrator.';
-    END IF;
+    cols := (@extschema@._require_binding()).columns;
     IF NOT cols ?| ARRAY['outcome_code', 'outcome_code_id', 'level', 'billable_time'] THEN
         RAISE NOTICE 'repair_cases: the case table binds no outcome or billable_time column; nothing to repair';
         RETURN 0;

@@ -83,18 +83,8 @@ LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    -- role => kind of type, and kind => types (as bind_case_table accepts)
-    kinds constant jsonb := '{
-        "id": "integer", "outcome_code": "text", "outcome_code_id": "integer", "level": "integer",
-        "requires_action_by": "text", "billable_time": "number", "modified": "timestamp",
-        "source": "text", "created": "timestamp", "provider_viewed": "timestamp",
-        "provider_accepted": "timestamp", "provider_closed": "timestamp",
-        "provider_assigned_at": "timestamp"}';
-    types constant jsonb := '{
-        "integer":   ["smallint", "integer", "bigint"],
-        "number":    ["smallint", "integer", "bigint", "numeric"],
-        "text":      ["text", "character varying", "character"],
-        "timestamp": ["timestamp with time zone", "timestamp without time zone"]}';
+    -- role => accepted column types (as bind_case_table accepts them)
+    roles constant jsonb := @extschema@._case_roles();
     bind record;
     rel regclass;
     role text;
@@ -121,9 +111,9 @@ BEGIN
              WHERE a.attrelid = rel AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped;
             IF NOT FOUND THEN
                 problems := problems || format('column "%s" (role %s) does not exist', col, role);
-            ELSIF NOT kinds ? role THEN
+            ELSIF NOT roles ? role THEN
                 problems := problems || format('column "%s" has the unknown role %s', col, role);
-            ELSIF NOT (types -> (kinds ->> role)) ? coltype THEN
+            ELSIF NOT (roles -> role) ? coltype THEN
                 problems := problems || format('column "%s" (role %s) has unsuitable type %s', col, role, coltype);
             END IF;
         END LOOP;
@@ -156,9 +146,7 @@ DECLARE
     bad bigint[];
     what constant text := CASE check_name WHEN 'billable_time' THEN 'timers' ELSE 'latest HIGH outcome log' END;
 BEGIN
-    IF NOT EXISTS (SELECT 1 FROM @extschema@.case_binding) THEN
-        RAISE EXCEPTION 'no case table is bound to cla_eventlog';
-    END IF;
+    PERFORM @extschema@._require_binding();
     SELECT array_agg(m.case_id ORDER BY m.case_id) INTO bad
       FROM @extschema@._case_mismatches(sample) m WHERE m.check_name = _check_sampled_cases.check_name;
     ok := bad IS NULL;

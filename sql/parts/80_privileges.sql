@@ -44,6 +44,8 @@ GRANT EXECUTE ON FUNCTION
     @extschema@._reg_check_strings(text, text, jsonb, boolean, boolean, text),
     @extschema@._reg_check_function(text, text, text, text),
     @extschema@._reg_check_code(text, text, jsonb, text[], text[]),
+    -- the level names of the codes view, read with the reader's rights
+    @extschema@._level_name(integer),
     -- the id default of the log, evaluated with the inserting writer's rights
     @extschema@._log_id(),
     -- called by the MI views, and by the CB1 index
@@ -58,6 +60,8 @@ GRANT EXECUTE ON FUNCTION
     @extschema@._case_lock(bigint[], boolean),
     @extschema@._case_write(bigint[], text[], bigint[], bigint[], bigint[]),
     -- read-only internals of status(), verify() and repair_cases()
+    @extschema@._require_binding(),
+    @extschema@._case_roles(),
     @extschema@._case_expected(bigint[]),
     @extschema@._case_batches(bigint[], integer),
     @extschema@._case_mismatches(bigint[]),

@@ -351,6 +351,7 @@ INTERNALS = [('_check_function', 'text text'), ('_case_table_check', 'text text[
              ('_mi_seconds', 'timestamptz timestamptz'), ('_case_expected', 'bigint[]'),
              ('_case_batches', 'bigint[] integer'), ('_case_mismatches', 'bigint[]'), ('_bound_case_table', ''),
              ('_status_sample', ''), ('_check_sampled_cases', 'text'), ('_check_case_binding', ''),
+             ('_case_roles', ''), ('_require_binding', ''), ('_level_name', 'integer'),
              ('library_version', '')]
 def internal_call():
     """The internal helpers PUBLIC may execute, with garbage."""
