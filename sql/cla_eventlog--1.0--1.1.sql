@@ -13,7 +13,8 @@
 --                           may no longer choose a log id
 --   the SQL internals       one definition per fact (issue 13): new helpers
 --                           _level_name, _reg_quote_list, _case_roles,
---                           _require_binding
+--                           _require_binding; _case_expected's columns
+--                           named after the roles they fill
 -- The C library of 1.1 also serves 1.0's SQL objects unchanged; status check
 -- library_version says "not ok" until this update has run.
 
@@ -564,6 +565,31 @@ $$;
 COMMENT ON FUNCTION @extschema@.mi_callback_sla(timestamptz, timestamptz, timestamptz, text[]) IS
     'MI: the callback SLA report (SPEC 8.1): one row per CB1 log whose context->>''requires_action_at'' lies strictly between from_ts and to_ts, with the first operator view and action, call started and terminal log after it, and missed_sla_1/missed_sla_2 as of at_ts. CB1 rows whose requires_action_at is missing or not an ISO 8601 time are skipped; a missing sla_120/sla_480/sla_72h makes the flag that needs it NULL. Reads CB1 rows through the index log_cb1_requires_action_at';
 
+-- _case_expected() names its columns after the roles they fill, so that
+-- _case_mismatches() and repair_cases() share one role -> value mapping.
+DROP FUNCTION @extschema@._case_expected(bigint[]);
+CREATE FUNCTION @extschema@._case_expected(case_ids bigint[])
+RETURNS TABLE(case_id bigint, outcome_code text, outcome_code_id bigint, level integer, billable_time bigint)
+LANGUAGE sql STABLE
+AS $$
+    SELECT x.id, o.code, o.id, o.level, b.seconds
+      FROM (SELECT DISTINCT u.id FROM pg_catalog.unnest(case_ids) AS u(id) WHERE u.id IS NOT NULL) x
+      LEFT JOIN LATERAL (
+            SELECT l.id, l.code, l.level FROM @extschema@.log l
+             WHERE l.case_id OPERATOR(pg_catalog.=) x.id
+               AND l.type OPERATOR(pg_catalog.=) 'outcome' AND l.level OPERATOR(pg_catalog.>=) 29
+             ORDER BY l.id DESC LIMIT 1) o ON true
+      CROSS JOIN LATERAL (
+            SELECT COALESCE(pg_catalog.sum(@extschema@._mi_seconds(t.stopped, t.created)), 0)::bigint AS seconds
+              FROM @extschema@.timer t
+             WHERE t.linked_case OPERATOR(pg_catalog.=) x.id
+               AND t.stopped IS NOT NULL AND NOT t.cancelled) b
+$$;
+COMMENT ON FUNCTION @extschema@._case_expected(bigint[]) IS
+    'Internal: per case, what its outcome_code, outcome_code_id, level (its latest HIGH outcome log) and billable_time (the seconds of its timers) should hold';
+REVOKE ALL ON FUNCTION @extschema@._case_expected(bigint[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@._case_expected(bigint[]) TO PUBLIC;
+
 CREATE OR REPLACE FUNCTION @extschema@._case_batches(case_ids bigint[], batch_size integer)
 RETURNS SETOF bigint[]
 LANGUAGE plpgsql STABLE
@@ -594,33 +620,35 @@ LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
     WITH b AS (SELECT k.columns AS cols FROM @extschema@.case_binding k),
-    pairs AS (
-        SELECT c.*, e.outcome_log_id AS e_log_id, e.outcome_code AS e_code, e.level AS e_level,
-               e.billable AS e_billable, b.cols
+    compared AS (
+        SELECT c.case_id, r.ord, r.check_name, r.role, r.shown, r.expected, r.differs
           FROM b, @extschema@._case_rows(case_ids) c
-          JOIN @extschema@._case_expected(case_ids) e ON e.case_id = c.case_id)
-    SELECT m.case_id, m.check_name, m.problem FROM (
-        SELECT p.case_id, 'denormalised_outcomes' AS check_name,
-               'outcome columns show ' ||
-               COALESCE(NULLIF(concat_ws(' ',
-                   CASE WHEN p.cols ? 'outcome_code' THEN 'outcome_code=' || COALESCE(p.outcome_code, 'NULL') END,
-                   CASE WHEN p.cols ? 'outcome_code_id' THEN 'outcome_code_id=' || COALESCE(p.outcome_code_id::text, 'NULL') END,
-                   CASE WHEN p.cols ? 'level' THEN 'level=' || COALESCE(p.level::text, 'NULL') END), ''), 'NULL') ||
-               ' but the latest HIGH outcome log gives ' ||
-               COALESCE(NULLIF(concat_ws(' ',
-                   CASE WHEN p.cols ? 'outcome_code' THEN 'outcome_code=' || COALESCE(p.e_code, 'NULL') END,
-                   CASE WHEN p.cols ? 'outcome_code_id' THEN 'outcome_code_id=' || COALESCE(p.e_log_id::text, 'NULL') END,
-                   CASE WHEN p.cols ? 'level' THEN 'level=' || COALESCE(p.e_level::text, 'NULL') END), ''), 'NULL') AS problem
-          FROM pairs p
-         WHERE (p.cols ? 'outcome_code' AND p.outcome_code IS DISTINCT FROM p.e_code)
-            OR (p.cols ? 'outcome_code_id' AND p.outcome_code_id IS DISTINCT FROM p.e_log_id)
-            OR (p.cols ? 'level' AND p.level IS DISTINCT FROM p.e_level)
-        UNION ALL
-        SELECT p.case_id, 'billable_time',
-               'billable_time is ' || COALESCE(p.billable_time::text, 'NULL') ||
-               ' but its timers sum to ' || p.e_billable || ' seconds'
-          FROM pairs p
-         WHERE p.cols ? 'billable_time' AND p.billable_time IS DISTINCT FROM p.e_billable) m
+          JOIN @extschema@._case_expected(case_ids) e ON e.case_id = c.case_id
+         CROSS JOIN LATERAL (VALUES
+               (1, 'denormalised_outcomes', 'outcome_code',
+                COALESCE(c.outcome_code, 'NULL'), COALESCE(e.outcome_code, 'NULL'),
+                c.outcome_code IS DISTINCT FROM e.outcome_code),
+               (2, 'denormalised_outcomes', 'outcome_code_id',
+                COALESCE(c.outcome_code_id::text, 'NULL'), COALESCE(e.outcome_code_id::text, 'NULL'),
+                c.outcome_code_id IS DISTINCT FROM e.outcome_code_id),
+               (3, 'denormalised_outcomes', 'level',
+                COALESCE(c.level::text, 'NULL'), COALESCE(e.level::text, 'NULL'),
+                c.level IS DISTINCT FROM e.level),
+               (4, 'billable_time', 'billable_time',
+                COALESCE(c.billable_time::text, 'NULL'), COALESCE(e.billable_time::text, 'NULL'),
+                c.billable_time IS DISTINCT FROM e.billable_time))
+            AS r(ord, check_name, role, shown, expected, differs)
+         WHERE b.cols ? r.role)
+    SELECT m.case_id, m.check_name,
+           CASE m.check_name
+               WHEN 'billable_time'
+               THEN 'billable_time is ' || min(m.shown) || ' but its timers sum to ' || min(m.expected) || ' seconds'
+               ELSE 'outcome columns show ' || string_agg(m.role || '=' || m.shown, ' ' ORDER BY m.ord) ||
+                    ' but the latest HIGH outcome log gives ' || string_agg(m.role || '=' || m.expected, ' ' ORDER BY m.ord)
+           END
+      FROM compared m
+     GROUP BY m.case_id, m.check_name
+    HAVING bool_or(m.differs)
      ORDER BY m.case_id, m.check_name
 $$;
 COMMENT ON FUNCTION @extschema@._case_mismatches(bigint[]) IS
@@ -667,6 +695,7 @@ DECLARE
     started timestamptz := clock_timestamp();
 BEGIN
     cols := (@extschema@._require_binding()).columns;
+    -- the roles _case_mismatches() compares and _case_write() writes
     IF NOT cols ?| ARRAY['outcome_code', 'outcome_code_id', 'level', 'billable_time'] THEN
         RAISE NOTICE 'repair_cases: the case table binds no outcome or billable_time column; nothing to repair';
         RETURN 0;
@@ -687,8 +716,8 @@ BEGIN
         IF bad IS NOT NULL THEN
             changed := changed + (
                 SELECT @extschema@._case_write(array_agg(e.case_id), array_agg(e.outcome_code),
-                                               array_agg(e.outcome_log_id), array_agg(e.level::bigint),
-                                               array_agg(e.billable))
+                                               array_agg(e.outcome_code_id), array_agg(e.level::bigint),
+                                               array_agg(e.billable_time))
                   FROM @extschema@._case_expected(bad) e);
         END IF;
         done := done + cardinality(batch);

@@ -15,12 +15,14 @@
 --    _case_lock() and _case_write(), as the table's owner (30_binding.sql).
 
 -- What the case's denormalised columns should hold, per case id (NULLs and
--- 0 seconds for a case with no HIGH outcome and no timers).  Inlined.
+-- 0 seconds for a case with no HIGH outcome and no timers).  Each column is
+-- named after the case-column role it fills (the columns of _case_rows()),
+-- so the role -> expected value mapping is the name.  Inlined.
 CREATE FUNCTION @extschema@._case_expected(case_ids bigint[])
-RETURNS TABLE(case_id bigint, outcome_log_id bigint, outcome_code text, level integer, billable bigint)
+RETURNS TABLE(case_id bigint, outcome_code text, outcome_code_id bigint, level integer, billable_time bigint)
 LANGUAGE sql STABLE
 AS $$
-    SELECT x.id, o.id, o.code, o.level, b.seconds
+    SELECT x.id, o.code, o.id, o.level, b.seconds
       FROM (SELECT DISTINCT u.id FROM pg_catalog.unnest(case_ids) AS u(id) WHERE u.id IS NOT NULL) x
       LEFT JOIN LATERAL (
             SELECT l.id, l.code, l.level FROM @extschema@.log l
@@ -34,7 +36,7 @@ AS $$
                AND t.stopped IS NOT NULL AND NOT t.cancelled) b
 $$;
 COMMENT ON FUNCTION @extschema@._case_expected(bigint[]) IS
-    'Internal: per case, its latest HIGH outcome log (id, code, level) and the billable seconds of its timers';
+    'Internal: per case, what its outcome_code, outcome_code_id, level (its latest HIGH outcome log) and billable_time (the seconds of its timers) should hold';
 
 -- Case ids in batches of batch_size, in id order: every case of the bound
 -- table when case_ids is NULL, else the given ids.
@@ -64,42 +66,46 @@ COMMENT ON FUNCTION @extschema@._case_batches(bigint[], integer) IS
 
 -- Cases whose denormalised columns disagree with the log and timers: one
 -- row per case and disagreement (check_name denormalised_outcomes or
--- billable_time).  Only the roles the binding has are compared.  The one
--- comparison of a case row with what it should show: status(), verify()
--- and repair_cases() all use it.
+-- billable_time).  The one comparison of a case row with what it should
+-- show (status(), verify() and repair_cases() all use it): each compared
+-- role once, with its check, the case's value and the expected one (the
+-- column of _case_expected() named after the role).  Only the roles the
+-- binding has are compared.
 CREATE FUNCTION @extschema@._case_mismatches(case_ids bigint[])
 RETURNS TABLE(case_id bigint, check_name text, problem text)
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
     WITH b AS (SELECT k.columns AS cols FROM @extschema@.case_binding k),
-    pairs AS (
-        SELECT c.*, e.outcome_log_id AS e_log_id, e.outcome_code AS e_code, e.level AS e_level,
-               e.billable AS e_billable, b.cols
+    compared AS (
+        SELECT c.case_id, r.ord, r.check_name, r.role, r.shown, r.expected, r.differs
           FROM b, @extschema@._case_rows(case_ids) c
-          JOIN @extschema@._case_expected(case_ids) e ON e.case_id = c.case_id)
-    SELECT m.case_id, m.check_name, m.problem FROM (
-        SELECT p.case_id, 'denormalised_outcomes' AS check_name,
-               'outcome columns show ' ||
-               COALESCE(NULLIF(concat_ws(' ',
-                   CASE WHEN p.cols ? 'outcome_code' THEN 'outcome_code=' || COALESCE(p.outcome_code, 'NULL') END,
-                   CASE WHEN p.cols ? 'outcome_code_id' THEN 'outcome_code_id=' || COALESCE(p.outcome_code_id::text, 'NULL') END,
-                   CASE WHEN p.cols ? 'level' THEN 'level=' || COALESCE(p.level::text, 'NULL') END), ''), 'NULL') ||
-               ' but the latest HIGH outcome log gives ' ||
-               COALESCE(NULLIF(concat_ws(' ',
-                   CASE WHEN p.cols ? 'outcome_code' THEN 'outcome_code=' || COALESCE(p.e_code, 'NULL') END,
-                   CASE WHEN p.cols ? 'outcome_code_id' THEN 'outcome_code_id=' || COALESCE(p.e_log_id::text, 'NULL') END,
-                   CASE WHEN p.cols ? 'level' THEN 'level=' || COALESCE(p.e_level::text, 'NULL') END), ''), 'NULL') AS problem
-          FROM pairs p
-         WHERE (p.cols ? 'outcome_code' AND p.outcome_code IS DISTINCT FROM p.e_code)
-            OR (p.cols ? 'outcome_code_id' AND p.outcome_code_id IS DISTINCT FROM p.e_log_id)
-            OR (p.cols ? 'level' AND p.level IS DISTINCT FROM p.e_level)
-        UNION ALL
-        SELECT p.case_id, 'billable_time',
-               'billable_time is ' || COALESCE(p.billable_time::text, 'NULL') ||
-               ' but its timers sum to ' || p.e_billable || ' seconds'
-          FROM pairs p
-         WHERE p.cols ? 'billable_time' AND p.billable_time IS DISTINCT FROM p.e_billable) m
+          JOIN @extschema@._case_expected(case_ids) e ON e.case_id = c.case_id
+         CROSS JOIN LATERAL (VALUES
+               (1, 'denormalised_outcomes', 'outcome_code',
+                COALESCE(c.outcome_code, 'NULL'), COALESCE(e.outcome_code, 'NULL'),
+                c.outcome_code IS DISTINCT FROM e.outcome_code),
+               (2, 'denormalised_outcomes', 'outcome_code_id',
+                COALESCE(c.outcome_code_id::text, 'NULL'), COALESCE(e.outcome_code_id::text, 'NULL'),
+                c.outcome_code_id IS DISTINCT FROM e.outcome_code_id),
+               (3, 'denormalised_outcomes', 'level',
+                COALESCE(c.level::text, 'NULL'), COALESCE(e.level::text, 'NULL'),
+                c.level IS DISTINCT FROM e.level),
+               (4, 'billable_time', 'billable_time',
+                COALESCE(c.billable_time::text, 'NULL'), COALESCE(e.billable_time::text, 'NULL'),
+                c.billable_time IS DISTINCT FROM e.billable_time))
+            AS r(ord, check_name, role, shown, expected, differs)
+         WHERE b.cols ? r.role)
+    SELECT m.case_id, m.check_name,
+           CASE m.check_name
+               WHEN 'billable_time'
+               THEN 'billable_time is ' || min(m.shown) || ' but its timers sum to ' || min(m.expected) || ' seconds'
+               ELSE 'outcome columns show ' || string_agg(m.role || '=' || m.shown, ' ' ORDER BY m.ord) ||
+                    ' but the latest HIGH outcome log gives ' || string_agg(m.role || '=' || m.expected, ' ' ORDER BY m.ord)
+           END
+      FROM compared m
+     GROUP BY m.case_id, m.check_name
+    HAVING bool_or(m.differs)
      ORDER BY m.case_id, m.check_name
 $$;
 COMMENT ON FUNCTION @extschema@._case_mismatches(bigint[]) IS
@@ -142,6 +148,7 @@ DECLARE
     started timestamptz := clock_timestamp();
 BEGIN
     cols := (@extschema@._require_binding()).columns;
+    -- the roles _case_mismatches() compares and _case_write() writes
     IF NOT cols ?| ARRAY['outcome_code', 'outcome_code_id', 'level', 'billable_time'] THEN
         RAISE NOTICE 'repair_cases: the case table binds no outcome or billable_time column; nothing to repair';
         RETURN 0;
@@ -162,8 +169,8 @@ BEGIN
         IF bad IS NOT NULL THEN
             changed := changed + (
                 SELECT @extschema@._case_write(array_agg(e.case_id), array_agg(e.outcome_code),
-                                               array_agg(e.outcome_log_id), array_agg(e.level::bigint),
-                                               array_agg(e.billable))
+                                               array_agg(e.outcome_code_id), array_agg(e.level::bigint),
+                                               array_agg(e.billable_time))
                   FROM @extschema@._case_expected(bad) e);
         END IF;
         done := done + cardinality(batch);
