@@ -14,7 +14,8 @@
 --   the SQL internals       one definition per fact (issue 13): new helpers
 --                           _level_name, _reg_quote_list, _case_roles,
 --                           _require_binding; _case_expected's columns
---                           named after the roles they fill
+--                           named after the roles they fill; errors
+--                           raised with RAISE ... USING (_reg_error goes)
 -- The C library of 1.1 also serves 1.0's SQL objects unchanged; status check
 -- library_version says "not ok" until this update has run.
 
@@ -365,16 +366,16 @@ BEGIN
         RAISE WARNING 'column "%" of case table % is %, narrower than the log''s bigint ids', resolved ->> 'outcome_code_id', case_table, coltype
             USING DETAIL = format('HIGH outcomes fail with "integer out of range" once log ids pass %s; status check log_id_headroom turns red at 90 %%.',
                                   CASE coltype WHEN 'smallint' THEN 32767 ELSE 2147483647 END),
-                  HINT = format('ALTER TABLE %s ALTER COLUMN %I TYPE bigint', case_table, resolved ->> 'outcome_code_id');
+                  HINT = format('Widen it: ALTER TABLE %s ALTER COLUMN %I TYPE bigint.', case_table, resolved ->> 'outcome_code_id');
     END IF;
     -- One column plays one role (the triggers would write it twice).
-    SELECT string_agg(format('column "%s" is given for the roles %s', r.col, r.roles), '; ') INTO bad
+    SELECT string_agg(format('Column "%s" is given for the roles %s.', r.col, r.roles), ' ') INTO bad
       FROM (SELECT j.value AS col, @extschema@._reg_quote_list(array_agg(j.key ORDER BY j.key), ' and ') AS roles
               FROM jsonb_each_text(resolved) j GROUP BY j.value HAVING count(*) > 1) r;
     IF bad IS NOT NULL THEN
         RAISE EXCEPTION 'a case column can play only one role'
             USING ERRCODE = 'invalid_parameter_value',
-                  DETAIL = bad || '.',
+                  DETAIL = bad,
                   HINT = 'Map each role to its own column, or switch a role off with null.';
     END IF;
 
@@ -697,7 +698,7 @@ BEGIN
     cols := (@extschema@._require_binding()).columns;
     -- the roles _case_mismatches() compares and _case_write() writes
     IF NOT cols ?| ARRAY['outcome_code', 'outcome_code_id', 'level', 'billable_time'] THEN
-        RAISE NOTICE 'repair_cases: the case table binds no outcome or billable_time column; nothing to repair';
+        RAISE NOTICE 'the case table binds no outcome or billable_time column; nothing to repair';
         RETURN 0;
     END IF;
     IF case_ids IS NULL THEN
@@ -722,7 +723,7 @@ BEGIN
         END IF;
         done := done + cardinality(batch);
         IF cardinality(batch) = batch_size THEN
-            RAISE NOTICE 'repair_cases: % of % cases done, % changed', done, total, changed
+            RAISE NOTICE '% of % cases done, % changed', done, total, changed
                 USING DETAIL = format('%s cases per second.',
                                       round(done / greatest(EXTRACT(EPOCH FROM clock_timestamp() - started), 0.001)));
         END IF;
@@ -1101,3 +1102,575 @@ REVOKE ALL ON FUNCTION @extschema@._erase_logs(bigint[]), @extschema@.erase_case
     @extschema@.reset_test_data() FROM PUBLIC;
 COMMENT ON FUNCTION @extschema@._log_guard() IS
     'Internal: refuses UPDATE, DELETE and TRUNCATE on the log, except for erase_cases(), reset_test_data(), cla_eventlog.allow_log_maintenance and the TRUNCATE of an empty log';
+
+-- Issue 13: one style of raising errors in SQL, PostgreSQL's RAISE ...
+-- USING; the helper _reg_error() goes.  Messages, SQLSTATEs, details and
+-- hints are those of 1.0.
+CREATE OR REPLACE FUNCTION @extschema@._reg_check_name(what text, value text)
+    RETURNS void
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+BEGIN
+    IF value IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'null_value_not_allowed',
+            MESSAGE = pg_catalog.format('%s must not be null', what);
+    ELSIF value = '' THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = pg_catalog.format('%s must not be empty', what);
+    ELSIF pg_catalog.octet_length(value) > 63 THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = pg_catalog.format('%s %s is too long', what, @extschema@._reg_quote(value)),
+            DETAIL = pg_catalog.format('It is %s bytes long; at most 63 bytes are allowed.',
+                              pg_catalog.octet_length(value));
+    END IF;
+END;
+$$;
+CREATE OR REPLACE FUNCTION @extschema@._reg_expect(place text, attr text, value jsonb,
+                                        kinds text[], expected text, hint text)
+    RETURNS void
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+DECLARE
+    message text;
+BEGIN
+    IF pg_catalog.jsonb_typeof(value) <> ALL (kinds) THEN
+        message := pg_catalog.format('invalid %s %s: expected %s, got %s',
+                                     @extschema@._reg_quote(attr), place, expected,
+                                     @extschema@._reg_json(value));
+        IF hint IS NULL THEN            -- RAISE refuses a NULL option
+            RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value', MESSAGE = message;
+        END IF;
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value', MESSAGE = message, HINT = hint;
+    END IF;
+END;
+$$;
+CREATE OR REPLACE FUNCTION @extschema@._reg_check_strings(place text, attr text, value jsonb,
+                                               allow_empty boolean, names boolean, hint text)
+    RETURNS void
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+DECLARE
+    elem jsonb;
+BEGIN
+    PERFORM @extschema@._reg_expect(place, attr, value, '{array}', 'an array of strings', hint);
+    IF NOT allow_empty AND pg_catalog.jsonb_array_length(value) = 0 THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = pg_catalog.format('invalid %s %s: the list must not be empty',
+                              @extschema@._reg_quote(attr), place),
+            HINT = hint;
+    END IF;
+    FOR elem IN SELECT e FROM pg_catalog.jsonb_array_elements(value) AS e LOOP
+        IF pg_catalog.jsonb_typeof(elem) <> 'string'
+           OR (names AND (elem #>> '{}' = '' OR pg_catalog.octet_length(elem #>> '{}') > 63)) THEN
+            RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+                MESSAGE = pg_catalog.format('invalid %s %s: %s is not %s',
+                                  @extschema@._reg_quote(attr), place,
+                                  @extschema@._reg_json(elem),
+                                  CASE WHEN names THEN 'a code string (1 to 63 bytes)'
+                                       ELSE 'a string' END),
+                HINT = hint;
+        END IF;
+    END LOOP;
+END;
+$$;
+CREATE OR REPLACE FUNCTION @extschema@._reg_check_function(place text, attr text, name text, kind text)
+    RETURNS void
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+DECLARE
+    e_state text;
+    e_message text;
+    message text;
+    e_detail text;
+    e_hint text;
+BEGIN
+    IF name = '' THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = pg_catalog.format('invalid %s %s: the function name must not be empty',
+                              @extschema@._reg_quote(attr), place),
+            HINT = 'Write it as schema.function, for example "app.my_function".';
+    END IF;
+    BEGIN
+        PERFORM @extschema@._check_function(name, kind);
+    EXCEPTION WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS e_state = RETURNED_SQLSTATE, e_message = MESSAGE_TEXT,
+                                e_detail = PG_EXCEPTION_DETAIL, e_hint = PG_EXCEPTION_HINT;
+        message := pg_catalog.format('invalid %s %s: %s', @extschema@._reg_quote(attr), place, e_message);
+        -- RAISE refuses a NULL option, and an empty one would show: one
+        -- statement for each detail and hint the caught error may lack
+        IF e_detail = '' AND e_hint = '' THEN
+            RAISE EXCEPTION USING ERRCODE = e_state, MESSAGE = message;
+        ELSIF e_detail = '' THEN
+            RAISE EXCEPTION USING ERRCODE = e_state, MESSAGE = message, HINT = e_hint;
+        ELSIF e_hint = '' THEN
+            RAISE EXCEPTION USING ERRCODE = e_state, MESSAGE = message, DETAIL = e_detail;
+        END IF;
+        RAISE EXCEPTION USING ERRCODE = e_state, MESSAGE = message, DETAIL = e_detail, HINT = e_hint;
+    END;
+END;
+$$;
+CREATE OR REPLACE FUNCTION @extschema@._reg_check_code(event_key text, code text, def jsonb,
+                                            roles text[], functions text[])
+    RETURNS text
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+DECLARE
+    place text;
+    required constant text[] := '{type,level,selectable_by,description,stops_timer}';
+    optional constant text[] := '{order,set_requires_action_by,set_case_columns,once_per}';
+    stamp_roles constant text[] := '{provider_viewed,provider_accepted,provider_closed,provider_assigned_at}';
+    attr text;
+    value jsonb;
+    item record;
+    checked text;
+BEGIN
+    place := pg_catalog.format('for code %s of event %s',
+                               @extschema@._reg_quote(code), @extschema@._reg_quote(event_key));
+    IF code = '' THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = pg_catalog.format('invalid code "" for event %s: it must not be empty',
+                              @extschema@._reg_quote(event_key)),
+            HINT = 'Codes are the keys of the codes object, for example {"CB1": {...}}.';
+    ELSIF pg_catalog.octet_length(code) > 63 THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = pg_catalog.format('invalid code %s for event %s: it is too long',
+                              @extschema@._reg_quote(code), @extschema@._reg_quote(event_key)),
+            DETAIL = pg_catalog.format('It is %s bytes long; at most 63 bytes are allowed.',
+                              pg_catalog.octet_length(code));
+    END IF;
+
+    IF pg_catalog.jsonb_typeof(def) <> 'object' THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = pg_catalog.format('invalid definition %s: expected an object, got %s',
+                              place, @extschema@._reg_json(def)),
+            HINT = 'A definition looks like {"type": "outcome", "level": 29, "selectable_by": ["operator"], "description": "Callback 1", "stops_timer": true}.';
+    END IF;
+
+    -- Unknown attributes first: a misspelt attribute is reported as such,
+    -- not as the required one it was meant to be.
+    SELECT k INTO attr
+      FROM pg_catalog.jsonb_object_keys(def) AS k
+     WHERE k <> ALL (required) AND k <> ALL (optional)
+     LIMIT 1;
+    IF attr IS NOT NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = pg_catalog.format('unknown attribute %s %s', @extschema@._reg_quote(attr), place),
+            HINT = 'Allowed attributes: type, level, selectable_by, description, stops_timer, order, set_requires_action_by, set_case_columns, once_per.';
+    END IF;
+
+    FOREACH attr IN ARRAY required LOOP
+        IF NOT def ? attr THEN
+            RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+                MESSAGE = pg_catalog.format('missing attribute %s %s', @extschema@._reg_quote(attr), place),
+                HINT = 'Required attributes: type, level, selectable_by, description, stops_timer.';
+        END IF;
+    END LOOP;
+
+    -- type
+    value := def -> 'type';
+    PERFORM @extschema@._reg_expect(place, 'type', value, '{string}', 'a string',
+                                    'Allowed types: outcome, system, event.');
+    IF value #>> '{}' NOT IN ('outcome', 'system', 'event') THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = pg_catalog.format('invalid "type" %s: %s', place, @extschema@._reg_json(value)),
+            HINT = 'Allowed types: outcome, system, event.';
+    END IF;
+
+    -- level: a number or the level's name
+    value := def -> 'level';
+    PERFORM @extschema@._reg_expect(place, 'level', value, '{number,string}',
+        'a number or a level name',
+        'Allowed levels: 29 (HIGH), 21 (MODERATE), 11 (MINOR), as a number or a name.');
+    IF (pg_catalog.jsonb_typeof(value) = 'number' AND (value #>> '{}')::numeric NOT IN (11, 21, 29))
+       OR (pg_catalog.jsonb_typeof(value) = 'string'
+           AND pg_catalog.upper(value #>> '{}') NOT IN ('HIGH', 'MODERATE', 'MINOR')) THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = pg_catalog.format('invalid "level" %s: %s', place, @extschema@._reg_json(value)),
+            HINT = 'Allowed levels: 29 (HIGH), 21 (MODERATE), 11 (MINOR), as a number or a name.';
+    END IF;
+
+    -- selectable_by: known roles; [] means anyone
+    value := def -> 'selectable_by';
+    PERFORM @extschema@._reg_check_strings(place, 'selectable_by', value, true, false,
+        'Give a list of roles, for example ["operator"]; [] lets anyone create the code.');
+    SELECT r INTO attr
+      FROM pg_catalog.jsonb_array_elements_text(value) AS r
+     WHERE r <> ALL (roles)
+     LIMIT 1;
+    IF attr IS NOT NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = pg_catalog.format('unknown role %s in "selectable_by" %s',
+                              @extschema@._reg_quote(attr), place),
+            HINT = pg_catalog.format('Known roles: %s. Add a role with cla_eventlog.add_role().',
+                              pg_catalog.array_to_string(roles, ', '));
+    END IF;
+
+    -- description: non-empty, at most 1000 characters
+    value := def -> 'description';
+    PERFORM @extschema@._reg_expect(place, 'description', value, '{string}', 'a string', NULL);
+    IF pg_catalog.btrim(value #>> '{}') = '' THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = pg_catalog.format('invalid "description" %s: it must not be empty', place);
+    ELSIF pg_catalog.length(value #>> '{}') > 1000 THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = pg_catalog.format('invalid "description" %s: it is too long', place),
+            DETAIL = pg_catalog.format('It has %s characters; at most 1000 are allowed.',
+                              pg_catalog.length(value #>> '{}'));
+    END IF;
+
+    -- stops_timer: strictly a JSON boolean
+    PERFORM @extschema@._reg_expect(place, 'stops_timer', def -> 'stops_timer', '{boolean}',
+                                    'a boolean', 'Write true or false, without quotes.');
+
+    -- order: an integer (a JSON number without fraction)
+    IF def ? 'order' THEN
+        value := def -> 'order';
+        PERFORM @extschema@._reg_expect(place, 'order', value, '{number}', 'an integer',
+                                        'Give a whole number, for example 10.');
+        IF (value #>> '{}')::numeric <> pg_catalog.trunc((value #>> '{}')::numeric)
+           OR (value #>> '{}')::numeric NOT BETWEEN -2147483648 AND 2147483647 THEN
+            RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+                MESSAGE = pg_catalog.format('invalid "order" %s: %s is not an integer',
+                                  place, @extschema@._reg_json(value)),
+                HINT = 'Give a whole number between -2147483648 and 2147483647, for example 10.';
+        END IF;
+    END IF;
+
+    -- set_requires_action_by: null, a string, {"clear_if_owned_by": [...]}
+    -- or {"function": "schema.name"}
+    IF def ? 'set_requires_action_by' THEN
+        value := def -> 'set_requires_action_by';
+        PERFORM @extschema@._reg_expect(place, 'set_requires_action_by', value,
+            '{"null",string,object}', 'null, a string or an object',
+            'Allowed forms: null, "value", {"clear_if_owned_by": ["value", ...]}, {"function": "schema.name"}.');
+        IF pg_catalog.jsonb_typeof(value) = 'object' THEN
+            IF value ? 'clear_if_owned_by' AND value - 'clear_if_owned_by' = '{}' THEN
+                PERFORM @extschema@._reg_check_strings(place, 'set_requires_action_by',
+                    value -> 'clear_if_owned_by', false, false,
+                    'Give the values to clear, for example {"clear_if_owned_by": ["operator"]}.');
+            ELSIF value ? 'function' AND value - 'function' = '{}' THEN
+                PERFORM @extschema@._reg_expect(place, 'set_requires_action_by',
+                    value -> 'function', '{string}', 'a function name',
+                    'Write it as schema.function, for example {"function": "app.requires_action_by"}.');
+                checked := value ->> 'function';
+                IF checked = ANY (functions) THEN
+                    checked := NULL;
+                ELSE
+                    PERFORM @extschema@._reg_check_function(place, 'set_requires_action_by',
+                                                            checked, 'set_requires_action_by');
+                END IF;
+            ELSE
+                RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+                    MESSAGE = pg_catalog.format('invalid "set_requires_action_by" %s: %s',
+                                      place, @extschema@._reg_json(value)),
+                    DETAIL = 'An object must have exactly one key, "clear_if_owned_by" or "function".',
+                    HINT = 'Allowed forms: null, "value", {"clear_if_owned_by": ["value", ...]}, {"function": "schema.name"}.';
+            END IF;
+        END IF;
+    END IF;
+
+    -- set_case_columns: {role: "now" | "now_if_null" | null}
+    IF def ? 'set_case_columns' THEN
+        value := def -> 'set_case_columns';
+        PERFORM @extschema@._reg_expect(place, 'set_case_columns', value, '{object}',
+            'an object', 'For example {"provider_closed": "now"}.');
+        FOR item IN SELECT e.key, e.value FROM pg_catalog.jsonb_each(value) AS e LOOP
+            IF item.key <> ALL (stamp_roles) THEN
+                RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+                    MESSAGE = pg_catalog.format('invalid "set_case_columns" %s: unknown case column %s',
+                                      place, @extschema@._reg_quote(item.key)),
+                    HINT = 'Allowed case columns: provider_viewed, provider_accepted, provider_closed, provider_assigned_at.';
+            ELSIF pg_catalog.jsonb_typeof(item.value) <> 'null'
+                  AND item.value NOT IN ('"now"', '"now_if_null"') THEN
+                RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+                    MESSAGE = pg_catalog.format('invalid "set_case_columns" %s: %s for %s',
+                                      place, @extschema@._reg_json(item.value),
+                                      @extschema@._reg_quote(item.key)),
+                    HINT = 'Allowed values: "now", "now_if_null", null.';
+            END IF;
+        END LOOP;
+    END IF;
+
+    -- once_per: {"scope": "case"} or {"scope": "case_timer", "with": [...]}
+    IF def ? 'once_per' THEN
+        value := def -> 'once_per';
+        PERFORM @extschema@._reg_expect(place, 'once_per', value, '{object}', 'an object',
+            'Allowed forms: {"scope": "case"}, {"scope": "case_timer", "with": ["CODE", ...]}.');
+        IF NOT COALESCE(value -> 'scope' IN ('"case"', '"case_timer"'), false)
+           OR value - '{scope,with}'::text[] <> '{}'
+           OR (value ? 'with' AND value ->> 'scope' <> 'case_timer') THEN
+            RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+                MESSAGE = pg_catalog.format('invalid "once_per" %s: %s', place, @extschema@._reg_json(value)),
+                DETAIL = 'The scope must be "case" or "case_timer"; "with" is allowed only with "case_timer".',
+                HINT = 'Allowed forms: {"scope": "case"}, {"scope": "case_timer", "with": ["CODE", ...]}.';
+        END IF;
+        IF value ? 'with' THEN
+            PERFORM @extschema@._reg_check_strings(place, 'once_per', value -> 'with', true, true,
+                'Give the other codes that count as this one, for example {"scope": "case_timer", "with": ["CASE_CREATED"]}.');
+        END IF;
+    END IF;
+
+    RETURN checked;
+END;
+$$;
+CREATE OR REPLACE FUNCTION @extschema@.register_event(event_key text, codes jsonb,
+                                           code_resolver text DEFAULT NULL)
+    RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+DECLARE
+    roles text[];
+    functions text[] := '{}';
+    checked text;
+    item record;
+    n integer;
+BEGIN
+    -- 1. codes: a non-empty object
+    IF codes IS NULL THEN
+        RAISE EXCEPTION 'codes must not be null'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Give a JSON object of code definitions, for example {"CB1": {...}}.';
+    ELSIF pg_catalog.jsonb_typeof(codes) <> 'object' THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = pg_catalog.format('invalid codes: expected an object, got %s', @extschema@._reg_json(codes)),
+            HINT = 'Give a JSON object of code definitions, for example {"CB1": {...}}.';
+    ELSIF codes = '{}' THEN
+        RAISE EXCEPTION 'invalid codes: the object is empty'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'An event has one or more codes.',
+                  HINT = 'To retire every code of an event, call cla_eventlog.unregister_event().';
+    END IF;
+
+    -- 2. event_key
+    PERFORM @extschema@._reg_check_name('event key', event_key);
+
+    -- 3. every code, in code order
+    roles := ARRAY(SELECT r.name FROM @extschema@.role AS r ORDER BY r.name);
+    FOR item IN SELECT e.key, e.value FROM pg_catalog.jsonb_each(codes) AS e
+                 ORDER BY e.key COLLATE "C" LOOP
+        checked := @extschema@._reg_check_code(event_key, item.key, item.value, roles, functions);
+        IF checked IS NOT NULL THEN
+            functions := functions || checked;
+        END IF;
+    END LOOP;
+
+    -- 4. the code resolver
+    IF code_resolver IS NOT NULL THEN
+        PERFORM @extschema@._reg_check_function(
+            pg_catalog.format('for event %s', @extschema@._reg_quote(event_key)),
+            'code_resolver', code_resolver, 'code_resolver');
+    END IF;
+
+    -- Store.  The event row first: its row lock serialises concurrent
+    -- registrations of one key.  Updating it even when nothing changed also
+    -- gives it a new row version, which autodiscover() counts.
+    INSERT INTO @extschema@.event AS e (key, code_resolver)
+    VALUES (register_event.event_key, register_event.code_resolver)
+    ON CONFLICT ON CONSTRAINT event_pkey DO UPDATE
+        SET code_resolver = excluded.code_resolver,
+            registered_at = pg_catalog.now();
+
+    -- New codes get the next reg_order, in code order; existing ones keep
+    -- theirs and are revived if they were retired.
+    INSERT INTO @extschema@.code AS c
+        (event_key, code, type, level, selectable_by, description, stops_timer,
+         sort_order, set_requires_action_by, set_case_columns, once_per, retired)
+    SELECT register_event.event_key, d.key, d.value ->> 'type',
+           CASE WHEN pg_catalog.jsonb_typeof(d.value -> 'level') = 'number'
+                THEN (d.value ->> 'level')::numeric::integer
+                ELSE CASE pg_catalog.upper(d.value ->> 'level')
+                     WHEN 'HIGH' THEN 29 WHEN 'MODERATE' THEN 21 WHEN 'MINOR' THEN 11 END
+           END,
+           ARRAY(SELECT pg_catalog.jsonb_array_elements_text(d.value -> 'selectable_by')),
+           d.value ->> 'description',
+           (d.value -> 'stops_timer')::boolean,
+           COALESCE((d.value ->> 'order')::numeric::integer, 10000),
+           d.value -> 'set_requires_action_by',
+           d.value -> 'set_case_columns',
+           d.value -> 'once_per',
+           false
+      FROM pg_catalog.jsonb_each(codes) AS d
+     ORDER BY d.key COLLATE "C"
+    ON CONFLICT ON CONSTRAINT code_pkey DO UPDATE
+        SET type = excluded.type,
+            level = excluded.level,
+            selectable_by = excluded.selectable_by,
+            description = excluded.description,
+            stops_timer = excluded.stops_timer,
+            sort_order = excluded.sort_order,
+            set_requires_action_by = excluded.set_requires_action_by,
+            set_case_columns = excluded.set_case_columns,
+            once_per = excluded.once_per,
+            retired = false;
+    GET DIAGNOSTICS n = ROW_COUNT;
+
+    -- Codes no longer in the set are retired, not deleted: old logs keep
+    -- joining to their description.
+    UPDATE @extschema@.code AS c
+       SET retired = true
+     WHERE c.event_key = register_event.event_key
+       AND NOT c.retired
+       AND NOT codes ? c.code;
+
+    RETURN n;
+END;
+$$;
+CREATE OR REPLACE FUNCTION @extschema@.unregister_event(event_key text) RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+DECLARE
+    n integer;
+BEGIN
+    IF event_key IS NULL THEN
+        RAISE EXCEPTION 'event key must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    -- Lock the event row like register_event() does.
+    PERFORM FROM @extschema@.event AS e
+      WHERE e.key = unregister_event.event_key
+      FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = 'undefined_object',
+            MESSAGE = pg_catalog.format('event %s is not registered', @extschema@._reg_quote(event_key));
+    END IF;
+    UPDATE @extschema@.code AS c
+       SET retired = true
+     WHERE c.event_key = unregister_event.event_key
+       AND NOT c.retired;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN n;
+END;
+$$;
+CREATE OR REPLACE FUNCTION @extschema@.event_codes(event_key text) RETURNS SETOF @extschema@.codes
+    LANGUAGE plpgsql STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+BEGIN
+    IF event_key IS NULL THEN
+        RAISE EXCEPTION 'event key must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF NOT EXISTS (SELECT FROM @extschema@.event AS e WHERE e.key = event_codes.event_key) THEN
+        RAISE EXCEPTION USING ERRCODE = 'undefined_object',
+            MESSAGE = pg_catalog.format('event %s is not registered', @extschema@._reg_quote(event_key));
+    END IF;
+    RETURN QUERY
+        SELECT v.*
+          FROM @extschema@.codes AS v
+          JOIN @extschema@.code AS c ON c.event_key = v.event_key AND c.code = v.code
+         WHERE c.event_key = event_codes.event_key
+           AND NOT c.retired
+         ORDER BY c.sort_order, c.reg_order;
+END;
+$$;
+CREATE OR REPLACE FUNCTION @extschema@.selectable_codes(role text)
+    RETURNS TABLE (event_key text, code text, description text, sort_order integer)
+    LANGUAGE plpgsql STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+BEGIN
+    IF role IS NULL THEN
+        RAISE EXCEPTION 'role must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    RETURN QUERY
+        SELECT c.event_key, c.code, c.description, c.sort_order
+          FROM @extschema@.code AS c
+         WHERE NOT c.retired
+           AND c.type = 'outcome'
+           AND c.selectable_by @> ARRAY[selectable_codes.role]
+         ORDER BY c.event_key, c.sort_order, c.reg_order;
+END;
+$$;
+CREATE OR REPLACE FUNCTION @extschema@.autodiscover(apps text[] DEFAULT NULL,
+                                         on_error text DEFAULT 'raise')
+    RETURNS TABLE (app text, events integer, error text)
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+DECLARE
+    app_list text[];
+    source text;
+    setting text;
+    a text;
+    kind "char";
+    before jsonb;
+BEGIN
+    IF on_error IS NULL THEN
+        RAISE EXCEPTION 'on_error must not be null'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Use ''raise'' or ''report''.';
+    ELSIF on_error NOT IN ('raise', 'report') THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = pg_catalog.format('invalid on_error %s', @extschema@._reg_quote(on_error)),
+            HINT = 'Use ''raise'' or ''report''.';
+    END IF;
+
+    IF apps IS NULL THEN
+        source := 'the setting cla_eventlog.apps';
+        setting := pg_catalog.current_setting('cla_eventlog.apps', true);
+        app_list := CASE WHEN pg_catalog.btrim(COALESCE(setting, '')) = '' THEN '{}'
+                         ELSE ARRAY(SELECT pg_catalog.btrim(s)
+                                      FROM pg_catalog.unnest(pg_catalog.string_to_array(setting, ','))
+                                           WITH ORDINALITY AS u (s, n)
+                                     ORDER BY u.n) END;
+    ELSE
+        source := 'the apps argument';
+        app_list := apps;
+    END IF;
+
+    -- Every app must name an existing schema; checked before any app runs.
+    FOREACH a IN ARRAY app_list LOOP
+        IF a IS NULL OR a = '' THEN
+            RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+                MESSAGE = pg_catalog.format('empty app name in %s', source),
+                DETAIL = 'Apps are schema names.';
+        ELSIF NOT EXISTS (SELECT FROM pg_catalog.pg_namespace AS ns WHERE ns.nspname = a) THEN
+            RAISE EXCEPTION USING ERRCODE = 'invalid_schema_name',
+                MESSAGE = pg_catalog.format('app schema %s does not exist', @extschema@._reg_quote(a)),
+                DETAIL = pg_catalog.format('It is listed in %s.', source),
+                HINT = 'Install the application''s schema, or remove it from the list of apps.';
+        END IF;
+    END LOOP;
+
+    FOREACH a IN ARRAY app_list LOOP
+        app := a;
+        events := 0;
+        error := NULL;
+        SELECT p.prokind INTO kind
+          FROM pg_catalog.pg_proc AS p
+         WHERE p.oid = pg_catalog.to_regprocedure(pg_catalog.format('%I.register_events()', a));
+        IF kind IS NOT NULL THEN
+            SELECT pg_catalog.jsonb_object_agg(e.key, e.xmin::text) INTO before
+              FROM @extschema@.event AS e;
+            before := COALESCE(before, '{}');
+            BEGIN
+                IF kind = 'p' THEN
+                    EXECUTE pg_catalog.format('CALL %I.register_events()', a);
+                ELSE
+                    EXECUTE pg_catalog.format('SELECT %I.register_events()', a);
+                END IF;
+                SELECT pg_catalog.count(*) INTO events
+                  FROM @extschema@.event AS e
+                 WHERE before ->> e.key IS DISTINCT FROM e.xmin::text;
+            EXCEPTION WHEN OTHERS THEN
+                -- The subtransaction has undone everything the app did.
+                IF on_error = 'raise' THEN
+                    RAISE;
+                END IF;
+                events := 0;
+                error := SQLERRM;
+            END;
+        END IF;
+        RETURN NEXT;
+    END LOOP;
+END;
+$$;
+DROP FUNCTION @extschema@._reg_error(text, text, text, text);

@@ -47,27 +47,6 @@ CREATE FUNCTION @extschema@._reg_json(value jsonb) RETURNS text
 COMMENT ON FUNCTION @extschema@._reg_json(jsonb) IS
     'Internal: a JSON value as shown in registry error messages (JSON text, abbreviated past 64 characters)';
 
--- Raise an error; detail and hint may be NULL (RAISE refuses NULL options).
-CREATE FUNCTION @extschema@._reg_error(sqlstate text, message text, detail text, hint text)
-    RETURNS void
-    LANGUAGE plpgsql
-    SET search_path = pg_catalog, pg_temp
-    AS $$
-BEGIN
-    IF detail IS NULL AND hint IS NULL THEN
-        RAISE EXCEPTION USING ERRCODE = sqlstate, MESSAGE = message;
-    ELSIF detail IS NULL THEN
-        RAISE EXCEPTION USING ERRCODE = sqlstate, MESSAGE = message, HINT = hint;
-    ELSIF hint IS NULL THEN
-        RAISE EXCEPTION USING ERRCODE = sqlstate, MESSAGE = message, DETAIL = detail;
-    ELSE
-        RAISE EXCEPTION USING ERRCODE = sqlstate, MESSAGE = message, DETAIL = detail, HINT = hint;
-    END IF;
-END;
-$$;
-COMMENT ON FUNCTION @extschema@._reg_error(text, text, text, text) IS
-    'Internal: raises a registry error with an optional detail and hint';
-
 -- Check that a name (event key, role) is non-null, non-empty and fits the C
 -- cache's limit of 63 bytes.  what: how the name is described ("event key").
 CREATE FUNCTION @extschema@._reg_check_name(what text, value text)
@@ -77,17 +56,16 @@ CREATE FUNCTION @extschema@._reg_check_name(what text, value text)
     AS $$
 BEGIN
     IF value IS NULL THEN
-        PERFORM @extschema@._reg_error('22004',
-            pg_catalog.format('%s must not be null', what), NULL, NULL);
+        RAISE EXCEPTION USING ERRCODE = 'null_value_not_allowed',
+            MESSAGE = pg_catalog.format('%s must not be null', what);
     ELSIF value = '' THEN
-        PERFORM @extschema@._reg_error('22023',
-            pg_catalog.format('%s must not be empty', what), NULL, NULL);
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = pg_catalog.format('%s must not be empty', what);
     ELSIF pg_catalog.octet_length(value) > 63 THEN
-        PERFORM @extschema@._reg_error('22023',
-            pg_catalog.format('%s %s is too long', what, @extschema@._reg_quote(value)),
-            pg_catalog.format('It is %s bytes long; at most 63 bytes are allowed.',
-                              pg_catalog.octet_length(value)),
-            NULL);
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = pg_catalog.format('%s %s is too long', what, @extschema@._reg_quote(value)),
+            DETAIL = pg_catalog.format('It is %s bytes long; at most 63 bytes are allowed.',
+                              pg_catalog.octet_length(value));
     END IF;
 END;
 $$;
@@ -95,20 +73,24 @@ COMMENT ON FUNCTION @extschema@._reg_check_name(text, text) IS
     'Internal: a registry name must be non-null, non-empty and at most 63 bytes';
 
 -- Raise "invalid <attr> ... expected <kinds>, got <value>" unless value's
--- JSON type is one of kinds.
+-- JSON type is one of kinds; hint may be NULL.
 CREATE FUNCTION @extschema@._reg_expect(place text, attr text, value jsonb,
                                         kinds text[], expected text, hint text)
     RETURNS void
     LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
     AS $$
+DECLARE
+    message text;
 BEGIN
     IF pg_catalog.jsonb_typeof(value) <> ALL (kinds) THEN
-        PERFORM @extschema@._reg_error('22023',
-            pg_catalog.format('invalid %s %s: expected %s, got %s',
-                              @extschema@._reg_quote(attr), place, expected,
-                              @extschema@._reg_json(value)),
-            NULL, hint);
+        message := pg_catalog.format('invalid %s %s: expected %s, got %s',
+                                     @extschema@._reg_quote(attr), place, expected,
+                                     @extschema@._reg_json(value));
+        IF hint IS NULL THEN            -- RAISE refuses a NULL option
+            RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value', MESSAGE = message;
+        END IF;
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value', MESSAGE = message, HINT = hint;
     END IF;
 END;
 $$;
@@ -116,7 +98,8 @@ COMMENT ON FUNCTION @extschema@._reg_expect(text, text, jsonb, text[], text, tex
     'Internal: raises a registry error unless a JSON value has one of the expected JSON types';
 
 -- Check that value is a JSON array of strings (each non-empty and at most
--- 63 bytes when names is true); allow_empty: whether [] is accepted.
+-- 63 bytes when names is true); allow_empty: whether [] is accepted; hint:
+-- the hint of its errors (not NULL).
 CREATE FUNCTION @extschema@._reg_check_strings(place text, attr text, value jsonb,
                                                allow_empty boolean, names boolean, hint text)
     RETURNS void
@@ -128,21 +111,21 @@ DECLARE
 BEGIN
     PERFORM @extschema@._reg_expect(place, attr, value, '{array}', 'an array of strings', hint);
     IF NOT allow_empty AND pg_catalog.jsonb_array_length(value) = 0 THEN
-        PERFORM @extschema@._reg_error('22023',
-            pg_catalog.format('invalid %s %s: the list must not be empty',
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = pg_catalog.format('invalid %s %s: the list must not be empty',
                               @extschema@._reg_quote(attr), place),
-            NULL, hint);
+            HINT = hint;
     END IF;
     FOR elem IN SELECT e FROM pg_catalog.jsonb_array_elements(value) AS e LOOP
         IF pg_catalog.jsonb_typeof(elem) <> 'string'
            OR (names AND (elem #>> '{}' = '' OR pg_catalog.octet_length(elem #>> '{}') > 63)) THEN
-            PERFORM @extschema@._reg_error('22023',
-                pg_catalog.format('invalid %s %s: %s is not %s',
+            RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+                MESSAGE = pg_catalog.format('invalid %s %s: %s is not %s',
                                   @extschema@._reg_quote(attr), place,
                                   @extschema@._reg_json(elem),
                                   CASE WHEN names THEN 'a code string (1 to 63 bytes)'
                                        ELSE 'a string' END),
-                NULL, hint);
+                HINT = hint;
         END IF;
     END LOOP;
 END;
@@ -161,23 +144,32 @@ CREATE FUNCTION @extschema@._reg_check_function(place text, attr text, name text
 DECLARE
     e_state text;
     e_message text;
+    message text;
     e_detail text;
     e_hint text;
 BEGIN
     IF name = '' THEN
-        PERFORM @extschema@._reg_error('22023',
-            pg_catalog.format('invalid %s %s: the function name must not be empty',
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = pg_catalog.format('invalid %s %s: the function name must not be empty',
                               @extschema@._reg_quote(attr), place),
-            NULL, 'Write it as schema.function, for example "app.my_function".');
+            HINT = 'Write it as schema.function, for example "app.my_function".';
     END IF;
     BEGIN
         PERFORM @extschema@._check_function(name, kind);
     EXCEPTION WHEN OTHERS THEN
         GET STACKED DIAGNOSTICS e_state = RETURNED_SQLSTATE, e_message = MESSAGE_TEXT,
                                 e_detail = PG_EXCEPTION_DETAIL, e_hint = PG_EXCEPTION_HINT;
-        PERFORM @extschema@._reg_error(e_state,
-            pg_catalog.format('invalid %s %s: %s', @extschema@._reg_quote(attr), place, e_message),
-            NULLIF(e_detail, ''), NULLIF(e_hint, ''));
+        message := pg_catalog.format('invalid %s %s: %s', @extschema@._reg_quote(attr), place, e_message);
+        -- RAISE refuses a NULL option, and an empty one would show: one
+        -- statement for each detail and hint the caught error may lack
+        IF e_detail = '' AND e_hint = '' THEN
+            RAISE EXCEPTION USING ERRCODE = e_state, MESSAGE = message;
+        ELSIF e_detail = '' THEN
+            RAISE EXCEPTION USING ERRCODE = e_state, MESSAGE = message, HINT = e_hint;
+        ELSIF e_hint = '' THEN
+            RAISE EXCEPTION USING ERRCODE = e_state, MESSAGE = message, DETAIL = e_detail;
+        END IF;
+        RAISE EXCEPTION USING ERRCODE = e_state, MESSAGE = message, DETAIL = e_detail, HINT = e_hint;
     END;
 END;
 $$;
@@ -206,25 +198,23 @@ BEGIN
     place := pg_catalog.format('for code %s of event %s',
                                @extschema@._reg_quote(code), @extschema@._reg_quote(event_key));
     IF code = '' THEN
-        PERFORM @extschema@._reg_error('22023',
-            pg_catalog.format('invalid code "" for event %s: it must not be empty',
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = pg_catalog.format('invalid code "" for event %s: it must not be empty',
                               @extschema@._reg_quote(event_key)),
-            NULL, 'Codes are the keys of the codes object, for example {"CB1": {...}}.');
+            HINT = 'Codes are the keys of the codes object, for example {"CB1": {...}}.';
     ELSIF pg_catalog.octet_length(code) > 63 THEN
-        PERFORM @extschema@._reg_error('22023',
-            pg_catalog.format('invalid code %s for event %s: it is too long',
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = pg_catalog.format('invalid code %s for event %s: it is too long',
                               @extschema@._reg_quote(code), @extschema@._reg_quote(event_key)),
-            pg_catalog.format('It is %s bytes long; at most 63 bytes are allowed.',
-                              pg_catalog.octet_length(code)),
-            NULL);
+            DETAIL = pg_catalog.format('It is %s bytes long; at most 63 bytes are allowed.',
+                              pg_catalog.octet_length(code));
     END IF;
 
     IF pg_catalog.jsonb_typeof(def) <> 'object' THEN
-        PERFORM @extschema@._reg_error('22023',
-            pg_catalog.format('invalid definition %s: expected an object, got %s',
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = pg_catalog.format('invalid definition %s: expected an object, got %s',
                               place, @extschema@._reg_json(def)),
-            NULL,
-            'A definition looks like {"type": "outcome", "level": 29, "selectable_by": ["operator"], "description": "Callback 1", "stops_timer": true}.');
+            HINT = 'A definition looks like {"type": "outcome", "level": 29, "selectable_by": ["operator"], "description": "Callback 1", "stops_timer": true}.';
     END IF;
 
     -- Unknown attributes first: a misspelt attribute is reported as such,
@@ -234,18 +224,16 @@ BEGIN
      WHERE k <> ALL (required) AND k <> ALL (optional)
      LIMIT 1;
     IF attr IS NOT NULL THEN
-        PERFORM @extschema@._reg_error('22023',
-            pg_catalog.format('unknown attribute %s %s', @extschema@._reg_quote(attr), place),
-            NULL,
-            'Allowed attributes: type, level, selectable_by, description, stops_timer, order, set_requires_action_by, set_case_columns, once_per.');
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = pg_catalog.format('unknown attribute %s %s', @extschema@._reg_quote(attr), place),
+            HINT = 'Allowed attributes: type, level, selectable_by, description, stops_timer, order, set_requires_action_by, set_case_columns, once_per.';
     END IF;
 
     FOREACH attr IN ARRAY required LOOP
         IF NOT def ? attr THEN
-            PERFORM @extschema@._reg_error('22023',
-                pg_catalog.format('missing attribute %s %s', @extschema@._reg_quote(attr), place),
-                NULL,
-                'Required attributes: type, level, selectable_by, description, stops_timer.');
+            RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+                MESSAGE = pg_catalog.format('missing attribute %s %s', @extschema@._reg_quote(attr), place),
+                HINT = 'Required attributes: type, level, selectable_by, description, stops_timer.';
         END IF;
     END LOOP;
 
@@ -254,9 +242,9 @@ BEGIN
     PERFORM @extschema@._reg_expect(place, 'type', value, '{string}', 'a string',
                                     'Allowed types: outcome, system, event.');
     IF value #>> '{}' NOT IN ('outcome', 'system', 'event') THEN
-        PERFORM @extschema@._reg_error('22023',
-            pg_catalog.format('invalid "type" %s: %s', place, @extschema@._reg_json(value)),
-            NULL, 'Allowed types: outcome, system, event.');
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = pg_catalog.format('invalid "type" %s: %s', place, @extschema@._reg_json(value)),
+            HINT = 'Allowed types: outcome, system, event.';
     END IF;
 
     -- level: a number or the level's name
@@ -267,10 +255,9 @@ BEGIN
     IF (pg_catalog.jsonb_typeof(value) = 'number' AND (value #>> '{}')::numeric NOT IN (11, 21, 29))
        OR (pg_catalog.jsonb_typeof(value) = 'string'
            AND pg_catalog.upper(value #>> '{}') NOT IN ('HIGH', 'MODERATE', 'MINOR')) THEN
-        PERFORM @extschema@._reg_error('22023',
-            pg_catalog.format('invalid "level" %s: %s', place, @extschema@._reg_json(value)),
-            NULL,
-            'Allowed levels: 29 (HIGH), 21 (MODERATE), 11 (MINOR), as a number or a name.');
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = pg_catalog.format('invalid "level" %s: %s', place, @extschema@._reg_json(value)),
+            HINT = 'Allowed levels: 29 (HIGH), 21 (MODERATE), 11 (MINOR), as a number or a name.';
     END IF;
 
     -- selectable_by: known roles; [] means anyone
@@ -282,27 +269,24 @@ BEGIN
      WHERE r <> ALL (roles)
      LIMIT 1;
     IF attr IS NOT NULL THEN
-        PERFORM @extschema@._reg_error('22023',
-            pg_catalog.format('unknown role %s in "selectable_by" %s',
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = pg_catalog.format('unknown role %s in "selectable_by" %s',
                               @extschema@._reg_quote(attr), place),
-            NULL,
-            pg_catalog.format('Known roles: %s. Add a role with cla_eventlog.add_role().',
-                              pg_catalog.array_to_string(roles, ', ')));
+            HINT = pg_catalog.format('Known roles: %s. Add a role with cla_eventlog.add_role().',
+                              pg_catalog.array_to_string(roles, ', '));
     END IF;
 
     -- description: non-empty, at most 1000 characters
     value := def -> 'description';
     PERFORM @extschema@._reg_expect(place, 'description', value, '{string}', 'a string', NULL);
     IF pg_catalog.btrim(value #>> '{}') = '' THEN
-        PERFORM @extschema@._reg_error('22023',
-            pg_catalog.format('invalid "description" %s: it must not be empty', place),
-            NULL, NULL);
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = pg_catalog.format('invalid "description" %s: it must not be empty', place);
     ELSIF pg_catalog.length(value #>> '{}') > 1000 THEN
-        PERFORM @extschema@._reg_error('22023',
-            pg_catalog.format('invalid "description" %s: it is too long', place),
-            pg_catalog.format('It has %s characters; at most 1000 are allowed.',
-                              pg_catalog.length(value #>> '{}')),
-            NULL);
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = pg_catalog.format('invalid "description" %s: it is too long', place),
+            DETAIL = pg_catalog.format('It has %s characters; at most 1000 are allowed.',
+                              pg_catalog.length(value #>> '{}'));
     END IF;
 
     -- stops_timer: strictly a JSON boolean
@@ -316,10 +300,10 @@ BEGIN
                                         'Give a whole number, for example 10.');
         IF (value #>> '{}')::numeric <> pg_catalog.trunc((value #>> '{}')::numeric)
            OR (value #>> '{}')::numeric NOT BETWEEN -2147483648 AND 2147483647 THEN
-            PERFORM @extschema@._reg_error('22023',
-                pg_catalog.format('invalid "order" %s: %s is not an integer',
+            RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+                MESSAGE = pg_catalog.format('invalid "order" %s: %s is not an integer',
                                   place, @extschema@._reg_json(value)),
-                NULL, 'Give a whole number between -2147483648 and 2147483647, for example 10.');
+                HINT = 'Give a whole number between -2147483648 and 2147483647, for example 10.';
         END IF;
     END IF;
 
@@ -347,11 +331,11 @@ BEGIN
                                                             checked, 'set_requires_action_by');
                 END IF;
             ELSE
-                PERFORM @extschema@._reg_error('22023',
-                    pg_catalog.format('invalid "set_requires_action_by" %s: %s',
+                RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+                    MESSAGE = pg_catalog.format('invalid "set_requires_action_by" %s: %s',
                                       place, @extschema@._reg_json(value)),
-                    'An object must have exactly one key, "clear_if_owned_by" or "function".',
-                    'Allowed forms: null, "value", {"clear_if_owned_by": ["value", ...]}, {"function": "schema.name"}.');
+                    DETAIL = 'An object must have exactly one key, "clear_if_owned_by" or "function".',
+                    HINT = 'Allowed forms: null, "value", {"clear_if_owned_by": ["value", ...]}, {"function": "schema.name"}.';
             END IF;
         END IF;
     END IF;
@@ -363,18 +347,17 @@ BEGIN
             'an object', 'For example {"provider_closed": "now"}.');
         FOR item IN SELECT e.key, e.value FROM pg_catalog.jsonb_each(value) AS e LOOP
             IF item.key <> ALL (stamp_roles) THEN
-                PERFORM @extschema@._reg_error('22023',
-                    pg_catalog.format('invalid "set_case_columns" %s: unknown case column %s',
+                RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+                    MESSAGE = pg_catalog.format('invalid "set_case_columns" %s: unknown case column %s',
                                       place, @extschema@._reg_quote(item.key)),
-                    NULL,
-                    'Allowed case columns: provider_viewed, provider_accepted, provider_closed, provider_assigned_at.');
+                    HINT = 'Allowed case columns: provider_viewed, provider_accepted, provider_closed, provider_assigned_at.';
             ELSIF pg_catalog.jsonb_typeof(item.value) <> 'null'
                   AND item.value NOT IN ('"now"', '"now_if_null"') THEN
-                PERFORM @extschema@._reg_error('22023',
-                    pg_catalog.format('invalid "set_case_columns" %s: %s for %s',
+                RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+                    MESSAGE = pg_catalog.format('invalid "set_case_columns" %s: %s for %s',
                                       place, @extschema@._reg_json(item.value),
                                       @extschema@._reg_quote(item.key)),
-                    NULL, 'Allowed values: "now", "now_if_null", null.');
+                    HINT = 'Allowed values: "now", "now_if_null", null.';
             END IF;
         END LOOP;
     END IF;
@@ -387,10 +370,10 @@ BEGIN
         IF NOT COALESCE(value -> 'scope' IN ('"case"', '"case_timer"'), false)
            OR value - '{scope,with}'::text[] <> '{}'
            OR (value ? 'with' AND value ->> 'scope' <> 'case_timer') THEN
-            PERFORM @extschema@._reg_error('22023',
-                pg_catalog.format('invalid "once_per" %s: %s', place, @extschema@._reg_json(value)),
-                'The scope must be "case" or "case_timer"; "with" is allowed only with "case_timer".',
-                'Allowed forms: {"scope": "case"}, {"scope": "case_timer", "with": ["CODE", ...]}.');
+            RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+                MESSAGE = pg_catalog.format('invalid "once_per" %s: %s', place, @extschema@._reg_json(value)),
+                DETAIL = 'The scope must be "case" or "case_timer"; "with" is allowed only with "case_timer".',
+                HINT = 'Allowed forms: {"scope": "case"}, {"scope": "case_timer", "with": ["CODE", ...]}.';
         END IF;
         IF value ? 'with' THEN
             PERFORM @extschema@._reg_check_strings(place, 'once_per', value -> 'with', true, true,

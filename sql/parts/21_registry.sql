@@ -34,16 +34,18 @@ DECLARE
 BEGIN
     -- 1. codes: a non-empty object
     IF codes IS NULL THEN
-        PERFORM @extschema@._reg_error('22004', 'codes must not be null', NULL,
-            'Give a JSON object of code definitions, for example {"CB1": {...}}.');
+        RAISE EXCEPTION 'codes must not be null'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Give a JSON object of code definitions, for example {"CB1": {...}}.';
     ELSIF pg_catalog.jsonb_typeof(codes) <> 'object' THEN
-        PERFORM @extschema@._reg_error('22023',
-            pg_catalog.format('invalid codes: expected an object, got %s', @extschema@._reg_json(codes)),
-            NULL, 'Give a JSON object of code definitions, for example {"CB1": {...}}.');
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = pg_catalog.format('invalid codes: expected an object, got %s', @extschema@._reg_json(codes)),
+            HINT = 'Give a JSON object of code definitions, for example {"CB1": {...}}.';
     ELSIF codes = '{}' THEN
-        PERFORM @extschema@._reg_error('22023', 'invalid codes: the object is empty',
-            'An event has one or more codes.',
-            'To retire every code of an event, call cla_eventlog.unregister_event().');
+        RAISE EXCEPTION 'invalid codes: the object is empty'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'An event has one or more codes.',
+                  HINT = 'To retire every code of an event, call cla_eventlog.unregister_event().';
     END IF;
 
     -- 2. event_key
@@ -131,16 +133,16 @@ DECLARE
     n integer;
 BEGIN
     IF event_key IS NULL THEN
-        PERFORM @extschema@._reg_error('22004', 'event key must not be null', NULL, NULL);
+        RAISE EXCEPTION 'event key must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
     END IF;
     -- Lock the event row like register_event() does.
     PERFORM FROM @extschema@.event AS e
       WHERE e.key = unregister_event.event_key
       FOR UPDATE;
     IF NOT FOUND THEN
-        PERFORM @extschema@._reg_error('42704',
-            pg_catalog.format('event %s is not registered', @extschema@._reg_quote(event_key)),
-            NULL, NULL);
+        RAISE EXCEPTION USING ERRCODE = 'undefined_object',
+            MESSAGE = pg_catalog.format('event %s is not registered', @extschema@._reg_quote(event_key));
     END IF;
     UPDATE @extschema@.code AS c
        SET retired = true
@@ -205,12 +207,12 @@ CREATE FUNCTION @extschema@.event_codes(event_key text) RETURNS SETOF @extschema
     AS $$
 BEGIN
     IF event_key IS NULL THEN
-        PERFORM @extschema@._reg_error('22004', 'event key must not be null', NULL, NULL);
+        RAISE EXCEPTION 'event key must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
     END IF;
     IF NOT EXISTS (SELECT FROM @extschema@.event AS e WHERE e.key = event_codes.event_key) THEN
-        PERFORM @extschema@._reg_error('42704',
-            pg_catalog.format('event %s is not registered', @extschema@._reg_quote(event_key)),
-            NULL, NULL);
+        RAISE EXCEPTION USING ERRCODE = 'undefined_object',
+            MESSAGE = pg_catalog.format('event %s is not registered', @extschema@._reg_quote(event_key));
     END IF;
     RETURN QUERY
         SELECT v.*
@@ -231,7 +233,8 @@ CREATE FUNCTION @extschema@.selectable_codes(role text)
     AS $$
 BEGIN
     IF role IS NULL THEN
-        PERFORM @extschema@._reg_error('22004', 'role must not be null', NULL, NULL);
+        RAISE EXCEPTION 'role must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
     END IF;
     RETURN QUERY
         SELECT c.event_key, c.code, c.description, c.sort_order

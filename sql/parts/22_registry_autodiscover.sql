@@ -28,12 +28,13 @@ DECLARE
     before jsonb;
 BEGIN
     IF on_error IS NULL THEN
-        PERFORM @extschema@._reg_error('22004', 'on_error must not be null', NULL,
-                                       'Use ''raise'' or ''report''.');
+        RAISE EXCEPTION 'on_error must not be null'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Use ''raise'' or ''report''.';
     ELSIF on_error NOT IN ('raise', 'report') THEN
-        PERFORM @extschema@._reg_error('22023',
-            pg_catalog.format('invalid on_error %s', @extschema@._reg_quote(on_error)),
-            NULL, 'Use ''raise'' or ''report''.');
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = pg_catalog.format('invalid on_error %s', @extschema@._reg_quote(on_error)),
+            HINT = 'Use ''raise'' or ''report''.';
     END IF;
 
     IF apps IS NULL THEN
@@ -52,14 +53,14 @@ BEGIN
     -- Every app must name an existing schema; checked before any app runs.
     FOREACH a IN ARRAY app_list LOOP
         IF a IS NULL OR a = '' THEN
-            PERFORM @extschema@._reg_error('22023',
-                pg_catalog.format('empty app name in %s', source),
-                'Apps are schema names.', NULL);
+            RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+                MESSAGE = pg_catalog.format('empty app name in %s', source),
+                DETAIL = 'Apps are schema names.';
         ELSIF NOT EXISTS (SELECT FROM pg_catalog.pg_namespace AS ns WHERE ns.nspname = a) THEN
-            PERFORM @extschema@._reg_error('3F000',
-                pg_catalog.format('app schema %s does not exist', @extschema@._reg_quote(a)),
-                pg_catalog.format('It is listed in %s.', source),
-                'Install the application''s schema, or remove it from the list of apps.');
+            RAISE EXCEPTION USING ERRCODE = 'invalid_schema_name',
+                MESSAGE = pg_catalog.format('app schema %s does not exist', @extschema@._reg_quote(a)),
+                DETAIL = pg_catalog.format('It is listed in %s.', source),
+                HINT = 'Install the application''s schema, or remove it from the list of apps.';
         END IF;
     END LOOP;
 

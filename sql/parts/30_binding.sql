@@ -229,16 +229,16 @@ BEGIN
         RAISE WARNING 'column "%" of case table % is %, narrower than the log''s bigint ids', resolved ->> 'outcome_code_id', case_table, coltype
             USING DETAIL = format('HIGH outcomes fail with "integer out of range" once log ids pass %s; status check log_id_headroom turns red at 90 %%.',
                                   CASE coltype WHEN 'smallint' THEN 32767 ELSE 2147483647 END),
-                  HINT = format('ALTER TABLE %s ALTER COLUMN %I TYPE bigint', case_table, resolved ->> 'outcome_code_id');
+                  HINT = format('Widen it: ALTER TABLE %s ALTER COLUMN %I TYPE bigint.', case_table, resolved ->> 'outcome_code_id');
     END IF;
     -- One column plays one role (the triggers would write it twice).
-    SELECT string_agg(format('column "%s" is given for the roles %s', r.col, r.roles), '; ') INTO bad
+    SELECT string_agg(format('Column "%s" is given for the roles %s.', r.col, r.roles), ' ') INTO bad
       FROM (SELECT j.value AS col, @extschema@._reg_quote_list(array_agg(j.key ORDER BY j.key), ' and ') AS roles
               FROM jsonb_each_text(resolved) j GROUP BY j.value HAVING count(*) > 1) r;
     IF bad IS NOT NULL THEN
         RAISE EXCEPTION 'a case column can play only one role'
             USING ERRCODE = 'invalid_parameter_value',
-                  DETAIL = bad || '.',
+                  DETAIL = bad,
                   HINT = 'Map each role to its own column, or switch a role off with null.';
     END IF;
 

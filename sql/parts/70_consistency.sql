@@ -150,7 +150,7 @@ BEGIN
     cols := (@extschema@._require_binding()).columns;
     -- the roles _case_mismatches() compares and _case_write() writes
     IF NOT cols ?| ARRAY['outcome_code', 'outcome_code_id', 'level', 'billable_time'] THEN
-        RAISE NOTICE 'repair_cases: the case table binds no outcome or billable_time column; nothing to repair';
+        RAISE NOTICE 'the case table binds no outcome or billable_time column; nothing to repair';
         RETURN 0;
     END IF;
     IF case_ids IS NULL THEN
@@ -175,7 +175,7 @@ BEGIN
         END IF;
         done := done + cardinality(batch);
         IF cardinality(batch) = batch_size THEN
-            RAISE NOTICE 'repair_cases: % of % cases done, % changed', done, total, changed
+            RAISE NOTICE '% of % cases done, % changed', done, total, changed
                 USING DETAIL = format('%s cases per second.',
                                       round(done / greatest(EXTRACT(EPOCH FROM clock_timestamp() - started), 0.001)));
         END IF;

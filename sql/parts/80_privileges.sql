@@ -38,7 +38,6 @@ GRANT EXECUTE ON FUNCTION
     @extschema@._check_function(text, text),
     @extschema@._reg_quote(text),
     @extschema@._reg_json(jsonb),
-    @extschema@._reg_error(text, text, text, text),
     @extschema@._reg_check_name(text, text),
     @extschema@._reg_expect(text, text, jsonb, text[], text, text),
     @extschema@._reg_check_strings(text, text, jsonb, boolean, boolean, text),

@@ -345,7 +345,7 @@ def mischief():
 
 INTERNALS = [('_check_function', 'text text'), ('_case_table_check', 'text text[]'), ('_iso_time', 'text'),
              ('_reg_quote', 'text'), ('_reg_json', 'jsonb'), ('_reg_check_name', 'text text'),
-             ('_reg_error', 'text text text text'), ('_reg_expect', 'text text jsonb text[] text text'),
+             ('_reg_expect', 'text text jsonb text[] text text'),
              ('_reg_check_strings', 'text text jsonb boolean boolean text'),
              ('_reg_check_function', 'text text text text'), ('_reg_check_code', 'text text jsonb text[] text[]'),
              ('_mi_seconds', 'timestamptz timestamptz'), ('_case_expected', 'bigint[]'),
