@@ -176,7 +176,7 @@ $$;
 COMMENT ON FUNCTION @extschema@._reg_check_function(text, text, text, text) IS
     'Internal: checks a function named in the registry, naming the event and code in the error';
 
--- Validate one code definition (SPEC 2.1-2.3).  roles: the known roles;
+-- Validate one code definition (README "Registry").  roles: the known roles;
 -- functions: policy functions already checked in this call (not checked
 -- twice).  Returns the policy function it checked, or NULL.
 CREATE FUNCTION @extschema@._reg_check_code(event_key text, code text, def jsonb,

@@ -1,4 +1,4 @@
--- Binding the application's case table (SPEC 3).
+-- Binding the application's case table (README "Case binding").
 --
 -- Binding adds foreign keys to the extension's log and timer tables, which
 -- only their owner may alter: bind_case_table() runs as the extension's

@@ -1,4 +1,4 @@
--- Privileges (SPEC 11): what the extension grants on its own objects.
+-- Privileges (README "Privileges: a recipe for three roles"): what the extension grants on its own objects.
 --
 -- Design rules:
 --  * Default deny.  PUBLIC gets nothing on the tables, views and sequences,

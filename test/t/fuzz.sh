@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # fuzz: a bounded random test of the public functions and of plain INSERTs
-# into the log (SPEC 11: bad input never crashes the backend, an
+# into the log (bad input never crashes the backend, an
 # application role cannot rewrite history, the data stay consistent).
 #
 # In its own database (extension + reference application, 50 cases, the
