@@ -11,10 +11,157 @@
 --                           them (issue 17)
 --   _log_id()               the id default of the log: an application role
 --                           may no longer choose a log id
+--   the SQL internals       one definition per fact (issue 13): new helpers
+--                           _level_name, _reg_quote_list, _case_roles,
+--                           _require_binding; _case_expected's columns
+--                           named after the roles they fill; errors
+--                           raised with RAISE ... USING (_reg_error goes)
 -- The C library of 1.1 also serves 1.0's SQL objects unchanged; status check
 -- library_version says "not ok" until this update has run.
 
 \echo Use "ALTER EXTENSION cla_eventlog UPDATE TO '1.1'" to load this file. \quit
+
+-- Issue 13: one definition per fact.  The level names (codes view,
+-- case_history), the quoted lists of error messages, the case-column
+-- roles with their accepted types (bind_case_table, status check
+-- case_binding) and "no case table is bound" each have one helper.
+CREATE FUNCTION @extschema@._level_name(level integer) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN CASE WHEN level OPERATOR(pg_catalog.=) 29 THEN 'HIGH'
+                WHEN level OPERATOR(pg_catalog.=) 21 THEN 'MODERATE'
+                WHEN level OPERATOR(pg_catalog.=) 11 THEN 'MINOR' END;
+COMMENT ON FUNCTION @extschema@._level_name(integer) IS
+    'Internal: the name of a level (HIGH, MODERATE, MINOR)';
+CREATE FUNCTION @extschema@._reg_quote_list(names text[], sep text DEFAULT ', ') RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+    RETURN (SELECT pg_catalog.string_agg(@extschema@._reg_quote(n.name), sep ORDER BY n.ord)
+              FROM pg_catalog.unnest(names) WITH ORDINALITY AS n(name, ord));
+COMMENT ON FUNCTION @extschema@._reg_quote_list(text[], text) IS
+    'Internal: a list of names as shown in error messages (each as _reg_quote shows it, joined by sep)';
+CREATE FUNCTION @extschema@._case_roles() RETURNS jsonb
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT jsonb_object_agg(r.role, k.types)
+      FROM (VALUES ('id',                   'integer'),
+                   ('outcome_code',         'text'),
+                   ('outcome_code_id',      'integer'),
+                   ('level',                'integer'),
+                   ('requires_action_by',   'text'),
+                   ('billable_time',        'number'),
+                   ('modified',             'timestamp'),
+                   ('source',               'text'),
+                   ('created',              'timestamp'),
+                   ('provider_viewed',      'timestamp'),
+                   ('provider_accepted',    'timestamp'),
+                   ('provider_closed',      'timestamp'),
+                   ('provider_assigned_at', 'timestamp')) AS r(role, kind)
+      JOIN (VALUES ('integer',   '["smallint", "integer", "bigint"]'::jsonb),
+                   ('number',    '["smallint", "integer", "bigint", "numeric"]'),
+                   ('text',      '["text", "character varying", "character"]'),
+                   ('timestamp', '["timestamp with time zone", "timestamp without time zone"]')) AS k(kind, types)
+        ON k.kind = r.kind
+$$;
+COMMENT ON FUNCTION @extschema@._case_roles() IS
+    'Internal: the case-column roles, each with the column types it accepts (role => array of type names)';
+CREATE FUNCTION @extschema@._require_binding() RETURNS @extschema@.case_binding
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    b @extschema@.case_binding;
+BEGIN
+    SELECT * INTO b FROM @extschema@.case_binding;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no case table is bound to cla_eventlog'
+            USING ERRCODE = 'undefined_table',
+                  HINT = 'Call cla_eventlog.bind_case_table(''app.case_table'') once, as the extension''s administrator.';
+    END IF;
+    RETURN b;
+END
+$$;
+COMMENT ON FUNCTION @extschema@._require_binding() IS
+    'Internal: the case_binding row; raises an error when no case table is bound';
+REVOKE ALL ON FUNCTION @extschema@._level_name(integer), @extschema@._reg_quote_list(text[], text),
+    @extschema@._case_roles(), @extschema@._require_binding() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@._level_name(integer), @extschema@._case_roles(),
+    @extschema@._require_binding() TO PUBLIC;
+
+CREATE OR REPLACE VIEW @extschema@.codes AS
+SELECT c.event_key,
+       c.code,
+       c.type,
+       c.level,
+       @extschema@._level_name(c.level) AS level_name,
+       c.selectable_by,
+       c.description,
+       c.stops_timer,
+       c.sort_order,
+       c.set_requires_action_by,
+       c.set_case_columns,
+       c.once_per,
+       e.code_resolver,
+       c.retired
+  FROM @extschema@.code AS c
+  JOIN @extschema@.event AS e ON e.key = c.event_key;
+
+CREATE OR REPLACE FUNCTION @extschema@._check_case_binding(OUT ok boolean, OUT detail text)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    -- role => accepted column types (as bind_case_table accepts them)
+    roles constant jsonb := @extschema@._case_roles();
+    bind record;
+    rel regclass;
+    role text;
+    col text;
+    coltype text;
+    problems text[] := '{}';
+BEGIN
+    SELECT * INTO bind FROM @extschema@.case_binding;
+    IF NOT FOUND THEN
+        ok := false;
+        detail := 'no case table is bound; call cla_eventlog.bind_case_table()';
+        RETURN;
+    END IF;
+    rel := to_regclass(format('%I.%I', bind.case_schema, bind.case_table));
+    IF rel IS NULL THEN
+        problems := problems || 'the table does not exist'::text;
+    ELSE
+        IF NOT bind.columns ? 'id' THEN
+            problems := problems || 'no column is bound to the role id'::text;
+        END IF;
+        FOR role, col IN SELECT r.key, r.value FROM jsonb_each_text(bind.columns) r ORDER BY r.key LOOP
+            SELECT format_type(a.atttypid, NULL) INTO coltype
+              FROM pg_attribute a
+             WHERE a.attrelid = rel AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped;
+            IF NOT FOUND THEN
+                problems := problems || format('column "%s" (role %s) does not exist', col, role);
+            ELSIF NOT roles ? role THEN
+                problems := problems || format('column "%s" has the unknown role %s', col, role);
+            ELSIF NOT (roles -> role) ? coltype THEN
+                problems := problems || format('column "%s" (role %s) has unsuitable type %s', col, role, coltype);
+            END IF;
+        END LOOP;
+        IF NOT EXISTS (SELECT 1 FROM pg_constraint k
+                        WHERE k.conrelid = '@extschema@.log'::regclass AND k.contype = 'f' AND k.confrelid = rel) THEN
+            problems := problems || 'the log has no foreign key to the table'::text;
+        END IF;
+        IF NOT EXISTS (SELECT 1 FROM pg_constraint k
+                        WHERE k.conrelid = '@extschema@.timer'::regclass AND k.contype = 'f' AND k.confrelid = rel) THEN
+            problems := problems || 'the timers have no foreign key to the table'::text;
+        END IF;
+    END IF;
+    ok := cardinality(problems) = 0;
+    detail := format('%I.%I: ', bind.case_schema, bind.case_table) ||
+        CASE WHEN ok THEN format('%s columns bound, foreign keys in place',
+                                 (SELECT count(*) FROM jsonb_object_keys(bind.columns)))
+             ELSE array_to_string(problems, '; ') || '; bind the table again with cla_eventlog.bind_case_table()'
+        END;
+END
+$$;
 
 CREATE FUNCTION @extschema@.case_history(case_id bigint)
 RETURNS TABLE(log_id bigint, created timestamptz, event_key text, code text,
@@ -25,7 +172,7 @@ LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT l.id, l.created, l.event_key, l.code, c.description, l.type, l.level,
-           CASE l.level WHEN 29 THEN 'HIGH' WHEN 21 THEN 'MODERATE' WHEN 11 THEN 'MINOR' END,
+           @extschema@._level_name(l.level),
            l.created_by, l.created_by_role, l.notes, l.context, l.timer_id, c.retired
       FROM @extschema@.log AS l
       LEFT JOIN @extschema@.code AS c
@@ -78,12 +225,7 @@ DECLARE
     k record;
     missing bigint;
 BEGIN
-    SELECT * INTO b FROM @extschema@.case_binding;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'no case table is bound to cla_eventlog'
-            USING ERRCODE = 'undefined_table',
-                  HINT = 'Call cla_eventlog.bind_case_table(''app.case_table'') once, as the extension''s administrator.';
-    END IF;
+    b := @extschema@._require_binding();
     rel := to_regclass(format('%I.%I', b.case_schema, b.case_table));
     IF rel IS NULL THEN
         RAISE EXCEPTION 'bound case table %.% does not exist', quote_ident(b.case_schema), quote_ident(b.case_table)
@@ -127,32 +269,12 @@ LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    -- role => (default column, allowed types)
-    roles constant jsonb := '{
-        "id":                   ["id",                   "integer"],
-        "outcome_code":         ["outcome_code",         "text"],
-        "outcome_code_id":      ["outcome_code_id",      "integer"],
-        "level":                ["level",                "integer"],
-        "requires_action_by":   ["requires_action_by",   "text"],
-        "billable_time":        ["billable_time",        "number"],
-        "modified":             ["modified",             "timestamp"],
-        "source":               ["source",               "text"],
-        "created":              ["created",              "timestamp"],
-        "provider_viewed":      ["provider_viewed",      "timestamp"],
-        "provider_accepted":    ["provider_accepted",    "timestamp"],
-        "provider_closed":      ["provider_closed",      "timestamp"],
-        "provider_assigned_at": ["provider_assigned_at", "timestamp"]
-    }';
-    kinds constant jsonb := '{
-        "integer":   ["smallint", "integer", "bigint"],
-        "number":    ["smallint", "integer", "bigint", "numeric"],
-        "text":      ["text", "character varying", "character"],
-        "timestamp": ["timestamp with time zone", "timestamp without time zone"]
-    }';
+    -- role => accepted column types; a role's default column has its name
+    roles constant jsonb := @extschema@._case_roles();
     nsp text;
     rel text;
     role text;
-    spec jsonb;
+    accepted jsonb;
     colname text;
     explicit boolean;
     coltype text;
@@ -196,15 +318,14 @@ BEGIN
                   HINT = 'Partition the case table by columns only.';
     END IF;
 
-    SELECT string_agg(@extschema@._reg_quote(k), ', ') INTO bad
-      FROM jsonb_object_keys(columns) k WHERE NOT roles ? k;
+    bad := @extschema@._reg_quote_list(ARRAY(SELECT k FROM jsonb_object_keys(columns) k WHERE NOT roles ? k));
     IF bad IS NOT NULL THEN
         RAISE EXCEPTION 'unknown case-column role %', bad
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Roles: ' || (SELECT string_agg(k, ', ') FROM jsonb_object_keys(roles) k) || '.';
     END IF;
 
-    FOR role, spec IN SELECT * FROM jsonb_each(roles) LOOP
+    FOR role, accepted IN SELECT * FROM jsonb_each(roles) LOOP
         explicit := columns ? role;
         IF explicit AND jsonb_typeof(columns -> role) = 'null' THEN
             IF role = 'id' THEN
@@ -217,7 +338,7 @@ BEGIN
             RAISE EXCEPTION 'column for case-column role "%" must be a string or null', role
                 USING ERRCODE = 'invalid_parameter_value';
         END IF;
-        colname := CASE WHEN explicit THEN columns ->> role ELSE spec ->> 0 END;
+        colname := CASE WHEN explicit THEN columns ->> role ELSE role END;
         SELECT format_type(a.atttypid, NULL) INTO coltype
           FROM pg_attribute a
          WHERE a.attrelid = case_table AND a.attname = colname
@@ -230,11 +351,11 @@ BEGIN
             END IF;
             CONTINUE;               -- a default name that is absent: role off
         END IF;
-        IF NOT (kinds -> (spec ->> 1)) ? coltype THEN
+        IF NOT accepted ? coltype THEN
             RAISE EXCEPTION 'column "%" of case table % has unsuitable type %', colname, case_table, coltype
                 USING ERRCODE = 'datatype_mismatch',
                       DETAIL = format('The case-column role "%s" needs one of: %s.', role,
-                                      (SELECT string_agg(t, ', ') FROM jsonb_array_elements_text(kinds -> (spec ->> 1)) t));
+                                      (SELECT string_agg(t, ', ') FROM jsonb_array_elements_text(accepted) t));
         END IF;
         resolved := resolved || jsonb_build_object(role, colname);
     END LOOP;
@@ -245,16 +366,16 @@ BEGIN
         RAISE WARNING 'column "%" of case table % is %, narrower than the log''s bigint ids', resolved ->> 'outcome_code_id', case_table, coltype
             USING DETAIL = format('HIGH outcomes fail with "integer out of range" once log ids pass %s; status check log_id_headroom turns red at 90 %%.',
                                   CASE coltype WHEN 'smallint' THEN 32767 ELSE 2147483647 END),
-                  HINT = format('ALTER TABLE %s ALTER COLUMN %I TYPE bigint', case_table, resolved ->> 'outcome_code_id');
+                  HINT = format('Widen it: ALTER TABLE %s ALTER COLUMN %I TYPE bigint.', case_table, resolved ->> 'outcome_code_id');
     END IF;
     -- One column plays one role (the triggers would write it twice).
-    SELECT string_agg(format('column "%s" is given for the roles %s', r.col, r.roles), '; ') INTO bad
-      FROM (SELECT j.value AS col, string_agg(format('"%s"', j.key), ' and ' ORDER BY j.key) AS roles
+    SELECT string_agg(format('Column "%s" is given for the roles %s.', r.col, r.roles), ' ') INTO bad
+      FROM (SELECT j.value AS col, @extschema@._reg_quote_list(array_agg(j.key ORDER BY j.key), ' and ') AS roles
               FROM jsonb_each_text(resolved) j GROUP BY j.value HAVING count(*) > 1) r;
     IF bad IS NOT NULL THEN
         RAISE EXCEPTION 'a case column can play only one role'
             USING ERRCODE = 'invalid_parameter_value',
-                  DETAIL = bad || '.',
+                  DETAIL = bad,
                   HINT = 'Map each role to its own column, or switch a role off with null.';
     END IF;
 
@@ -445,6 +566,31 @@ $$;
 COMMENT ON FUNCTION @extschema@.mi_callback_sla(timestamptz, timestamptz, timestamptz, text[]) IS
     'MI: the callback SLA report (SPEC 8.1): one row per CB1 log whose context->>''requires_action_at'' lies strictly between from_ts and to_ts, with the first operator view and action, call started and terminal log after it, and missed_sla_1/missed_sla_2 as of at_ts. CB1 rows whose requires_action_at is missing or not an ISO 8601 time are skipped; a missing sla_120/sla_480/sla_72h makes the flag that needs it NULL. Reads CB1 rows through the index log_cb1_requires_action_at';
 
+-- _case_expected() names its columns after the roles they fill, so that
+-- _case_mismatches() and repair_cases() share one role -> value mapping.
+DROP FUNCTION @extschema@._case_expected(bigint[]);
+CREATE FUNCTION @extschema@._case_expected(case_ids bigint[])
+RETURNS TABLE(case_id bigint, outcome_code text, outcome_code_id bigint, level integer, billable_time bigint)
+LANGUAGE sql STABLE
+AS $$
+    SELECT x.id, o.code, o.id, o.level, b.seconds
+      FROM (SELECT DISTINCT u.id FROM pg_catalog.unnest(case_ids) AS u(id) WHERE u.id IS NOT NULL) x
+      LEFT JOIN LATERAL (
+            SELECT l.id, l.code, l.level FROM @extschema@.log l
+             WHERE l.case_id OPERATOR(pg_catalog.=) x.id
+               AND l.type OPERATOR(pg_catalog.=) 'outcome' AND l.level OPERATOR(pg_catalog.>=) 29
+             ORDER BY l.id DESC LIMIT 1) o ON true
+      CROSS JOIN LATERAL (
+            SELECT COALESCE(pg_catalog.sum(@extschema@._mi_seconds(t.stopped, t.created)), 0)::bigint AS seconds
+              FROM @extschema@.timer t
+             WHERE t.linked_case OPERATOR(pg_catalog.=) x.id
+               AND t.stopped IS NOT NULL AND NOT t.cancelled) b
+$$;
+COMMENT ON FUNCTION @extschema@._case_expected(bigint[]) IS
+    'Internal: per case, what its outcome_code, outcome_code_id, level (its latest HIGH outcome log) and billable_time (the seconds of its timers) should hold';
+REVOKE ALL ON FUNCTION @extschema@._case_expected(bigint[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@._case_expected(bigint[]) TO PUBLIC;
+
 CREATE OR REPLACE FUNCTION @extschema@._case_batches(case_ids bigint[], batch_size integer)
 RETURNS SETOF bigint[]
 LANGUAGE plpgsql STABLE
@@ -475,33 +621,35 @@ LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
     WITH b AS (SELECT k.columns AS cols FROM @extschema@.case_binding k),
-    pairs AS (
-        SELECT c.*, e.outcome_log_id AS e_log_id, e.outcome_code AS e_code, e.level AS e_level,
-               e.billable AS e_billable, b.cols
+    compared AS (
+        SELECT c.case_id, r.ord, r.check_name, r.role, r.shown, r.expected, r.differs
           FROM b, @extschema@._case_rows(case_ids) c
-          JOIN @extschema@._case_expected(case_ids) e ON e.case_id = c.case_id)
-    SELECT m.case_id, m.check_name, m.problem FROM (
-        SELECT p.case_id, 'denormalised_outcomes' AS check_name,
-               'outcome columns show ' ||
-               COALESCE(NULLIF(concat_ws(' ',
-                   CASE WHEN p.cols ? 'outcome_code' THEN 'outcome_code=' || COALESCE(p.outcome_code, 'NULL') END,
-                   CASE WHEN p.cols ? 'outcome_code_id' THEN 'outcome_code_id=' || COALESCE(p.outcome_code_id::text, 'NULL') END,
-                   CASE WHEN p.cols ? 'level' THEN 'level=' || COALESCE(p.level::text, 'NULL') END), ''), 'NULL') ||
-               ' but the latest HIGH outcome log gives ' ||
-               COALESCE(NULLIF(concat_ws(' ',
-                   CASE WHEN p.cols ? 'outcome_code' THEN 'outcome_code=' || COALESCE(p.e_code, 'NULL') END,
-                   CASE WHEN p.cols ? 'outcome_code_id' THEN 'outcome_code_id=' || COALESCE(p.e_log_id::text, 'NULL') END,
-                   CASE WHEN p.cols ? 'level' THEN 'level=' || COALESCE(p.e_level::text, 'NULL') END), ''), 'NULL') AS problem
-          FROM pairs p
-         WHERE (p.cols ? 'outcome_code' AND p.outcome_code IS DISTINCT FROM p.e_code)
-            OR (p.cols ? 'outcome_code_id' AND p.outcome_code_id IS DISTINCT FROM p.e_log_id)
-            OR (p.cols ? 'level' AND p.level IS DISTINCT FROM p.e_level)
-        UNION ALL
-        SELECT p.case_id, 'billable_time',
-               'billable_time is ' || COALESCE(p.billable_time::text, 'NULL') ||
-               ' but its timers sum to ' || p.e_billable || ' seconds'
-          FROM pairs p
-         WHERE p.cols ? 'billable_time' AND p.billable_time IS DISTINCT FROM p.e_billable) m
+          JOIN @extschema@._case_expected(case_ids) e ON e.case_id = c.case_id
+         CROSS JOIN LATERAL (VALUES
+               (1, 'denormalised_outcomes', 'outcome_code',
+                COALESCE(c.outcome_code, 'NULL'), COALESCE(e.outcome_code, 'NULL'),
+                c.outcome_code IS DISTINCT FROM e.outcome_code),
+               (2, 'denormalised_outcomes', 'outcome_code_id',
+                COALESCE(c.outcome_code_id::text, 'NULL'), COALESCE(e.outcome_code_id::text, 'NULL'),
+                c.outcome_code_id IS DISTINCT FROM e.outcome_code_id),
+               (3, 'denormalised_outcomes', 'level',
+                COALESCE(c.level::text, 'NULL'), COALESCE(e.level::text, 'NULL'),
+                c.level IS DISTINCT FROM e.level),
+               (4, 'billable_time', 'billable_time',
+                COALESCE(c.billable_time::text, 'NULL'), COALESCE(e.billable_time::text, 'NULL'),
+                c.billable_time IS DISTINCT FROM e.billable_time))
+            AS r(ord, check_name, role, shown, expected, differs)
+         WHERE b.cols ? r.role)
+    SELECT m.case_id, m.check_name,
+           CASE m.check_name
+               WHEN 'billable_time'
+               THEN 'billable_time is ' || min(m.shown) || ' but its timers sum to ' || min(m.expected) || ' seconds'
+               ELSE 'outcome columns show ' || string_agg(m.role || '=' || m.shown, ' ' ORDER BY m.ord) ||
+                    ' but the latest HIGH outcome log gives ' || string_agg(m.role || '=' || m.expected, ' ' ORDER BY m.ord)
+           END
+      FROM compared m
+     GROUP BY m.case_id, m.check_name
+    HAVING bool_or(m.differs)
      ORDER BY m.case_id, m.check_name
 $$;
 COMMENT ON FUNCTION @extschema@._case_mismatches(bigint[]) IS
@@ -516,9 +664,7 @@ DECLARE
     bad bigint[];
     what constant text := CASE check_name WHEN 'billable_time' THEN 'timers' ELSE 'latest HIGH outcome log' END;
 BEGIN
-    IF NOT EXISTS (SELECT 1 FROM @extschema@.case_binding) THEN
-        RAISE EXCEPTION 'no case table is bound to cla_eventlog';
-    END IF;
+    PERFORM @extschema@._require_binding();
     SELECT array_agg(m.case_id ORDER BY m.case_id) INTO bad
       FROM @extschema@._case_mismatches(sample) m WHERE m.check_name = _check_sampled_cases.check_name;
     ok := bad IS NULL;
@@ -549,14 +695,10 @@ DECLARE
     changed bigint := 0;
     started timestamptz := clock_timestamp();
 BEGIN
-    SELECT b.columns INTO cols FROM @extschema@.case_binding b;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'no case table is bound to cla_eventlog'
-            USING ERRCODE = 'undefined_table',
-                  HINT = 'Call cla_eventlog.bind_case_table(''app.case_table'') once, as the extension''s administrator.';
-    END IF;
+    cols := (@extschema@._require_binding()).columns;
+    -- the roles _case_mismatches() compares and _case_write() writes
     IF NOT cols ?| ARRAY['outcome_code', 'outcome_code_id', 'level', 'billable_time'] THEN
-        RAISE NOTICE 'repair_cases: the case table binds no outcome or billable_time column; nothing to repair';
+        RAISE NOTICE 'the case table binds no outcome or billable_time column; nothing to repair';
         RETURN 0;
     END IF;
     IF case_ids IS NULL THEN
@@ -575,13 +717,13 @@ BEGIN
         IF bad IS NOT NULL THEN
             changed := changed + (
                 SELECT @extschema@._case_write(array_agg(e.case_id), array_agg(e.outcome_code),
-                                               array_agg(e.outcome_log_id), array_agg(e.level::bigint),
-                                               array_agg(e.billable))
+                                               array_agg(e.outcome_code_id), array_agg(e.level::bigint),
+                                               array_agg(e.billable_time))
                   FROM @extschema@._case_expected(bad) e);
         END IF;
         done := done + cardinality(batch);
         IF cardinality(batch) = batch_size THEN
-            RAISE NOTICE 'repair_cases: % of % cases done, % changed', done, total, changed
+            RAISE NOTICE '% of % cases done, % changed', done, total, changed
                 USING DETAIL = format('%s cases per second.',
                                       round(done / greatest(EXTRACT(EPOCH FROM clock_timestamp() - started), 0.001)));
         END IF;
@@ -907,12 +1049,7 @@ BEGIN
             USING ERRCODE = 'null_value_not_allowed',
                   HINT = 'Say why, for example the retention rule or the request it carries out: it is kept in cla_eventlog.erasure.';
     END IF;
-    SELECT * INTO b FROM @extschema@.case_binding;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'no case table is bound to cla_eventlog'
-            USING ERRCODE = 'undefined_table',
-                  HINT = 'Call cla_eventlog.bind_case_table(''app.case_table'') once, as the extension''s administrator.';
-    END IF;
+    b := @extschema@._require_binding();
     IF to_regclass(format('%I.%I', b.case_schema, b.case_table)) IS NOT NULL
        AND NOT has_table_privilege(who, format('%I.%I', b.case_schema, b.case_table), 'DELETE') THEN
         RAISE EXCEPTION 'permission denied to erase cases of %.%', b.case_schema, b.case_table
@@ -966,6 +1103,577 @@ REVOKE ALL ON FUNCTION @extschema@._erase_logs(bigint[]), @extschema@.erase_case
 COMMENT ON FUNCTION @extschema@._log_guard() IS
     'Internal: refuses UPDATE, DELETE and TRUNCATE on the log, except for erase_cases(), reset_test_data(), cla_eventlog.allow_log_maintenance and the TRUNCATE of an empty log';
 
+-- Issue 13: one style of raising errors in SQL, PostgreSQL's RAISE ...
+-- USING; the helper _reg_error() goes.  Messages, SQLSTATEs, details and
+-- hints are those of 1.0.
+CREATE OR REPLACE FUNCTION @extschema@._reg_check_name(what text, value text)
+    RETURNS void
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+BEGIN
+    IF value IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'null_value_not_allowed',
+            MESSAGE = pg_catalog.format('%s must not be null', what);
+    ELSIF value = '' THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = pg_catalog.format('%s must not be empty', what);
+    ELSIF pg_catalog.octet_length(value) > 63 THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = pg_catalog.format('%s %s is too long', what, @extschema@._reg_quote(value)),
+            DETAIL = pg_catalog.format('It is %s bytes long; at most 63 bytes are allowed.',
+                              pg_catalog.octet_length(value));
+    END IF;
+END;
+$$;
+CREATE OR REPLACE FUNCTION @extschema@._reg_expect(place text, attr text, value jsonb,
+                                        kinds text[], expected text, hint text)
+    RETURNS void
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+DECLARE
+    message text;
+BEGIN
+    IF pg_catalog.jsonb_typeof(value) <> ALL (kinds) THEN
+        message := pg_catalog.format('invalid %s %s: expected %s, got %s',
+                                     @extschema@._reg_quote(attr), place, expected,
+                                     @extschema@._reg_json(value));
+        IF hint IS NULL THEN            -- RAISE refuses a NULL option
+            RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value', MESSAGE = message;
+        END IF;
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value', MESSAGE = message, HINT = hint;
+    END IF;
+END;
+$$;
+CREATE OR REPLACE FUNCTION @extschema@._reg_check_strings(place text, attr text, value jsonb,
+                                               allow_empty boolean, names boolean, hint text)
+    RETURNS void
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+DECLARE
+    elem jsonb;
+BEGIN
+    PERFORM @extschema@._reg_expect(place, attr, value, '{array}', 'an array of strings', hint);
+    IF NOT allow_empty AND pg_catalog.jsonb_array_length(value) = 0 THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = pg_catalog.format('invalid %s %s: the list must not be empty',
+                              @extschema@._reg_quote(attr), place),
+            HINT = hint;
+    END IF;
+    FOR elem IN SELECT e FROM pg_catalog.jsonb_array_elements(value) AS e LOOP
+        IF pg_catalog.jsonb_typeof(elem) <> 'string'
+           OR (names AND (elem #>> '{}' = '' OR pg_catalog.octet_length(elem #>> '{}') > 63)) THEN
+            RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+                MESSAGE = pg_catalog.format('invalid %s %s: %s is not %s',
+                                  @extschema@._reg_quote(attr), place,
+                                  @extschema@._reg_json(elem),
+                                  CASE WHEN names THEN 'a code string (1 to 63 bytes)'
+                                       ELSE 'a string' END),
+                HINT = hint;
+        END IF;
+    END LOOP;
+END;
+$$;
+CREATE OR REPLACE FUNCTION @extschema@._reg_check_function(place text, attr text, name text, kind text)
+    RETURNS void
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+DECLARE
+    e_state text;
+    e_message text;
+    message text;
+    e_detail text;
+    e_hint text;
+BEGIN
+    IF name = '' THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = pg_catalog.format('invalid %s %s: the function name must not be empty',
+                              @extschema@._reg_quote(attr), place),
+            HINT = 'Write it as schema.function, for example "app.my_function".';
+    END IF;
+    BEGIN
+        PERFORM @extschema@._check_function(name, kind);
+    EXCEPTION WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS e_state = RETURNED_SQLSTATE, e_message = MESSAGE_TEXT,
+                                e_detail = PG_EXCEPTION_DETAIL, e_hint = PG_EXCEPTION_HINT;
+        message := pg_catalog.format('invalid %s %s: %s', @extschema@._reg_quote(attr), place, e_message);
+        -- RAISE refuses a NULL option, and an empty one would show: one
+        -- statement for each detail and hint the caught error may lack
+        IF e_detail = '' AND e_hint = '' THEN
+            RAISE EXCEPTION USING ERRCODE = e_state, MESSAGE = message;
+        ELSIF e_detail = '' THEN
+            RAISE EXCEPTION USING ERRCODE = e_state, MESSAGE = message, HINT = e_hint;
+        ELSIF e_hint = '' THEN
+            RAISE EXCEPTION USING ERRCODE = e_state, MESSAGE = message, DETAIL = e_detail;
+        END IF;
+        RAISE EXCEPTION USING ERRCODE = e_state, MESSAGE = message, DETAIL = e_detail, HINT = e_hint;
+    END;
+END;
+$$;
+CREATE OR REPLACE FUNCTION @extschema@._reg_check_code(event_key text, code text, def jsonb,
+                                            roles text[], functions text[])
+    RETURNS text
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+DECLARE
+    place text;
+    required constant text[] := '{type,level,selectable_by,description,stops_timer}';
+    optional constant text[] := '{order,set_requires_action_by,set_case_columns,once_per}';
+    stamp_roles constant text[] := '{provider_viewed,provider_accepted,provider_closed,provider_assigned_at}';
+    attr text;
+    value jsonb;
+    item record;
+    checked text;
+BEGIN
+    place := pg_catalog.format('for code %s of event %s',
+                               @extschema@._reg_quote(code), @extschema@._reg_quote(event_key));
+    IF code = '' THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = pg_catalog.format('invalid code "" for event %s: it must not be empty',
+                              @extschema@._reg_quote(event_key)),
+            HINT = 'Codes are the keys of the codes object, for example {"CB1": {...}}.';
+    ELSIF pg_catalog.octet_length(code) > 63 THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = pg_catalog.format('invalid code %s for event %s: it is too long',
+                              @extschema@._reg_quote(code), @extschema@._reg_quote(event_key)),
+            DETAIL = pg_catalog.format('It is %s bytes long; at most 63 bytes are allowed.',
+                              pg_catalog.octet_length(code));
+    END IF;
+
+    IF pg_catalog.jsonb_typeof(def) <> 'object' THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = pg_catalog.format('invalid definition %s: expected an object, got %s',
+                              place, @extschema@._reg_json(def)),
+            HINT = 'A definition looks like {"type": "outcome", "level": 29, "selectable_by": ["operator"], "description": "Callback 1", "stops_timer": true}.';
+    END IF;
+
+    -- Unknown attributes first: a misspelt attribute is reported as such,
+    -- not as the required one it was meant to be.
+    SELECT k INTO attr
+      FROM pg_catalog.jsonb_object_keys(def) AS k
+     WHERE k <> ALL (required) AND k <> ALL (optional)
+     LIMIT 1;
+    IF attr IS NOT NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = pg_catalog.format('unknown attribute %s %s', @extschema@._reg_quote(attr), place),
+            HINT = 'Allowed attributes: type, level, selectable_by, description, stops_timer, order, set_requires_action_by, set_case_columns, once_per.';
+    END IF;
+
+    FOREACH attr IN ARRAY required LOOP
+        IF NOT def ? attr THEN
+            RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+                MESSAGE = pg_catalog.format('missing attribute %s %s', @extschema@._reg_quote(attr), place),
+                HINT = 'Required attributes: type, level, selectable_by, description, stops_timer.';
+        END IF;
+    END LOOP;
+
+    -- type
+    value := def -> 'type';
+    PERFORM @extschema@._reg_expect(place, 'type', value, '{string}', 'a string',
+                                    'Allowed types: outcome, system, event.');
+    IF value #>> '{}' NOT IN ('outcome', 'system', 'event') THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = pg_catalog.format('invalid "type" %s: %s', place, @extschema@._reg_json(value)),
+            HINT = 'Allowed types: outcome, system, event.';
+    END IF;
+
+    -- level: a number or the level's name
+    value := def -> 'level';
+    PERFORM @extschema@._reg_expect(place, 'level', value, '{number,string}',
+        'a number or a level name',
+        'Allowed levels: 29 (HIGH), 21 (MODERATE), 11 (MINOR), as a number or a name.');
+    IF (pg_catalog.jsonb_typeof(value) = 'number' AND (value #>> '{}')::numeric NOT IN (11, 21, 29))
+       OR (pg_catalog.jsonb_typeof(value) = 'string'
+           AND pg_catalog.upper(value #>> '{}') NOT IN ('HIGH', 'MODERATE', 'MINOR')) THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = pg_catalog.format('invalid "level" %s: %s', place, @extschema@._reg_json(value)),
+            HINT = 'Allowed levels: 29 (HIGH), 21 (MODERATE), 11 (MINOR), as a number or a name.';
+    END IF;
+
+    -- selectable_by: known roles; [] means anyone
+    value := def -> 'selectable_by';
+    PERFORM @extschema@._reg_check_strings(place, 'selectable_by', value, true, false,
+        'Give a list of roles, for example ["operator"]; [] lets anyone create the code.');
+    SELECT r INTO attr
+      FROM pg_catalog.jsonb_array_elements_text(value) AS r
+     WHERE r <> ALL (roles)
+     LIMIT 1;
+    IF attr IS NOT NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = pg_catalog.format('unknown role %s in "selectable_by" %s',
+                              @extschema@._reg_quote(attr), place),
+            HINT = pg_catalog.format('Known roles: %s. Add a role with cla_eventlog.add_role().',
+                              pg_catalog.array_to_string(roles, ', '));
+    END IF;
+
+    -- description: non-empty, at most 1000 characters
+    value := def -> 'description';
+    PERFORM @extschema@._reg_expect(place, 'description', value, '{string}', 'a string', NULL);
+    IF pg_catalog.btrim(value #>> '{}') = '' THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = pg_catalog.format('invalid "description" %s: it must not be empty', place);
+    ELSIF pg_catalog.length(value #>> '{}') > 1000 THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = pg_catalog.format('invalid "description" %s: it is too long', place),
+            DETAIL = pg_catalog.format('It has %s characters; at most 1000 are allowed.',
+                              pg_catalog.length(value #>> '{}'));
+    END IF;
+
+    -- stops_timer: strictly a JSON boolean
+    PERFORM @extschema@._reg_expect(place, 'stops_timer', def -> 'stops_timer', '{boolean}',
+                                    'a boolean', 'Write true or false, without quotes.');
+
+    -- order: an integer (a JSON number without fraction)
+    IF def ? 'order' THEN
+        value := def -> 'order';
+        PERFORM @extschema@._reg_expect(place, 'order', value, '{number}', 'an integer',
+                                        'Give a whole number, for example 10.');
+        IF (value #>> '{}')::numeric <> pg_catalog.trunc((value #>> '{}')::numeric)
+           OR (value #>> '{}')::numeric NOT BETWEEN -2147483648 AND 2147483647 THEN
+            RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+                MESSAGE = pg_catalog.format('invalid "order" %s: %s is not an integer',
+                                  place, @extschema@._reg_json(value)),
+                HINT = 'Give a whole number between -2147483648 and 2147483647, for example 10.';
+        END IF;
+    END IF;
+
+    -- set_requires_action_by: null, a string, {"clear_if_owned_by": [...]}
+    -- or {"function": "schema.name"}
+    IF def ? 'set_requires_action_by' THEN
+        value := def -> 'set_requires_action_by';
+        PERFORM @extschema@._reg_expect(place, 'set_requires_action_by', value,
+            '{"null",string,object}', 'null, a string or an object',
+            'Allowed forms: null, "value", {"clear_if_owned_by": ["value", ...]}, {"function": "schema.name"}.');
+        IF pg_catalog.jsonb_typeof(value) = 'object' THEN
+            IF value ? 'clear_if_owned_by' AND value - 'clear_if_owned_by' = '{}' THEN
+                PERFORM @extschema@._reg_check_strings(place, 'set_requires_action_by',
+                    value -> 'clear_if_owned_by', false, false,
+                    'Give the values to clear, for example {"clear_if_owned_by": ["operator"]}.');
+            ELSIF value ? 'function' AND value - 'function' = '{}' THEN
+                PERFORM @extschema@._reg_expect(place, 'set_requires_action_by',
+                    value -> 'function', '{string}', 'a function name',
+                    'Write it as schema.function, for example {"function": "app.requires_action_by"}.');
+                checked := value ->> 'function';
+                IF checked = ANY (functions) THEN
+                    checked := NULL;
+                ELSE
+                    PERFORM @extschema@._reg_check_function(place, 'set_requires_action_by',
+                                                            checked, 'set_requires_action_by');
+                END IF;
+            ELSE
+                RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+                    MESSAGE = pg_catalog.format('invalid "set_requires_action_by" %s: %s',
+                                      place, @extschema@._reg_json(value)),
+                    DETAIL = 'An object must have exactly one key, "clear_if_owned_by" or "function".',
+                    HINT = 'Allowed forms: null, "value", {"clear_if_owned_by": ["value", ...]}, {"function": "schema.name"}.';
+            END IF;
+        END IF;
+    END IF;
+
+    -- set_case_columns: {role: "now" | "now_if_null" | null}
+    IF def ? 'set_case_columns' THEN
+        value := def -> 'set_case_columns';
+        PERFORM @extschema@._reg_expect(place, 'set_case_columns', value, '{object}',
+            'an object', 'For example {"provider_closed": "now"}.');
+        FOR item IN SELECT e.key, e.value FROM pg_catalog.jsonb_each(value) AS e LOOP
+            IF item.key <> ALL (stamp_roles) THEN
+                RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+                    MESSAGE = pg_catalog.format('invalid "set_case_columns" %s: unknown case column %s',
+                                      place, @extschema@._reg_quote(item.key)),
+                    HINT = 'Allowed case columns: provider_viewed, provider_accepted, provider_closed, provider_assigned_at.';
+            ELSIF pg_catalog.jsonb_typeof(item.value) <> 'null'
+                  AND item.value NOT IN ('"now"', '"now_if_null"') THEN
+                RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+                    MESSAGE = pg_catalog.format('invalid "set_case_columns" %s: %s for %s',
+                                      place, @extschema@._reg_json(item.value),
+                                      @extschema@._reg_quote(item.key)),
+                    HINT = 'Allowed values: "now", "now_if_null", null.';
+            END IF;
+        END LOOP;
+    END IF;
+
+    -- once_per: {"scope": "case"} or {"scope": "case_timer", "with": [...]}
+    IF def ? 'once_per' THEN
+        value := def -> 'once_per';
+        PERFORM @extschema@._reg_expect(place, 'once_per', value, '{object}', 'an object',
+            'Allowed forms: {"scope": "case"}, {"scope": "case_timer", "with": ["CODE", ...]}.');
+        IF NOT COALESCE(value -> 'scope' IN ('"case"', '"case_timer"'), false)
+           OR value - '{scope,with}'::text[] <> '{}'
+           OR (value ? 'with' AND value ->> 'scope' <> 'case_timer') THEN
+            RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+                MESSAGE = pg_catalog.format('invalid "once_per" %s: %s', place, @extschema@._reg_json(value)),
+                DETAIL = 'The scope must be "case" or "case_timer"; "with" is allowed only with "case_timer".',
+                HINT = 'Allowed forms: {"scope": "case"}, {"scope": "case_timer", "with": ["CODE", ...]}.';
+        END IF;
+        IF value ? 'with' THEN
+            PERFORM @extschema@._reg_check_strings(place, 'once_per', value -> 'with', true, true,
+                'Give the other codes that count as this one, for example {"scope": "case_timer", "with": ["CASE_CREATED"]}.');
+        END IF;
+    END IF;
+
+    RETURN checked;
+END;
+$$;
+CREATE OR REPLACE FUNCTION @extschema@.register_event(event_key text, codes jsonb,
+                                           code_resolver text DEFAULT NULL)
+    RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+DECLARE
+    roles text[];
+    functions text[] := '{}';
+    checked text;
+    item record;
+    n integer;
+BEGIN
+    -- 1. codes: a non-empty object
+    IF codes IS NULL THEN
+        RAISE EXCEPTION 'codes must not be null'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Give a JSON object of code definitions, for example {"CB1": {...}}.';
+    ELSIF pg_catalog.jsonb_typeof(codes) <> 'object' THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = pg_catalog.format('invalid codes: expected an object, got %s', @extschema@._reg_json(codes)),
+            HINT = 'Give a JSON object of code definitions, for example {"CB1": {...}}.';
+    ELSIF codes = '{}' THEN
+        RAISE EXCEPTION 'invalid codes: the object is empty'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'An event has one or more codes.',
+                  HINT = 'To retire every code of an event, call cla_eventlog.unregister_event().';
+    END IF;
+
+    -- 2. event_key
+    PERFORM @extschema@._reg_check_name('event key', event_key);
+
+    -- 3. every code, in code order
+    roles := ARRAY(SELECT r.name FROM @extschema@.role AS r ORDER BY r.name);
+    FOR item IN SELECT e.key, e.value FROM pg_catalog.jsonb_each(codes) AS e
+                 ORDER BY e.key COLLATE "C" LOOP
+        checked := @extschema@._reg_check_code(event_key, item.key, item.value, roles, functions);
+        IF checked IS NOT NULL THEN
+            functions := functions || checked;
+        END IF;
+    END LOOP;
+
+    -- 4. the code resolver
+    IF code_resolver IS NOT NULL THEN
+        PERFORM @extschema@._reg_check_function(
+            pg_catalog.format('for event %s', @extschema@._reg_quote(event_key)),
+            'code_resolver', code_resolver, 'code_resolver');
+    END IF;
+
+    -- Store.  The event row first: its row lock serialises concurrent
+    -- registrations of one key.  Updating it even when nothing changed also
+    -- gives it a new row version, which autodiscover() counts.
+    INSERT INTO @extschema@.event AS e (key, code_resolver)
+    VALUES (register_event.event_key, register_event.code_resolver)
+    ON CONFLICT ON CONSTRAINT event_pkey DO UPDATE
+        SET code_resolver = excluded.code_resolver,
+            registered_at = pg_catalog.now();
+
+    -- New codes get the next reg_order, in code order; existing ones keep
+    -- theirs and are revived if they were retired.
+    INSERT INTO @extschema@.code AS c
+        (event_key, code, type, level, selectable_by, description, stops_timer,
+         sort_order, set_requires_action_by, set_case_columns, once_per, retired)
+    SELECT register_event.event_key, d.key, d.value ->> 'type',
+           CASE WHEN pg_catalog.jsonb_typeof(d.value -> 'level') = 'number'
+                THEN (d.value ->> 'level')::numeric::integer
+                ELSE CASE pg_catalog.upper(d.value ->> 'level')
+                     WHEN 'HIGH' THEN 29 WHEN 'MODERATE' THEN 21 WHEN 'MINOR' THEN 11 END
+           END,
+           ARRAY(SELECT pg_catalog.jsonb_array_elements_text(d.value -> 'selectable_by')),
+           d.value ->> 'description',
+           (d.value -> 'stops_timer')::boolean,
+           COALESCE((d.value ->> 'order')::numeric::integer, 10000),
+           d.value -> 'set_requires_action_by',
+           d.value -> 'set_case_columns',
+           d.value -> 'once_per',
+           false
+      FROM pg_catalog.jsonb_each(codes) AS d
+     ORDER BY d.key COLLATE "C"
+    ON CONFLICT ON CONSTRAINT code_pkey DO UPDATE
+        SET type = excluded.type,
+            level = excluded.level,
+            selectable_by = excluded.selectable_by,
+            description = excluded.description,
+            stops_timer = excluded.stops_timer,
+            sort_order = excluded.sort_order,
+            set_requires_action_by = excluded.set_requires_action_by,
+            set_case_columns = excluded.set_case_columns,
+            once_per = excluded.once_per,
+            retired = false;
+    GET DIAGNOSTICS n = ROW_COUNT;
+
+    -- Codes no longer in the set are retired, not deleted: old logs keep
+    -- joining to their description.
+    UPDATE @extschema@.code AS c
+       SET retired = true
+     WHERE c.event_key = register_event.event_key
+       AND NOT c.retired
+       AND NOT codes ? c.code;
+
+    RETURN n;
+END;
+$$;
+CREATE OR REPLACE FUNCTION @extschema@.unregister_event(event_key text) RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+DECLARE
+    n integer;
+BEGIN
+    IF event_key IS NULL THEN
+        RAISE EXCEPTION 'event key must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    -- Lock the event row like register_event() does.
+    PERFORM FROM @extschema@.event AS e
+      WHERE e.key = unregister_event.event_key
+      FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = 'undefined_object',
+            MESSAGE = pg_catalog.format('event %s is not registered', @extschema@._reg_quote(event_key));
+    END IF;
+    UPDATE @extschema@.code AS c
+       SET retired = true
+     WHERE c.event_key = unregister_event.event_key
+       AND NOT c.retired;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN n;
+END;
+$$;
+CREATE OR REPLACE FUNCTION @extschema@.event_codes(event_key text) RETURNS SETOF @extschema@.codes
+    LANGUAGE plpgsql STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+BEGIN
+    IF event_key IS NULL THEN
+        RAISE EXCEPTION 'event key must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF NOT EXISTS (SELECT FROM @extschema@.event AS e WHERE e.key = event_codes.event_key) THEN
+        RAISE EXCEPTION USING ERRCODE = 'undefined_object',
+            MESSAGE = pg_catalog.format('event %s is not registered', @extschema@._reg_quote(event_key));
+    END IF;
+    RETURN QUERY
+        SELECT v.*
+          FROM @extschema@.codes AS v
+          JOIN @extschema@.code AS c ON c.event_key = v.event_key AND c.code = v.code
+         WHERE c.event_key = event_codes.event_key
+           AND NOT c.retired
+         ORDER BY c.sort_order, c.reg_order;
+END;
+$$;
+CREATE OR REPLACE FUNCTION @extschema@.selectable_codes(role text)
+    RETURNS TABLE (event_key text, code text, description text, sort_order integer)
+    LANGUAGE plpgsql STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+BEGIN
+    IF role IS NULL THEN
+        RAISE EXCEPTION 'role must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    RETURN QUERY
+        SELECT c.event_key, c.code, c.description, c.sort_order
+          FROM @extschema@.code AS c
+         WHERE NOT c.retired
+           AND c.type = 'outcome'
+           AND c.selectable_by @> ARRAY[selectable_codes.role]
+         ORDER BY c.event_key, c.sort_order, c.reg_order;
+END;
+$$;
+CREATE OR REPLACE FUNCTION @extschema@.autodiscover(apps text[] DEFAULT NULL,
+                                         on_error text DEFAULT 'raise')
+    RETURNS TABLE (app text, events integer, error text)
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+DECLARE
+    app_list text[];
+    source text;
+    setting text;
+    a text;
+    kind "char";
+    before jsonb;
+BEGIN
+    IF on_error IS NULL THEN
+        RAISE EXCEPTION 'on_error must not be null'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Use ''raise'' or ''report''.';
+    ELSIF on_error NOT IN ('raise', 'report') THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = pg_catalog.format('invalid on_error %s', @extschema@._reg_quote(on_error)),
+            HINT = 'Use ''raise'' or ''report''.';
+    END IF;
+
+    IF apps IS NULL THEN
+        source := 'the setting cla_eventlog.apps';
+        setting := pg_catalog.current_setting('cla_eventlog.apps', true);
+        app_list := CASE WHEN pg_catalog.btrim(COALESCE(setting, '')) = '' THEN '{}'
+                         ELSE ARRAY(SELECT pg_catalog.btrim(s)
+                                      FROM pg_catalog.unnest(pg_catalog.string_to_array(setting, ','))
+                                           WITH ORDINALITY AS u (s, n)
+                                     ORDER BY u.n) END;
+    ELSE
+        source := 'the apps argument';
+        app_list := apps;
+    END IF;
+
+    -- Every app must name an existing schema; checked before any app runs.
+    FOREACH a IN ARRAY app_list LOOP
+        IF a IS NULL OR a = '' THEN
+            RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+                MESSAGE = pg_catalog.format('empty app name in %s', source),
+                DETAIL = 'Apps are schema names.';
+        ELSIF NOT EXISTS (SELECT FROM pg_catalog.pg_namespace AS ns WHERE ns.nspname = a) THEN
+            RAISE EXCEPTION USING ERRCODE = 'invalid_schema_name',
+                MESSAGE = pg_catalog.format('app schema %s does not exist', @extschema@._reg_quote(a)),
+                DETAIL = pg_catalog.format('It is listed in %s.', source),
+                HINT = 'Install the application''s schema, or remove it from the list of apps.';
+        END IF;
+    END LOOP;
+
+    FOREACH a IN ARRAY app_list LOOP
+        app := a;
+        events := 0;
+        error := NULL;
+        SELECT p.prokind INTO kind
+          FROM pg_catalog.pg_proc AS p
+         WHERE p.oid = pg_catalog.to_regprocedure(pg_catalog.format('%I.register_events()', a));
+        IF kind IS NOT NULL THEN
+            SELECT pg_catalog.jsonb_object_agg(e.key, e.xmin::text) INTO before
+              FROM @extschema@.event AS e;
+            before := COALESCE(before, '{}');
+            BEGIN
+                IF kind = 'p' THEN
+                    EXECUTE pg_catalog.format('CALL %I.register_events()', a);
+                ELSE
+                    EXECUTE pg_catalog.format('SELECT %I.register_events()', a);
+                END IF;
+                SELECT pg_catalog.count(*) INTO events
+                  FROM @extschema@.event AS e
+                 WHERE before ->> e.key IS DISTINCT FROM e.xmin::text;
+            EXCEPTION WHEN OTHERS THEN
+                -- The subtransaction has undone everything the app did.
+                IF on_error = 'raise' THEN
+                    RAISE;
+                END IF;
+                events := 0;
+                error := SQLERRM;
+            END;
+        END IF;
+        RETURN NEXT;
+    END LOOP;
+END;
+$$;
+DROP FUNCTION @extschema@._reg_error(text, text, text, text);
 -- The working-hours calendar and the SLA clock (sql/parts/65_calendar.sql).
 -- Opening hours per ISO weekday (1 = Monday ... 7 = Sunday).  The service's
 -- hours are seeded (weekdays 09:00-20:00, Saturday 09:00-12:30, Sunday

@@ -5,7 +5,7 @@
 -- pg_extension_config_dump so pg_dump/pg_restore loses nothing; seeded rows
 -- are filtered out so a restore does not insert them twice.
 
--- Roles that may create codes (SPEC 2.6).
+-- Roles that may create codes (README "Registry").
 CREATE TABLE @extschema@.role (
     name        text PRIMARY KEY CHECK (name <> ''),
     seeded      boolean NOT NULL DEFAULT false
@@ -15,7 +15,7 @@ COMMENT ON TABLE @extschema@.role IS
 INSERT INTO @extschema@.role (name, seeded) VALUES ('operator', true), ('specialist', true);
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.role', 'WHERE NOT seeded');
 
--- Registered events (SPEC 2.1).
+-- Registered events (README "Registry").
 CREATE TABLE @extschema@.event (
     key             text PRIMARY KEY CHECK (key <> ''),
     code_resolver   text,
@@ -53,7 +53,7 @@ COMMENT ON COLUMN @extschema@.code.set_requires_action_by IS
     'SQL NULL: attribute absent (case untouched); JSON null: set to NULL; JSON string: set to it; {"clear_if_owned_by": [...]} or {"function": "schema.name"}';
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.code', '');
 
--- The application's case table (SPEC 3): one row, or none before binding.
+-- The application's case table (README "Case binding"): one row, or none before binding.
 -- columns maps each active case-column role to its column name.
 CREATE TABLE @extschema@.case_binding (
     singleton       boolean PRIMARY KEY DEFAULT true CHECK (singleton),
@@ -66,7 +66,7 @@ COMMENT ON TABLE @extschema@.case_binding IS
     'The bound application case table and the column of each case-column role (set by bind_case_table)';
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.case_binding', '');
 
--- Timers (SPEC 7.1).  Running = stopped IS NULL; a cancelled timer is
+-- Timers (README "Timers").  Running = stopped IS NULL; a cancelled timer is
 -- stopped with cancelled = true.
 CREATE SEQUENCE @extschema@.timer_id_seq;
 CREATE TABLE @extschema@.timer (
@@ -94,7 +94,7 @@ CREATE INDEX timer_created ON @extschema@.timer (created);
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.timer', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.timer_id_seq', '');
 
--- The event log (SPEC 4.1).  Rows are validated and completed by the
+-- The event log (README "Logging").  Rows are validated and completed by the
 -- BEFORE INSERT trigger and applied to the case and timers by the AFTER
 -- INSERT trigger (see 40_log.sql); UPDATE/DELETE/TRUNCATE are refused.
 CREATE SEQUENCE @extschema@.log_id_seq;

@@ -1,4 +1,4 @@
--- Binding the application's case table (SPEC 3).
+-- Binding the application's case table (README "Case binding").
 --
 -- Binding adds foreign keys to the extension's log and timer tables, which
 -- only their owner may alter: bind_case_table() runs as the extension's
@@ -7,6 +7,58 @@
 -- privilege PostgreSQL asks for a foreign key: "the caller" is the role the
 -- session acts as (SET ROLE, else the session user), which a SECURITY
 -- DEFINER function cannot change.
+
+-- The case-column roles and the column types each accepts: role => the
+-- accepted types (as format_type() names them).  A role's default column
+-- has the role's name.  bind_case_table() binds by it and status check
+-- case_binding (72_status.sql) checks the binding against it.
+CREATE FUNCTION @extschema@._case_roles() RETURNS jsonb
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT jsonb_object_agg(r.role, k.types)
+      FROM (VALUES ('id',                   'integer'),
+                   ('outcome_code',         'text'),
+                   ('outcome_code_id',      'integer'),
+                   ('level',                'integer'),
+                   ('requires_action_by',   'text'),
+                   ('billable_time',        'number'),
+                   ('modified',             'timestamp'),
+                   ('source',               'text'),
+                   ('created',              'timestamp'),
+                   ('provider_viewed',      'timestamp'),
+                   ('provider_accepted',    'timestamp'),
+                   ('provider_closed',      'timestamp'),
+                   ('provider_assigned_at', 'timestamp')) AS r(role, kind)
+      JOIN (VALUES ('integer',   '["smallint", "integer", "bigint"]'::jsonb),
+                   ('number',    '["smallint", "integer", "bigint", "numeric"]'),
+                   ('text',      '["text", "character varying", "character"]'),
+                   ('timestamp', '["timestamp with time zone", "timestamp without time zone"]')) AS k(kind, types)
+        ON k.kind = r.kind
+$$;
+COMMENT ON FUNCTION @extschema@._case_roles() IS
+    'Internal: the case-column roles, each with the column types it accepts (role => array of type names)';
+
+-- The binding, or the error that there is none: every function that needs
+-- a bound case table starts with it.
+CREATE FUNCTION @extschema@._require_binding() RETURNS @extschema@.case_binding
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    b @extschema@.case_binding;
+BEGIN
+    SELECT * INTO b FROM @extschema@.case_binding;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no case table is bound to cla_eventlog'
+            USING ERRCODE = 'undefined_table',
+                  HINT = 'Call cla_eventlog.bind_case_table(''app.case_table'') once, as the extension''s administrator.';
+    END IF;
+    RETURN b;
+END
+$$;
+COMMENT ON FUNCTION @extschema@._require_binding() IS
+    'Internal: the case_binding row; raises an error when no case table is bound';
 
 -- The foreign keys from the log and the timers to the bound case table,
 -- (re)created from the stored binding.  bind_case_table() ends with it; after
@@ -35,12 +87,7 @@ DECLARE
     k record;
     missing bigint;
 BEGIN
-    SELECT * INTO b FROM @extschema@.case_binding;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'no case table is bound to cla_eventlog'
-            USING ERRCODE = 'undefined_table',
-                  HINT = 'Call cla_eventlog.bind_case_table(''app.case_table'') once, as the extension''s administrator.';
-    END IF;
+    b := @extschema@._require_binding();
     rel := to_regclass(format('%I.%I', b.case_schema, b.case_table));
     IF rel IS NULL THEN
         RAISE EXCEPTION 'bound case table %.% does not exist', quote_ident(b.case_schema), quote_ident(b.case_table)
@@ -85,32 +132,12 @@ LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    -- role => (default column, allowed types)
-    roles constant jsonb := '{
-        "id":                   ["id",                   "integer"],
-        "outcome_code":         ["outcome_code",         "text"],
-        "outcome_code_id":      ["outcome_code_id",      "integer"],
-        "level":                ["level",                "integer"],
-        "requires_action_by":   ["requires_action_by",   "text"],
-        "billable_time":        ["billable_time",        "number"],
-        "modified":             ["modified",             "timestamp"],
-        "source":               ["source",               "text"],
-        "created":              ["created",              "timestamp"],
-        "provider_viewed":      ["provider_viewed",      "timestamp"],
-        "provider_accepted":    ["provider_accepted",    "timestamp"],
-        "provider_closed":      ["provider_closed",      "timestamp"],
-        "provider_assigned_at": ["provider_assigned_at", "timestamp"]
-    }';
-    kinds constant jsonb := '{
-        "integer":   ["smallint", "integer", "bigint"],
-        "number":    ["smallint", "integer", "bigint", "numeric"],
-        "text":      ["text", "character varying", "character"],
-        "timestamp": ["timestamp with time zone", "timestamp without time zone"]
-    }';
+    -- role => accepted column types; a role's default column has its name
+    roles constant jsonb := @extschema@._case_roles();
     nsp text;
     rel text;
     role text;
-    spec jsonb;
+    accepted jsonb;
     colname text;
     explicit boolean;
     coltype text;
@@ -154,15 +181,14 @@ BEGIN
                   HINT = 'Partition the case table by columns only.';
     END IF;
 
-    SELECT string_agg(@extschema@._reg_quote(k), ', ') INTO bad
-      FROM jsonb_object_keys(columns) k WHERE NOT roles ? k;
+    bad := @extschema@._reg_quote_list(ARRAY(SELECT k FROM jsonb_object_keys(columns) k WHERE NOT roles ? k));
     IF bad IS NOT NULL THEN
         RAISE EXCEPTION 'unknown case-column role %', bad
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Roles: ' || (SELECT string_agg(k, ', ') FROM jsonb_object_keys(roles) k) || '.';
     END IF;
 
-    FOR role, spec IN SELECT * FROM jsonb_each(roles) LOOP
+    FOR role, accepted IN SELECT * FROM jsonb_each(roles) LOOP
         explicit := columns ? role;
         IF explicit AND jsonb_typeof(columns -> role) = 'null' THEN
             IF role = 'id' THEN
@@ -175,7 +201,7 @@ BEGIN
             RAISE EXCEPTION 'column for case-column role "%" must be a string or null', role
                 USING ERRCODE = 'invalid_parameter_value';
         END IF;
-        colname := CASE WHEN explicit THEN columns ->> role ELSE spec ->> 0 END;
+        colname := CASE WHEN explicit THEN columns ->> role ELSE role END;
         SELECT format_type(a.atttypid, NULL) INTO coltype
           FROM pg_attribute a
          WHERE a.attrelid = case_table AND a.attname = colname
@@ -188,11 +214,11 @@ BEGIN
             END IF;
             CONTINUE;               -- a default name that is absent: role off
         END IF;
-        IF NOT (kinds -> (spec ->> 1)) ? coltype THEN
+        IF NOT accepted ? coltype THEN
             RAISE EXCEPTION 'column "%" of case table % has unsuitable type %', colname, case_table, coltype
                 USING ERRCODE = 'datatype_mismatch',
                       DETAIL = format('The case-column role "%s" needs one of: %s.', role,
-                                      (SELECT string_agg(t, ', ') FROM jsonb_array_elements_text(kinds -> (spec ->> 1)) t));
+                                      (SELECT string_agg(t, ', ') FROM jsonb_array_elements_text(accepted) t));
         END IF;
         resolved := resolved || jsonb_build_object(role, colname);
     END LOOP;
@@ -203,16 +229,16 @@ BEGIN
         RAISE WARNING 'column "%" of case table % is %, narrower than the log''s bigint ids', resolved ->> 'outcome_code_id', case_table, coltype
             USING DETAIL = format('HIGH outcomes fail with "integer out of range" once log ids pass %s; status check log_id_headroom turns red at 90 %%.',
                                   CASE coltype WHEN 'smallint' THEN 32767 ELSE 2147483647 END),
-                  HINT = format('ALTER TABLE %s ALTER COLUMN %I TYPE bigint', case_table, resolved ->> 'outcome_code_id');
+                  HINT = format('Widen it: ALTER TABLE %s ALTER COLUMN %I TYPE bigint.', case_table, resolved ->> 'outcome_code_id');
     END IF;
     -- One column plays one role (the triggers would write it twice).
-    SELECT string_agg(format('column "%s" is given for the roles %s', r.col, r.roles), '; ') INTO bad
-      FROM (SELECT j.value AS col, string_agg(format('"%s"', j.key), ' and ' ORDER BY j.key) AS roles
+    SELECT string_agg(format('Column "%s" is given for the roles %s.', r.col, r.roles), ' ') INTO bad
+      FROM (SELECT j.value AS col, @extschema@._reg_quote_list(array_agg(j.key ORDER BY j.key), ' and ') AS roles
               FROM jsonb_each_text(resolved) j GROUP BY j.value HAVING count(*) > 1) r;
     IF bad IS NOT NULL THEN
         RAISE EXCEPTION 'a case column can play only one role'
             USING ERRCODE = 'invalid_parameter_value',
-                  DETAIL = bad || '.',
+                  DETAIL = bad,
                   HINT = 'Map each role to its own column, or switch a role off with null.';
     END IF;
 

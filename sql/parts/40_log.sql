@@ -1,4 +1,4 @@
--- Log rows: the triggers that hold every rule (SPEC 4, 6) and log_event (SPEC 5).
+-- Log rows: the triggers that hold every rule (README "Logging", "Side effects") and log_event.
 
 CREATE FUNCTION @extschema@._log_validate() RETURNS trigger
     LANGUAGE c AS 'MODULE_PATHNAME', 'cel_log_validate';

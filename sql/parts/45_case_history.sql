@@ -13,7 +13,7 @@ LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT l.id, l.created, l.event_key, l.code, c.description, l.type, l.level,
-           CASE l.level WHEN 29 THEN 'HIGH' WHEN 21 THEN 'MODERATE' WHEN 11 THEN 'MINOR' END,
+           @extschema@._level_name(l.level),
            l.created_by, l.created_by_role, l.notes, l.context, l.timer_id, c.retired
       FROM @extschema@.log AS l
       LEFT JOIN @extschema@.code AS c

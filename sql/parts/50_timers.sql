@@ -1,4 +1,4 @@
--- Timers (SPEC 7), all in C (timers.c), shared with the log triggers.
+-- Timers (README "Timers"), all in C (timers.c), shared with the log triggers.
 -- Application roles have no privileges on the timer table: the functions
 -- read and write it as the extension's owner, and the case table (billable
 -- time) as the caller.

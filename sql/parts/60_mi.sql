@@ -1,4 +1,4 @@
--- Management information (SPEC 8): views and set-returning functions named
+-- Management information (README "Management information"): views and set-returning functions named
 -- mi_*, readable by a DBA without knowing the internals.
 --
 -- Design rules:
@@ -20,8 +20,8 @@
 --    "WHERE day = ..." becomes an index range scan, one per day; the callback
 --    SLA reads CB1 rows through an expression index on their
 --    requires_action_at.
---  * Seconds are whole seconds rounded up, the rule of billable time (SPEC
---    6.5), everywhere in MI.
+--  * Seconds are whole seconds rounded up, the rule of billable time
+--    (README "Side effects"), everywhere in MI.
 
 -- The report time zone.  Not given a pinned search_path on purpose: the body
 -- is fully qualified, and without SET the planner inlines it into the views.
@@ -424,7 +424,7 @@ COMMENT ON FUNCTION @extschema@.mi_first_actions(timestamptz, timestamptz) IS
     'MI: for each case created in [from_ts, to_ts) (NULL = unbounded): seconds from creation to the first operator log other than CASE_CREATED (access, any level; action, HIGH or above), and from the first assignment log (REFSP, MANALC, MANREF, SPOR) to the first specialist log after it. Columns: case_id, created, seconds_to_operator_access, seconds_to_operator_action, seconds_to_specialist_access, and the four instants. "Operator"/"specialist" is the log''s created_by_role; "first" is the lowest log id';
 
 ---------------------------------------------------------------------------
--- mi_callback_sla (SPEC 8.1): one row per CB1 log whose requires_action_at
+-- mi_callback_sla: one row per CB1 log whose requires_action_at
 -- lies strictly between from_ts and to_ts.
 CREATE FUNCTION @extschema@.mi_callback_sla(
     from_ts        timestamptz,

@@ -59,12 +59,7 @@ BEGIN
             USING ERRCODE = 'null_value_not_allowed',
                   HINT = 'Say why, for example the retention rule or the request it carries out: it is kept in cla_eventlog.erasure.';
     END IF;
-    SELECT * INTO b FROM @extschema@.case_binding;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'no case table is bound to cla_eventlog'
-            USING ERRCODE = 'undefined_table',
-                  HINT = 'Call cla_eventlog.bind_case_table(''app.case_table'') once, as the extension''s administrator.';
-    END IF;
+    b := @extschema@._require_binding();
     IF to_regclass(format('%I.%I', b.case_schema, b.case_table)) IS NOT NULL
        AND NOT has_table_privilege(who, format('%I.%I', b.case_schema, b.case_table), 'DELETE') THEN
         RAISE EXCEPTION 'permission denied to erase cases of %.%', b.case_schema, b.case_table

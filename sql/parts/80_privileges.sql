@@ -1,4 +1,4 @@
--- Privileges (SPEC 11): what the extension grants on its own objects.
+-- Privileges (README "Privileges: a recipe for three roles"): what the extension grants on its own objects.
 --
 -- Design rules:
 --  * Default deny.  PUBLIC gets nothing on the tables, views and sequences,
@@ -9,7 +9,7 @@
 --    gives the GRANTs, and test/privileges_recipe.psql is that recipe,
 --    tested verbatim.
 --  * PUBLIC keeps EXECUTE on the reading functions of the registry
---    (event_codes, selectable_codes: registry.sql holds them to that) and on
+--    (event_codes, selectable_codes: 21_registry.sql holds them to that) and on
 --    the internal helpers below.  They change nothing and read only what the
 --    caller may read (the case-table helpers do only what the caller's own
 --    privileges on the case table allow, as the table's owner),
@@ -23,7 +23,7 @@
 --    _check_function with the administrator's.
 --  * The trigger functions stay revoked: CREATE TRIGGER needs EXECUTE, so no
 --    one but the owner can attach them to a table of their own.
---  * pg_monitor keeps what 70_status.sql granted it (USAGE on the schema,
+--  * pg_monitor keeps what 72_status.sql granted it (USAGE on the schema,
 --    status() and status_json()).
 
 REVOKE ALL ON ALL TABLES IN SCHEMA @extschema@ FROM PUBLIC;
@@ -38,12 +38,13 @@ GRANT EXECUTE ON FUNCTION
     @extschema@._check_function(text, text),
     @extschema@._reg_quote(text),
     @extschema@._reg_json(jsonb),
-    @extschema@._reg_error(text, text, text, text),
     @extschema@._reg_check_name(text, text),
     @extschema@._reg_expect(text, text, jsonb, text[], text, text),
     @extschema@._reg_check_strings(text, text, jsonb, boolean, boolean, text),
     @extschema@._reg_check_function(text, text, text, text),
     @extschema@._reg_check_code(text, text, jsonb, text[], text[]),
+    -- the level names of the codes view, read with the reader's rights
+    @extschema@._level_name(integer),
     -- the id default of the log, evaluated with the inserting writer's rights
     @extschema@._log_id(),
     -- called by the MI views, and by the CB1 index
@@ -58,6 +59,8 @@ GRANT EXECUTE ON FUNCTION
     @extschema@._case_lock(bigint[], boolean),
     @extschema@._case_write(bigint[], text[], bigint[], bigint[], bigint[]),
     -- read-only internals of status(), verify() and repair_cases()
+    @extschema@._require_binding(),
+    @extschema@._case_roles(),
     @extschema@._case_expected(bigint[]),
     @extschema@._case_batches(bigint[], integer),
     @extschema@._case_mismatches(bigint[]),

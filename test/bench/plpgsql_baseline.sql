@@ -1,5 +1,5 @@
--- "What a DBA would write": the rules of the log's C triggers (SPEC 4.2,
--- 4.4, 4.5, 6, 7) in plain PL/pgSQL, on copies of the log and timer tables,
+-- "What a DBA would write": the rules of the log's C triggers (README "Logging",
+-- "Side effects", "Timers") in plain PL/pgSQL, on copies of the log and timer tables,
 -- for the reference application's case table.  The benchmark compares
 -- log_event with log_event_plpgsql (workloads 2 and 3).  Loaded by
 -- setup.sql after the reference application is bound.
@@ -200,7 +200,7 @@ BEGIN
         END IF;
     END IF;
 
-    -- requires-action-by (SPEC 2.2)
+    -- requires-action-by (README "Registry")
     IF c.set_requires_action_by IS NOT NULL THEN
         CASE jsonb_typeof(c.set_requires_action_by)
             WHEN 'null' THEN rab_mode := 1;

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmarks (README: `make bench`), SPEC 11 "Performance".
+# Benchmarks (README: `make bench`), README "Performance".
 #
 # As root on a Debian 12 machine: installs what is missing, builds and
 # installs the extension (under the machine-wide test lock), starts a

@@ -1,7 +1,7 @@
 -- bad_input: every public function given NULLs, wrong types, huge (10 MB)
 -- and malformed JSON, deeply nested JSON and invalid names gets a clear
 -- error or a documented result, changes nothing when it fails, and never
--- takes the backend down (SPEC 11).  An error shows at most a short prefix
+-- takes the backend down.  An error shows at most a short prefix
 -- of a huge value.  Crashes found here, now errors: a log trigger function
 -- attached to another table, a STRICT built-in as a registry function given
 -- a NULL, a malformed set_requires_action_by written by raw DML.  The file

@@ -1,4 +1,4 @@
--- binding: bind_case_table (SPEC 3) with the default column names,
+-- binding: bind_case_table (README "Case binding") with the default column names,
 -- overrides, roles switched off, type checks, rebinding, and the real
 -- foreign keys from the log and the timers to the bound table.
 \i test/setup.psql

@@ -1,4 +1,4 @@
--- log_event: choosing the code (SPEC 5), bad arguments, and the proof that
+-- log_event: choosing the code (README "Logging"), bad arguments, and the proof that
 -- log_event() and a plain INSERT give identical rows and case effects for
 -- every one of the 72 reference codes.
 \i test/setup.psql

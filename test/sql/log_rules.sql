@@ -1,4 +1,4 @@
--- log_rules: validation of every inserted log row (SPEC 4.2), append-only
+-- log_rules: validation of every inserted log row (README "Logging"), append-only
 -- (4.3), once_per (4.4) and the same-day outcome debounce (4.5).  Plain
 -- INSERTs are used on purpose: the triggers hold the rules for every writer.
 \i test/setup.psql
@@ -127,7 +127,7 @@ SELECT case_id, created_by, timer_id IS NOT NULL AS with_timer, count(*)
   FROM cla_eventlog.log WHERE code = 'CASE_VIEWED' AND case_id IN (3, 5)
  GROUP BY 1, 2, 3 ORDER BY 1, 2;
 
--- Debounce (SPEC 4.5), on case 6 with REOPEN (a HIGH outcome, any role):
+-- Debounce (README "Logging"), on case 6 with REOPEN (a HIGH outcome, any role):
 -- same code and same notes on the same day is skipped; NULL and '' notes
 -- differ; different notes are kept; A B A keeps all; a previous one on the
 -- day before does not count.

@@ -1,4 +1,4 @@
--- mi_callback_sla: the callback SLA report (SPEC 8.1), one scenario case per
+-- mi_callback_sla: the callback SLA report (README "Management information"), one scenario case per
 -- branch of missed_sla_1 and missed_sla_2, the window bounds, the parsing of
 -- requires_action_at, and bad input.
 \i test/setup.psql

@@ -1,6 +1,6 @@
 -- privileges: the three roles of the README recipe (test/privileges_recipe.psql,
 -- run here verbatim), and for each role every action it may take and every
--- one it may not (SPEC 11: an application role that may log events cannot
+-- one it may not (README "Privileges: a recipe for three roles": an application role that may log events cannot
 -- rewrite or delete history).  The extension itself grants PUBLIC nothing
 -- but its internal helpers (sql/parts/80_privileges.sql).
 \i test/setup.psql

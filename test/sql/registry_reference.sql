@@ -1,6 +1,6 @@
 -- registry_reference: the reference code set of the legal-aid helpline
 -- (shared/data/cla_event_codes.csv: 18 event keys, 72 code definitions)
--- registers as-is, and the registry reads back what SPEC 2.4 promises
+-- registers as-is, and the registry reads back what README "Registry" promises
 -- (29 operator-selectable codes).  Self-contained: the definitions are
 -- written out here from the CSV, not loaded from the reference app.
 --
@@ -8,7 +8,7 @@
 -- -> absent; set_requires_action_by empty -> absent, "null" -> null,
 -- "policy:None_if_owned_by_op_or_op_manager" -> {"clear_if_owned_by":
 -- ["operator", "operator_manager"]}, other text -> that string.  Added from
--- SPEC 4.4 and 6.3 (the CSV has no columns for them): once_per for
+-- README "Logging" and "Side effects" (the CSV has no columns for them): once_per for
 -- case/CALL_STARTED and case/CASE_VIEWED; set_case_columns for
 -- accept_case/SPOP, close_case/CLSP and DREFER, reopen_case/REOPEN,
 -- open_case/CASE_VIEWED and the reject_case codes whose requires-action-by
@@ -155,7 +155,7 @@ SELECT event_key, code, set_case_columns
 SELECT code, sort_order, description FROM cla_eventlog.event_codes('suspend_case');
 SELECT code, sort_order FROM cla_eventlog.event_codes('assign_to_provider');
 
--- 29 outcome codes an operator may select (SPEC 2.4), by event and order.
+-- 29 outcome codes an operator may select (README "Registry"), by event and order.
 SELECT count(*) AS operator_codes FROM cla_eventlog.selectable_codes('operator');
 SELECT * FROM cla_eventlog.selectable_codes('operator');
 -- A specialist's.

@@ -1,7 +1,7 @@
 -- resolvers: the reference application's code resolvers
 -- (test/fixtures/cla_reference.sql), called directly, one rule and one
 -- error at a time.  log_event() calls them the same way and passes their
--- errors through unchanged (SPEC 5), so these messages are what an
+-- errors through unchanged (README "Logging"), so these messages are what an
 -- application developer sees.  After each error, \echo shows its SQLSTATE.
 \i test/setup.psql
 \set ECHO none
@@ -215,7 +215,7 @@ SELECT (SELECT count(DISTINCT event_key) FROM reg) AS events,
          WHERE NOT EXISTS (SELECT FROM reg WHERE reg.event_key = r.event_key
                                               AND reg.code = r.code)) AS unregistered_results;
 
--- What the fixture adds to the CSV (SPEC 2.2, 4.4, 6.3), read from the
+-- What the fixture adds to the CSV (README "Registry", "Logging", "Side effects"), read from the
 -- generated register_events(): the once_per rules, the set_case_columns
 -- stamps, and how the CSV's set_requires_action_by cells were translated
 -- (absent / JSON null / string / clear_if_owned_by object).
@@ -244,7 +244,7 @@ SELECT p.oid::regprocedure AS function_without_pinned_path_or_comment
    AND (p.proconfig IS DISTINCT FROM ARRAY['search_path=pg_catalog, pg_temp']
         OR pg_catalog.obj_description(p.oid, 'pg_proc') IS NULL);
 
--- The case table has every column the extension binds by default (SPEC 3).
+-- The case table has every column the extension binds by default (README "Case binding").
 SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull
   FROM pg_catalog.pg_attribute a
  WHERE a.attrelid = 'cla_reference.legalaid_case'::regclass AND a.attnum > 0

@@ -1,5 +1,5 @@
 -- search_path_safety: objects planted in public and pg_temp by an
--- unprivileged role are never picked up (SPEC 11).  The planter creates
+-- unprivileged role are never picked up (README "Privileges: a recipe for three roles").  The planter creates
 -- same-named functions, operators, types and tables; each planted function
 -- raises an error naming itself, so a statement that succeeds below proves
 -- none of them ran.  Then every public entry point and the triggers run

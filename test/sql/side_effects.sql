@@ -1,12 +1,12 @@
 -- side_effects: what a stored log row does to its case and timer, in the
--- same transaction (SPEC 6), and the timer functions (SPEC 7).
+-- same transaction (README "Side effects"), and the timer functions (README "Timers").
 \i test/setup.psql
 \i test/reference.psql
 
 -- Every one of the 72 reference codes, from each starting requires-action-by
 -- value, logged by a fresh user who has a running timer: the timer is
 -- stopped exactly when the code has stops_timer, and requires-action-by
--- becomes what SPEC 2.2 says.  One case per (code, starting value).
+-- becomes what README "Registry" says.  One case per (code, starting value).
 CREATE TEMP TABLE matrix AS
 SELECT row_number() OVER (ORDER BY c.event_key, c.code, s.start) AS k,
        c.event_key, c.code, c.selectable_by[1] AS role, c.stops_timer,
@@ -53,7 +53,7 @@ SELECT count(*) FILTER (WHERE c.billable_time <> COALESCE(b.seconds, 0)) AS bill
          ON b.linked_case = c.id
  WHERE c.id > 10000;
 
--- set_case_columns (SPEC 6.3): SPOP stamps accepted and clears closed;
+-- set_case_columns (README "Side effects"): SPOP stamps accepted and clears closed;
 -- CLSP stamps closed; REOPEN clears it; now_if_null keeps the first time.
 INSERT INTO cla_reference.legalaid_case (id, provider_closed) VALUES (30001, '2020-01-01');
 SELECT cla_eventlog.log_event('accept_case', 30001, 41) IS NOT NULL AS spop;
@@ -97,7 +97,7 @@ SELECT outcome_code, outcome_code_id, billable_time, modified > '2000-01-01' AS 
        cla_eventlog.current_timer(41) IS NULL AS timer_stopped
   FROM cla_reference.legalaid_case WHERE id = 30002;
 
--- Billable time (SPEC 6.5): stopped timers of 1 s, 300 s and 7201 s linked
+-- Billable time (README "Side effects"): stopped timers of 1 s, 300 s and 7201 s linked
 -- to case 30003, plus a running one, a cancelled one and one on another
 -- case, give 7502 once any stop or cancel recomputes it.
 INSERT INTO cla_reference.legalaid_case (id) VALUES (30003), (30004);

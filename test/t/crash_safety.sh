@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # crash_safety: a crash in the middle of a logging workload loses no
-# acknowledged log or timer and leaves no case inconsistent (SPEC 11:
-# every side effect happens in the caller's transaction or not at all).
+# acknowledged log or timer and leaves no case inconsistent (every
+# side effect happens in the caller's transaction or not at all).
 #
 # A private cluster (fsync and synchronous_commit on) gets the reference
 # application and 2000 cases.  Four clients share three users and log

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # dump_registry: pg_dump (custom format) and pg_restore of a database using
-# cla_eventlog lose nothing of the registry (SPEC 2.7): the codes view,
+# cla_eventlog lose nothing of the registry (README "Backup, restore and upgrade"): the codes view,
 # events, roles and registration order are identical after the restore,
 # retired codes stay retired, the seeded roles are not duplicated, and the
 # registration-order sequence continues after the restored codes.

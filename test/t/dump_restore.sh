@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # dump_restore: a database in use — registry with a retired code, logs of
 # many codes, running, stopped and cancelled timers, the bound case table —
-# goes through pg_dump and comes back identical (SPEC 2.7), three ways:
+# goes through pg_dump and comes back identical (README "Backup, restore and upgrade"), three ways:
 # pg_dump -Fc | pg_restore, pg_restore -j 3 (the extension's own tables
 # loaded serially, see below), and a plain dump through psql.
 #

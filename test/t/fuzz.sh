@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # fuzz: a bounded random test of the public functions and of plain INSERTs
-# into the log (SPEC 11: bad input never crashes the backend, an
+# into the log (bad input never crashes the backend, an
 # application role cannot rewrite history, the data stay consistent).
 #
 # In its own database (extension + reference application, 50 cases, the
@@ -345,12 +345,13 @@ def mischief():
 
 INTERNALS = [('_check_function', 'text text'), ('_case_table_check', 'text text[]'), ('_iso_time', 'text'),
              ('_reg_quote', 'text'), ('_reg_json', 'jsonb'), ('_reg_check_name', 'text text'),
-             ('_reg_error', 'text text text text'), ('_reg_expect', 'text text jsonb text[] text text'),
+             ('_reg_expect', 'text text jsonb text[] text text'),
              ('_reg_check_strings', 'text text jsonb boolean boolean text'),
              ('_reg_check_function', 'text text text text'), ('_reg_check_code', 'text text jsonb text[] text[]'),
              ('_mi_seconds', 'timestamptz timestamptz'), ('_case_expected', 'bigint[]'),
              ('_case_batches', 'bigint[] integer'), ('_case_mismatches', 'bigint[]'), ('_bound_case_table', ''),
              ('_status_sample', ''), ('_check_sampled_cases', 'text'), ('_check_case_binding', ''),
+             ('_case_roles', ''), ('_require_binding', ''), ('_level_name', 'integer'),
              ('library_version', '')]
 def internal_call():
     """The internal helpers PUBLIC may execute, with garbage."""

@@ -1,4 +1,5 @@
--- Status check, verification and repair (SPEC 9).
+-- The status probe (README "Status checks: what each check means"):
+-- status(), status_json() and their checks.
 --
 -- Design rules:
 --  * status() is a health probe: every check is a handful of index lookups
@@ -8,107 +9,10 @@
 --    (granted to pg_monitor).
 --  * The two consistency checks sample the 100 most recently logged cases
 --    (from the newest log rows, read backwards through the primary key) and
---    the cases of the 100 newest timers; verify() runs the same comparison
---    over every case, in batches of 10,000.
---  * What a case "should" show is computed in one place, _case_expected(),
---    from the log and the timers only: the latest (highest id) outcome log
---    at HIGH or above, and the sum of ceil(stopped - created) over the
---    case's stopped, non-cancelled timers.  _case_mismatches() compares it
---    with the case row for verify() and status(); repair_cases() writes it
---    to the cases that comparison finds.
---  * The case table is read and written only through _case_rows(),
---    _case_lock() and _case_write(), as the table's owner (30_binding.sql).
+--    the cases of the 100 newest timers, and compare them with
+--    _case_mismatches() (70_consistency.sql), the comparison verify() runs
+--    over every case.
 
--- What the case's denormalised columns should hold, per case id (NULLs and
--- 0 seconds for a case with no HIGH outcome and no timers).  Inlined.
-CREATE FUNCTION @extschema@._case_expected(case_ids bigint[])
-RETURNS TABLE(case_id bigint, outcome_log_id bigint, outcome_code text, level integer, billable bigint)
-LANGUAGE sql STABLE
-AS $$
-    SELECT x.id, o.id, o.code, o.level, b.seconds
-      FROM (SELECT DISTINCT u.id FROM pg_catalog.unnest(case_ids) AS u(id) WHERE u.id IS NOT NULL) x
-      LEFT JOIN LATERAL (
-            SELECT l.id, l.code, l.level FROM @extschema@.log l
-             WHERE l.case_id OPERATOR(pg_catalog.=) x.id
-               AND l.type OPERATOR(pg_catalog.=) 'outcome' AND l.level OPERATOR(pg_catalog.>=) 29
-             ORDER BY l.id DESC LIMIT 1) o ON true
-      CROSS JOIN LATERAL (
-            SELECT COALESCE(pg_catalog.sum(@extschema@._mi_seconds(t.stopped, t.created)), 0)::bigint AS seconds
-              FROM @extschema@.timer t
-             WHERE t.linked_case OPERATOR(pg_catalog.=) x.id
-               AND t.stopped IS NOT NULL AND NOT t.cancelled) b
-$$;
-COMMENT ON FUNCTION @extschema@._case_expected(bigint[]) IS
-    'Internal: per case, its latest HIGH outcome log (id, code, level) and the billable seconds of its timers';
-
--- Case ids in batches of batch_size, in id order: every case of the bound
--- table when case_ids is NULL, else the given ids.
-CREATE FUNCTION @extschema@._case_batches(case_ids bigint[], batch_size integer)
-RETURNS SETOF bigint[]
-LANGUAGE plpgsql STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-    IF case_ids IS NOT NULL THEN
-        SELECT array_agg(DISTINCT v.id ORDER BY v.id) INTO case_ids
-          FROM unnest(case_ids) v(id) WHERE v.id IS NOT NULL;
-        FOR i IN 1 .. coalesce(cardinality(case_ids), 0) BY batch_size LOOP
-            RETURN NEXT case_ids[i : i + batch_size - 1];
-        END LOOP;
-        RETURN;
-    END IF;
-    RETURN QUERY
-        SELECT array_agg(s.id ORDER BY s.id)
-          FROM (SELECT c.case_id AS id, (row_number() OVER (ORDER BY c.case_id) - 1) / batch_size AS batch
-                  FROM @extschema@._case_rows(NULL) c) s
-         GROUP BY s.batch ORDER BY s.batch;
-END
-$$;
-COMMENT ON FUNCTION @extschema@._case_batches(bigint[], integer) IS
-    'Internal: case ids in batches (all cases of the bound table when case_ids is NULL)';
-
--- Cases whose denormalised columns disagree with the log and timers: one
--- row per case and disagreement (check_name denormalised_outcomes or
--- billable_time).  Only the roles the binding has are compared.  The one
--- comparison of a case row with what it should show: status(), verify()
--- and repair_cases() all use it.
-CREATE FUNCTION @extschema@._case_mismatches(case_ids bigint[])
-RETURNS TABLE(case_id bigint, check_name text, problem text)
-LANGUAGE sql STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
-    WITH b AS (SELECT k.columns AS cols FROM @extschema@.case_binding k),
-    pairs AS (
-        SELECT c.*, e.outcome_log_id AS e_log_id, e.outcome_code AS e_code, e.level AS e_level,
-               e.billable AS e_billable, b.cols
-          FROM b, @extschema@._case_rows(case_ids) c
-          JOIN @extschema@._case_expected(case_ids) e ON e.case_id = c.case_id)
-    SELECT m.case_id, m.check_name, m.problem FROM (
-        SELECT p.case_id, 'denormalised_outcomes' AS check_name,
-               'outcome columns show ' ||
-               COALESCE(NULLIF(concat_ws(' ',
-                   CASE WHEN p.cols ? 'outcome_code' THEN 'outcome_code=' || COALESCE(p.outcome_code, 'NULL') END,
-                   CASE WHEN p.cols ? 'outcome_code_id' THEN 'outcome_code_id=' || COALESCE(p.outcome_code_id::text, 'NULL') END,
-                   CASE WHEN p.cols ? 'level' THEN 'level=' || COALESCE(p.level::text, 'NULL') END), ''), 'NULL') ||
-               ' but the latest HIGH outcome log gives ' ||
-               COALESCE(NULLIF(concat_ws(' ',
-                   CASE WHEN p.cols ? 'outcome_code' THEN 'outcome_code=' || COALESCE(p.e_code, 'NULL') END,
-                   CASE WHEN p.cols ? 'outcome_code_id' THEN 'outcome_code_id=' || COALESCE(p.e_log_id::text, 'NULL') END,
-                   CASE WHEN p.cols ? 'level' THEN 'level=' || COALESCE(p.e_level::text, 'NULL') END), ''), 'NULL') AS problem
-          FROM pairs p
-         WHERE (p.cols ? 'outcome_code' AND p.outcome_code IS DISTINCT FROM p.e_code)
-            OR (p.cols ? 'outcome_code_id' AND p.outcome_code_id IS DISTINCT FROM p.e_log_id)
-            OR (p.cols ? 'level' AND p.level IS DISTINCT FROM p.e_level)
-        UNION ALL
-        SELECT p.case_id, 'billable_time',
-               'billable_time is ' || COALESCE(p.billable_time::text, 'NULL') ||
-               ' but its timers sum to ' || p.e_billable || ' seconds'
-          FROM pairs p
-         WHERE p.cols ? 'billable_time' AND p.billable_time IS DISTINCT FROM p.e_billable) m
-     ORDER BY m.case_id, m.check_name
-$$;
-COMMENT ON FUNCTION @extschema@._case_mismatches(bigint[]) IS
-    'Internal: the given cases whose outcome columns or billable time disagree with the log and timers';
 
 -- The cases a status check samples: the 100 most recently logged cases
 -- (newest log rows first, read backwards through the primary key) and the
@@ -179,18 +83,8 @@ LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    -- role => kind of type, and kind => types (as bind_case_table accepts)
-    kinds constant jsonb := '{
-        "id": "integer", "outcome_code": "text", "outcome_code_id": "integer", "level": "integer",
-        "requires_action_by": "text", "billable_time": "number", "modified": "timestamp",
-        "source": "text", "created": "timestamp", "provider_viewed": "timestamp",
-        "provider_accepted": "timestamp", "provider_closed": "timestamp",
-        "provider_assigned_at": "timestamp"}';
-    types constant jsonb := '{
-        "integer":   ["smallint", "integer", "bigint"],
-        "number":    ["smallint", "integer", "bigint", "numeric"],
-        "text":      ["text", "character varying", "character"],
-        "timestamp": ["timestamp with time zone", "timestamp without time zone"]}';
+    -- role => accepted column types (as bind_case_table accepts them)
+    roles constant jsonb := @extschema@._case_roles();
     bind record;
     rel regclass;
     role text;
@@ -217,9 +111,9 @@ BEGIN
              WHERE a.attrelid = rel AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped;
             IF NOT FOUND THEN
                 problems := problems || format('column "%s" (role %s) does not exist', col, role);
-            ELSIF NOT kinds ? role THEN
+            ELSIF NOT roles ? role THEN
                 problems := problems || format('column "%s" has the unknown role %s', col, role);
-            ELSIF NOT (types -> (kinds ->> role)) ? coltype THEN
+            ELSIF NOT (roles -> role) ? coltype THEN
                 problems := problems || format('column "%s" (role %s) has unsuitable type %s', col, role, coltype);
             END IF;
         END LOOP;
@@ -252,9 +146,7 @@ DECLARE
     bad bigint[];
     what constant text := CASE check_name WHEN 'billable_time' THEN 'timers' ELSE 'latest HIGH outcome log' END;
 BEGIN
-    IF NOT EXISTS (SELECT 1 FROM @extschema@.case_binding) THEN
-        RAISE EXCEPTION 'no case table is bound to cla_eventlog';
-    END IF;
+    PERFORM @extschema@._require_binding();
     SELECT array_agg(m.case_id ORDER BY m.case_id) INTO bad
       FROM @extschema@._case_mismatches(sample) m WHERE m.check_name = _check_sampled_cases.check_name;
     ok := bad IS NULL;
@@ -429,83 +321,3 @@ COMMENT ON FUNCTION @extschema@.status_json() IS
     'status() as one JSON document: {"ok": every check ok, "checks": {name: {"ok": ..., "detail": ...}}}';
 REVOKE ALL ON FUNCTION @extschema@.status_json() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@.status_json() TO pg_monitor;
-
----------------------------------------------------------------------------
--- verify(): the two consistency checks over every case.
-CREATE FUNCTION @extschema@.verify()
-RETURNS TABLE(case_id bigint, problem text)
-LANGUAGE plpgsql STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    batch bigint[];
-BEGIN
-    FOR batch IN SELECT b FROM @extschema@._case_batches(NULL, 10000) b LOOP
-        RETURN QUERY SELECT m.case_id, m.problem FROM @extschema@._case_mismatches(batch) m;
-    END LOOP;
-END
-$$;
-COMMENT ON FUNCTION @extschema@.verify() IS
-    'Every case whose outcome columns differ from its latest HIGH outcome log, or whose billable time differs from the sum of its timers, with the problem in words (reads every case: not for a probe)';
-REVOKE ALL ON FUNCTION @extschema@.verify() FROM PUBLIC;
-
----------------------------------------------------------------------------
--- repair_cases(): recompute the denormalised columns from log and timers.
-CREATE FUNCTION @extschema@.repair_cases(case_ids bigint[] DEFAULT NULL)
-RETURNS bigint
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    batch_size constant integer := 10000;
-    cols jsonb;
-    batch bigint[];
-    bad bigint[];
-    total bigint;
-    done bigint := 0;
-    changed bigint := 0;
-    started timestamptz := clock_timestamp();
-BEGIN
-    SELECT b.columns INTO cols FROM @extschema@.case_binding b;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'no case table is bound to cla_eventlog'
-            USING ERRCODE = 'undefined_table',
-                  HINT = 'Call cla_eventlog.bind_case_table(''app.case_table'') once, as the extension''s administrator.';
-    END IF;
-    IF NOT cols ?| ARRAY['outcome_code', 'outcome_code_id', 'level', 'billable_time'] THEN
-        RAISE NOTICE 'repair_cases: the case table binds no outcome or billable_time column; nothing to repair';
-        RETURN 0;
-    END IF;
-    IF case_ids IS NULL THEN
-        SELECT count(*) INTO total FROM @extschema@._case_rows(NULL);
-    ELSE
-        SELECT count(DISTINCT u.id) INTO total FROM unnest(case_ids) u(id) WHERE u.id IS NOT NULL;
-    END IF;
-
-    FOR batch IN SELECT b FROM @extschema@._case_batches(case_ids, batch_size) b LOOP
-        -- Lock the batch's case rows first, in id order (the triggers lock
-        -- a case row before they write to it), then compare and write in
-        -- new statements, which under READ COMMITTED see every log and
-        -- timer committed by the writers the lock waited for.
-        PERFORM @extschema@._case_lock(batch);
-        SELECT array_agg(DISTINCT m.case_id) INTO bad FROM @extschema@._case_mismatches(batch) m;
-        IF bad IS NOT NULL THEN
-            changed := changed + (
-                SELECT @extschema@._case_write(array_agg(e.case_id), array_agg(e.outcome_code),
-                                               array_agg(e.outcome_log_id), array_agg(e.level::bigint),
-                                               array_agg(e.billable))
-                  FROM @extschema@._case_expected(bad) e);
-        END IF;
-        done := done + cardinality(batch);
-        IF cardinality(batch) = batch_size THEN
-            RAISE NOTICE 'repair_cases: % of % cases done, % changed', done, total, changed
-                USING DETAIL = format('%s cases per second.',
-                                      round(done / greatest(EXTRACT(EPOCH FROM clock_timestamp() - started), 0.001)));
-        END IF;
-    END LOOP;
-    RETURN changed;
-END
-$$;
-COMMENT ON FUNCTION @extschema@.repair_cases(bigint[]) IS
-    'Recomputes outcome_code, outcome_code_id, level (latest HIGH outcome log; NULL when none) and billable_time (sum of the timers) of the given cases, or of every case when NULL, writing only cases that differ (and touching their modified). NOTICE every 10,000 cases. Returns the number of cases changed';
-REVOKE ALL ON FUNCTION @extschema@.repair_cases(bigint[]) FROM PUBLIC;
