@@ -83,6 +83,26 @@ END
 $$;
 COMMENT ON FUNCTION @extschema@._require_binding() IS
     'Internal: the case_binding row; raises an error when no case table is bound';
+
+-- The error of a function that needs a case-column role that is not bound
+-- (mi_first_actions, mi_contacts_per_case read the case's creation time).
+CREATE FUNCTION @extschema@._require_case_role(role text, why text) RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM @extschema@.case_binding b WHERE b.columns ? role) THEN
+        RAISE EXCEPTION 'the case-column role "%" is not bound', role
+            USING ERRCODE = 'undefined_column',
+                  DETAIL = why,
+                  HINT = format('Bind the case table again with the %s role, for example cla_eventlog.bind_case_table(''app.case'', ''{"%s": "%s_at"}'').', role, role, role);
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION @extschema@._require_case_role(text, text) IS
+    'Internal: raises an error (with why as its detail) when the given case-column role is not bound';
+REVOKE ALL ON FUNCTION @extschema@._require_case_role(text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@._require_case_role(text, text) TO PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@._level_name(integer), @extschema@._reg_quote_list(text[], text),
     @extschema@._case_roles(), @extschema@._require_binding() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@._level_name(integer), @extschema@._case_roles(),
@@ -407,12 +427,7 @@ BEGIN
         RAISE EXCEPTION 'from_ts (%) is after to_ts (%)', from_ts, to_ts
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    IF NOT EXISTS (SELECT 1 FROM @extschema@.case_binding b WHERE b.columns ? 'created') THEN
-        RAISE EXCEPTION 'the case-column role "created" is not bound'
-            USING ERRCODE = 'undefined_column',
-                  DETAIL = 'mi_first_actions measures from the case''s creation time.',
-                  HINT = 'Bind the case table again with the created role, for example cla_eventlog.bind_case_table(''app.case'', ''{"created": "created_at"}'').';
-    END IF;
+    PERFORM @extschema@._require_case_role('created', 'mi_first_actions measures from the case''s creation time.');
     RETURN QUERY
         SELECT c.case_id, c.created,
                @extschema@._mi_seconds(acc.created, c.created),
@@ -564,7 +579,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.mi_callback_sla(timestamptz, timestamptz, timestamptz, text[]) IS
-    'MI: the callback SLA report (SPEC 8.1): one row per CB1 log whose context->>''requires_action_at'' lies strictly between from_ts and to_ts, with the first operator view and action, call started and terminal log after it, and missed_sla_1/missed_sla_2 as of at_ts. CB1 rows whose requires_action_at is missing or not an ISO 8601 time are skipped; a missing sla_120/sla_480/sla_72h makes the flag that needs it NULL. Reads CB1 rows through the index log_cb1_requires_action_at';
+    'MI: the callback SLA report (README "Management information"): one row per CB1 log whose context->>''requires_action_at'' lies strictly between from_ts and to_ts, with the first operator view and action, call started and terminal log after it, and missed_sla_1/missed_sla_2 as of at_ts. CB1 rows whose requires_action_at is missing or not an ISO 8601 time are skipped; a missing sla_120/sla_480/sla_72h makes the flag that needs it NULL. Reads CB1 rows through the index log_cb1_requires_action_at';
 
 -- _case_expected() names its columns after the roles they fill, so that
 -- _case_mismatches() and repair_cases() share one role -> value mapping.
@@ -1886,12 +1901,7 @@ BEGIN
         RAISE EXCEPTION 'from_ts (%) is after to_ts (%)', from_ts, to_ts
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    IF NOT EXISTS (SELECT 1 FROM @extschema@.case_binding b WHERE b.columns ? 'created') THEN
-        RAISE EXCEPTION 'the case-column role "created" is not bound'
-            USING ERRCODE = 'undefined_column',
-                  DETAIL = 'mi_contacts_per_case reports on the cases created in a range.',
-                  HINT = 'Bind the case table again with the created role, for example cla_eventlog.bind_case_table(''app.case'', ''{"created": "created_at"}'').';
-    END IF;
+    PERFORM @extschema@._require_case_role('created', 'mi_contacts_per_case reports on the cases created in a range.');
     IF contact_codes IS NULL THEN
         SELECT array_agg(DISTINCT c.code) INTO contact_codes
           FROM @extschema@.code c WHERE c.type = 'outcome' AND c.stops_timer;

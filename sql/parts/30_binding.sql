@@ -60,6 +60,24 @@ $$;
 COMMENT ON FUNCTION @extschema@._require_binding() IS
     'Internal: the case_binding row; raises an error when no case table is bound';
 
+-- The error of a function that needs a case-column role that is not bound
+-- (mi_first_actions, mi_contacts_per_case read the case's creation time).
+CREATE FUNCTION @extschema@._require_case_role(role text, why text) RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM @extschema@.case_binding b WHERE b.columns ? role) THEN
+        RAISE EXCEPTION 'the case-column role "%" is not bound', role
+            USING ERRCODE = 'undefined_column',
+                  DETAIL = why,
+                  HINT = format('Bind the case table again with the %s role, for example cla_eventlog.bind_case_table(''app.case'', ''{"%s": "%s_at"}'').', role, role, role);
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION @extschema@._require_case_role(text, text) IS
+    'Internal: raises an error (with why as its detail) when the given case-column role is not bound';
+
 -- The foreign keys from the log and the timers to the bound case table,
 -- (re)created from the stored binding.  bind_case_table() ends with it; after
 -- pg_restore it is the one step to run by hand: pg_dump does not dump

@@ -387,12 +387,7 @@ BEGIN
         RAISE EXCEPTION 'from_ts (%) is after to_ts (%)', from_ts, to_ts
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    IF NOT EXISTS (SELECT 1 FROM @extschema@.case_binding b WHERE b.columns ? 'created') THEN
-        RAISE EXCEPTION 'the case-column role "created" is not bound'
-            USING ERRCODE = 'undefined_column',
-                  DETAIL = 'mi_first_actions measures from the case''s creation time.',
-                  HINT = 'Bind the case table again with the created role, for example cla_eventlog.bind_case_table(''app.case'', ''{"created": "created_at"}'').';
-    END IF;
+    PERFORM @extschema@._require_case_role('created', 'mi_first_actions measures from the case''s creation time.');
     RETURN QUERY
         SELECT c.case_id, c.created,
                @extschema@._mi_seconds(acc.created, c.created),
@@ -547,4 +542,4 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.mi_callback_sla(timestamptz, timestamptz, timestamptz, text[]) IS
-    'MI: the callback SLA report (SPEC 8.1): one row per CB1 log whose context->>''requires_action_at'' lies strictly between from_ts and to_ts, with the first operator view and action, call started and terminal log after it, and missed_sla_1/missed_sla_2 as of at_ts. CB1 rows whose requires_action_at is missing or not an ISO 8601 time are skipped; a missing sla_120/sla_480/sla_72h makes the flag that needs it NULL. Reads CB1 rows through the index log_cb1_requires_action_at';
+    'MI: the callback SLA report (README "Management information"): one row per CB1 log whose context->>''requires_action_at'' lies strictly between from_ts and to_ts, with the first operator view and action, call started and terminal log after it, and missed_sla_1/missed_sla_2 as of at_ts. CB1 rows whose requires_action_at is missing or not an ISO 8601 time are skipped; a missing sla_120/sla_480/sla_72h makes the flag that needs it NULL. Reads CB1 rows through the index log_cb1_requires_action_at';

@@ -31,12 +31,7 @@ BEGIN
         RAISE EXCEPTION 'from_ts (%) is after to_ts (%)', from_ts, to_ts
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    IF NOT EXISTS (SELECT 1 FROM @extschema@.case_binding b WHERE b.columns ? 'created') THEN
-        RAISE EXCEPTION 'the case-column role "created" is not bound'
-            USING ERRCODE = 'undefined_column',
-                  DETAIL = 'mi_contacts_per_case reports on the cases created in a range.',
-                  HINT = 'Bind the case table again with the created role, for example cla_eventlog.bind_case_table(''app.case'', ''{"created": "created_at"}'').';
-    END IF;
+    PERFORM @extschema@._require_case_role('created', 'mi_contacts_per_case reports on the cases created in a range.');
     IF contact_codes IS NULL THEN
         SELECT array_agg(DISTINCT c.code) INTO contact_codes
           FROM @extschema@.code c WHERE c.type = 'outcome' AND c.stops_timer;

@@ -60,6 +60,7 @@ GRANT EXECUTE ON FUNCTION
     @extschema@._case_write(bigint[], text[], bigint[], bigint[], bigint[]),
     -- read-only internals of status(), verify() and repair_cases()
     @extschema@._require_binding(),
+    @extschema@._require_case_role(text, text),
     @extschema@._case_roles(),
     @extschema@._case_expected(bigint[]),
     @extschema@._case_batches(bigint[], integer),

@@ -352,6 +352,8 @@ INTERNALS = [('_check_function', 'text text'), ('_case_table_check', 'text text[
              ('_case_batches', 'bigint[] integer'), ('_case_mismatches', 'bigint[]'), ('_bound_case_table', ''),
              ('_status_sample', ''), ('_check_sampled_cases', 'text'), ('_check_case_binding', ''),
              ('_case_roles', ''), ('_require_binding', ''), ('_level_name', 'integer'),
+             ('_require_case_role', 'text text'), ('sla_time', 'timestamptz integer'), ('opening_hours_on', 'date'),
+             ('_iso_local', 'timestamptz'), ('cb1_context', 'timestamptz timestamptz text'),
              ('library_version', '')]
 def internal_call():
     """The internal helpers PUBLIC may execute, with garbage."""
