@@ -419,6 +419,88 @@ COMMENT ON FUNCTION @extschema@.mi_first_actions(timestamptz, timestamptz) IS
     'MI: for each case created in [from_ts, to_ts) (NULL = unbounded): seconds from creation to the first operator log other than CASE_CREATED (access, any level; action, HIGH or above), and from the first assignment log (REFSP, MANALC, MANREF, SPOR) to the first specialist log after it. Columns: case_id, created, seconds_to_operator_access, seconds_to_operator_action, seconds_to_specialist_access, and the four instants. "Operator"/"specialist" is the log''s created_by_role; "first" is the lowest log id';
 
 ---------------------------------------------------------------------------
+-- _cb1_callbacks: the CB1 logs whose requires_action_at lies strictly
+-- between from_ts and to_ts, each with what happened after it on its case:
+-- the facts both callback reports (mi_callback_sla, mi_callback_sla_agilisys)
+-- decide on, read once.
+CREATE FUNCTION @extschema@._cb1_callbacks(from_ts timestamptz, to_ts timestamptz, terminal_codes text[])
+RETURNS TABLE(log_id bigint, case_id bigint, source text, created timestamptz, created_by bigint,
+              w0 timestamptz, w1 timestamptz, sla_15 timestamptz, sla_30 timestamptz,
+              sla_120 timestamptz, sla_480 timestamptz, sla_72h timestamptz,
+              view_at timestamptz, action_at timestamptz, action_code text, call_at timestamptz,
+              terminal_at timestamptz, terminal_code text)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    source_ids bigint[];
+    sources text[];
+BEGIN
+    IF from_ts IS NULL OR to_ts IS NULL THEN
+        RAISE EXCEPTION '% must not be null', CASE WHEN from_ts IS NULL THEN 'from_ts' ELSE 'to_ts' END
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Give the range of callback times to report on, for example a day: mi_callback_sla(''2024-03-01'', ''2024-03-02'').';
+    END IF;
+    IF terminal_codes IS NULL THEN
+        RAISE EXCEPTION 'terminal_codes must not be null'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Leave it out to get its default.';
+    END IF;
+    IF from_ts > to_ts THEN
+        RAISE EXCEPTION 'from_ts (%) is after to_ts (%)', from_ts, to_ts
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- The cases' sources, read through _case_rows() (as the case table's
+    -- owner).  Without a binding, or without the source role, every source
+    -- is NULL, an "other source": the report still lists the callbacks.
+    IF EXISTS (SELECT 1 FROM @extschema@.case_binding b WHERE b.columns ? 'source') THEN
+        SELECT array_agg(c.case_id), array_agg(c.source) INTO source_ids, sources
+          FROM @extschema@._case_rows(ARRAY(
+                   SELECT DISTINCT l.case_id FROM @extschema@.log l
+                    WHERE l.code = 'CB1'
+                      AND @extschema@._iso_time(l.context ->> 'requires_action_at') > from_ts
+                      AND @extschema@._iso_time(l.context ->> 'requires_action_at') < to_ts)) c;
+    END IF;
+
+    RETURN QUERY
+        SELECT l.id, l.case_id, src.source, l.created, l.created_by,
+               w.w0, w.w0 + interval '30 minutes',
+               @extschema@._iso_time(l.context ->> 'sla_15'),
+               @extschema@._iso_time(l.context ->> 'sla_30'),
+               @extschema@._iso_time(l.context ->> 'sla_120'),
+               @extschema@._iso_time(l.context ->> 'sla_480'),
+               @extschema@._iso_time(l.context ->> 'sla_72h'),
+               v.created, a.created, a.code, cs.created, t.created, t.code
+          FROM @extschema@.log l
+         CROSS JOIN LATERAL (SELECT @extschema@._iso_time(l.context ->> 'requires_action_at') AS w0) w
+          LEFT JOIN ROWS FROM (pg_catalog.unnest(source_ids), pg_catalog.unnest(sources)) AS src(case_id, source)
+                 ON src.case_id = l.case_id
+          LEFT JOIN LATERAL (
+                SELECT n.created FROM @extschema@.log n
+                 WHERE n.case_id = l.case_id AND n.id > l.id AND n.created_by_role = 'operator'
+                 ORDER BY n.id LIMIT 1) v ON true
+          LEFT JOIN LATERAL (
+                SELECT n.created, n.code FROM @extschema@.log n
+                 WHERE n.case_id = l.case_id AND n.id > l.id AND n.created_by_role = 'operator'
+                   AND n.level >= 29 AND n.type IN ('outcome', 'event')
+                 ORDER BY n.id LIMIT 1) a ON true
+          LEFT JOIN LATERAL (
+                SELECT n.created FROM @extschema@.log n
+                 WHERE n.case_id = l.case_id AND n.id > l.id AND n.code = 'CALL_STARTED'
+                 ORDER BY n.id LIMIT 1) cs ON true
+          LEFT JOIN LATERAL (
+                SELECT n.created, n.code FROM @extschema@.log n
+                 WHERE n.case_id = l.case_id AND n.id > l.id AND n.code = ANY (terminal_codes)
+                 ORDER BY n.id LIMIT 1) t ON true
+         WHERE l.code = 'CB1'
+           AND @extschema@._iso_time(l.context ->> 'requires_action_at') > from_ts
+           AND @extschema@._iso_time(l.context ->> 'requires_action_at') < to_ts;
+END
+$$;
+COMMENT ON FUNCTION @extschema@._cb1_callbacks(timestamptz, timestamptz, text[]) IS
+    'Internal: the CB1 logs of a range of callback times with their SLA times and the first operator view, operator action, call started and terminal log after each; for the callback reports';
+
+---------------------------------------------------------------------------
 -- mi_callback_sla: one row per CB1 log whose requires_action_at
 -- lies strictly between from_ts and to_ts.
 CREATE FUNCTION @extschema@.mi_callback_sla(
@@ -450,38 +532,14 @@ RETURNS TABLE(log_id bigint,
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-    source_ids bigint[];
-    sources text[];
 BEGIN
-    IF from_ts IS NULL OR to_ts IS NULL THEN
-        RAISE EXCEPTION '% must not be null', CASE WHEN from_ts IS NULL THEN 'from_ts' ELSE 'to_ts' END
-            USING ERRCODE = 'null_value_not_allowed',
-                  HINT = 'Give the range of callback times to report on, for example a day: mi_callback_sla(''2024-03-01'', ''2024-03-02'').';
-    END IF;
-    IF at_ts IS NULL OR terminal_codes IS NULL THEN
-        RAISE EXCEPTION '% must not be null', CASE WHEN at_ts IS NULL THEN 'at_ts' ELSE 'terminal_codes' END
+    IF at_ts IS NULL THEN
+        RAISE EXCEPTION 'at_ts must not be null'
             USING ERRCODE = 'null_value_not_allowed',
                   HINT = 'Leave it out to get its default.';
     END IF;
-    IF from_ts > to_ts THEN
-        RAISE EXCEPTION 'from_ts (%) is after to_ts (%)', from_ts, to_ts
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    -- The cases' sources, read through _case_rows() (as the case table's
-    -- owner).  Without a binding, or without the source role, every source
-    -- is NULL, an "other source": the report still lists the callbacks.
-    IF EXISTS (SELECT 1 FROM @extschema@.case_binding b WHERE b.columns ? 'source') THEN
-        SELECT array_agg(c.case_id), array_agg(c.source) INTO source_ids, sources
-          FROM @extschema@._case_rows(ARRAY(
-                   SELECT DISTINCT l.case_id FROM @extschema@.log l
-                    WHERE l.code = 'CB1'
-                      AND @extschema@._iso_time(l.context ->> 'requires_action_at') > from_ts
-                      AND @extschema@._iso_time(l.context ->> 'requires_action_at') < to_ts)) c;
-    END IF;
-
     RETURN QUERY
-        SELECT s.id, s.case_id, s.source, s.created, s.created_by, s.w0, s.w1,
+        SELECT s.log_id, s.case_id, s.source, s.created, s.created_by, s.w0, s.w1,
                s.view_at, s.action_at, s.action_code, s.call_at, s.terminal_at, s.terminal_code,
                s.sla_120, s.sla_480, s.sla_72h,
                CASE
@@ -504,42 +562,44 @@ BEGIN
                         ELSE s.terminal_at > s.sla_480 END
                  ELSE false
                END
-          FROM (
-            SELECT l.id, l.case_id, src.source, l.created, l.created_by,
-                   w.w0, w.w0 + interval '30 minutes' AS w1,
-                   @extschema@._iso_time(l.context ->> 'sla_120') AS sla_120,
-                   @extschema@._iso_time(l.context ->> 'sla_480') AS sla_480,
-                   @extschema@._iso_time(l.context ->> 'sla_72h') AS sla_72h,
-                   v.created AS view_at, a.created AS action_at, a.code AS action_code,
-                   cs.created AS call_at, t.created AS terminal_at, t.code AS terminal_code
-              FROM @extschema@.log l
-             CROSS JOIN LATERAL (SELECT @extschema@._iso_time(l.context ->> 'requires_action_at') AS w0) w
-              LEFT JOIN ROWS FROM (pg_catalog.unnest(source_ids), pg_catalog.unnest(sources)) AS src(case_id, source)
-                     ON src.case_id = l.case_id
-              LEFT JOIN LATERAL (
-                    SELECT n.created FROM @extschema@.log n
-                     WHERE n.case_id = l.case_id AND n.id > l.id AND n.created_by_role = 'operator'
-                     ORDER BY n.id LIMIT 1) v ON true
-              LEFT JOIN LATERAL (
-                    SELECT n.created, n.code FROM @extschema@.log n
-                     WHERE n.case_id = l.case_id AND n.id > l.id AND n.created_by_role = 'operator'
-                       AND n.level >= 29 AND n.type IN ('outcome', 'event')
-                     ORDER BY n.id LIMIT 1) a ON true
-              LEFT JOIN LATERAL (
-                    SELECT n.created FROM @extschema@.log n
-                     WHERE n.case_id = l.case_id AND n.id > l.id AND n.code = 'CALL_STARTED'
-                     ORDER BY n.id LIMIT 1) cs ON true
-              LEFT JOIN LATERAL (
-                    SELECT n.created, n.code FROM @extschema@.log n
-                     WHERE n.case_id = l.case_id AND n.id > l.id AND n.code = ANY (terminal_codes)
-                     ORDER BY n.id LIMIT 1) t ON true
-             WHERE l.code = 'CB1'
-               AND @extschema@._iso_time(l.context ->> 'requires_action_at') > from_ts
-               AND @extschema@._iso_time(l.context ->> 'requires_action_at') < to_ts
-            OFFSET 0    -- computed once per row, not once per use above
-          ) s
-         ORDER BY s.w0, s.id;
+          FROM @extschema@._cb1_callbacks(from_ts, to_ts, terminal_codes) s
+         ORDER BY s.w0, s.log_id;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.mi_callback_sla(timestamptz, timestamptz, timestamptz, text[]) IS
     'MI: the callback SLA report (README "Management information"): one row per CB1 log whose context->>''requires_action_at'' lies strictly between from_ts and to_ts, with the first operator view and action, call started and terminal log after it, and missed_sla_1/missed_sla_2 as of at_ts. CB1 rows whose requires_action_at is missing or not an ISO 8601 time are skipped; a missing sla_120/sla_480/sla_72h makes the flag that needs it NULL. Reads CB1 rows through the index log_cb1_requires_action_at';
+
+---------------------------------------------------------------------------
+-- mi_callback_sla_agilisys: the service's CB1 extract for Agilisys (f.3):
+-- the same callbacks, with each SLA time and whether it is over: the first
+-- operator action after it, or at_ts while there is none, is later.
+CREATE FUNCTION @extschema@.mi_callback_sla_agilisys(from_ts timestamptz, to_ts timestamptz,
+                                                     at_ts timestamptz DEFAULT pg_catalog.now())
+RETURNS TABLE(log_id bigint, case_id bigint, source text, created timestamptz, created_by bigint,
+              requires_action_at timestamptz, first_operator_view_at timestamptz,
+              first_operator_action_at timestamptz, next_outcome text,
+              sla_15 timestamptz, sla_30 timestamptz, sla_120 timestamptz, sla_480 timestamptz,
+              is_over_sla_15 boolean, is_over_sla_30 boolean, is_over_sla_120 boolean,
+              is_over_sla_480 boolean)
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF at_ts IS NULL THEN
+        RAISE EXCEPTION 'at_ts must not be null'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Leave it out to get its default.';
+    END IF;
+    RETURN QUERY
+        SELECT s.log_id, s.case_id, s.source, s.created, s.created_by, s.w0, s.view_at, s.action_at,
+               s.action_code, s.sla_15, s.sla_30, s.sla_120, s.sla_480,
+               COALESCE(s.action_at, at_ts) > s.sla_15,
+               COALESCE(s.action_at, at_ts) > s.sla_30,
+               COALESCE(s.action_at, at_ts) > s.sla_120,
+               COALESCE(s.action_at, at_ts) > s.sla_480
+          FROM @extschema@._cb1_callbacks(from_ts, to_ts, '{}') s
+         ORDER BY s.w0, s.log_id;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.mi_callback_sla_agilisys(timestamptz, timestamptz, timestamptz) IS
+    'MI: the CB1 extract for Agilisys: one row per CB1 log whose requires_action_at lies strictly between from_ts and to_ts, with sla_15, sla_30, sla_120, sla_480 from its context and is_over_sla_* (the first operator action after it, or at_ts while there is none, is later than that time; NULL when the context lacks it)';

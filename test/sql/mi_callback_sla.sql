@@ -56,11 +56,12 @@ INSERT INTO mi_app.legalaid_case (id, created, source)
 SELECT case_id, '2024-06-03 08:00+00', source FROM mi_app.scenario;
 
 -- A CB1's context: requires_action_at (JSON, to test odd values) and the
--- three SLA deadlines.
+-- SLA deadlines (sla_15 10:15, sla_30 10:30).
 CREATE FUNCTION mi_app.ctx(requires_action_at jsonb DEFAULT '"2024-06-03T10:00:00+00:00"',
                            sla_120 text DEFAULT '2024-06-03T12:00:00Z')
 RETURNS jsonb LANGUAGE sql AS $$
     SELECT jsonb_strip_nulls(jsonb_build_object('requires_action_at', requires_action_at,
+               'sla_15', '2024-06-03T10:15:00Z', 'sla_30', '2024-06-03T10:30:00Z',
                'sla_120', sla_120, 'sla_480', '2024-06-03T18:00:00Z', 'sla_72h', '2024-06-06T10:00:00Z'))
 $$;
 
@@ -143,6 +144,26 @@ SELECT c, source, acted, term, tcode, sla2, what FROM mi_app.report('2024-06-07 
 SELECT case_id, terminal_at, terminal_code, missed_sla_2
   FROM cla_eventlog.mi_callback_sla('2024-06-03', '2024-06-04', '2024-06-07', ARRAY['CB2'])
  WHERE case_id IN (1, 4) ORDER BY case_id;
+
+-- The Agilisys extract (behaviour f.3): is_over_sla_X is "the first
+-- operator action, or at_ts (13:00) while there is none, is later than
+-- sla_X".  Case 1 acted at 10:10 and case 2 at 09:50: nothing over; case 3
+-- at 10:45 and case 5 at 10:40 (CB3; the view and the specialist's TERM are
+-- no operator action): over 15 and 30; case 6 at 10:20: over 15 only; case
+-- 4, no action by 13:00: over 15, 30 and 120 (12:00), not 480 (18:00);
+-- case 8, first action three days later: over all; case 24 has no sla_120:
+-- NULL.
+SELECT r.case_id, to_char(r.first_operator_action_at, 'DD HH24:MI') AS acted, r.next_outcome,
+       r.is_over_sla_15, r.is_over_sla_30, r.is_over_sla_120, r.is_over_sla_480
+  FROM cla_eventlog.mi_callback_sla_agilisys('2024-06-03 00:00+00', '2024-06-04 00:00+00', '2024-06-03 13:00+00') r
+ WHERE r.case_id IN (1, 2, 3, 4, 5, 6, 8, 24)
+ ORDER BY r.case_id;
+-- The same callbacks as mi_callback_sla, no more, no fewer.
+SELECT count(*) AS callbacks, count(*) FILTER (WHERE a.log_id IS NULL OR m.log_id IS NULL) AS in_one_only
+  FROM cla_eventlog.mi_callback_sla_agilisys('2024-06-03', '2024-06-04') a
+  FULL JOIN cla_eventlog.mi_callback_sla('2024-06-03', '2024-06-04') m USING (log_id);
+SELECT * FROM cla_eventlog.mi_callback_sla_agilisys('2024-06-03', '2024-06-04', NULL);
+\echo :SQLSTATE
 
 -- A CB1 whose requires_action_at is missing or not a time is never
 -- reported, whatever the range; the others are, once the range holds them.
