@@ -2080,3 +2080,103 @@ COMMENT ON FUNCTION @extschema@.mi_complaints(timestamptz, timestamptz, timestam
 REVOKE ALL ON FUNCTION @extschema@.mi_contacts_per_case(timestamptz, timestamptz, text[]),
     @extschema@.mi_callback_progression(date, date),
     @extschema@.mi_complaints(timestamptz, timestamptz, timestamptz, interval, text) FROM PUBLIC;
+
+-- mi_outcomes: user_id and billable_seconds (sql/parts/60_mi.sql).
+CREATE OR REPLACE VIEW @extschema@.mi_outcomes AS
+SELECT l.id AS log_id,
+       l.case_id,
+       l.event_key,
+       l.code,
+       c.description,
+       l.level,
+       l.created,
+       l.created_by,
+       l.created_by_role,
+       l.timer_id,
+       CASE WHEN t.stopped IS NOT NULL AND NOT t.cancelled
+            THEN @extschema@._mi_seconds(t.stopped, t.created)
+       END AS timer_seconds,
+       CASE WHEN NOT EXISTS (SELECT 1 FROM @extschema@.log n
+                              WHERE n.case_id OPERATOR(pg_catalog.=) l.case_id
+                                AND n.id OPERATOR(pg_catalog.>) l.id
+                                AND n.type OPERATOR(pg_catalog.=) 'outcome')
+            THEN (SELECT COALESCE(pg_catalog.sum(@extschema@._mi_seconds(b.stopped, b.created)), 0)::bigint
+                    FROM @extschema@.timer b
+                   WHERE b.linked_case OPERATOR(pg_catalog.=) l.case_id
+                     AND b.stopped IS NOT NULL AND NOT b.cancelled)
+       END AS cumulative_seconds,
+       CASE WHEN l.code OPERATOR(pg_catalog.=) 'COI' OR l.code OPERATOR(pg_catalog.~~) 'MIS%'
+            THEN l.code
+       END AS reject_reason,
+       l.context OPERATOR(pg_catalog.->>) 'provider' AS provider,
+       CASE l.created_by_role WHEN 'operator' THEN 'OS:' OPERATOR(pg_catalog.||) l.created_by
+                              WHEN 'specialist' THEN 'SP:' OPERATOR(pg_catalog.||) l.created_by
+       END AS user_id,
+       CASE WHEN l.code OPERATOR(pg_catalog.=) 'NCOE' THEN 0
+            WHEN t.stopped IS NOT NULL AND NOT t.cancelled
+            THEN @extschema@._mi_seconds(t.stopped, t.created)
+       END AS billable_seconds
+  FROM @extschema@.log l
+  LEFT JOIN @extschema@.code c
+         ON c.event_key OPERATOR(pg_catalog.=) l.event_key AND c.code OPERATOR(pg_catalog.=) l.code
+  LEFT JOIN @extschema@.timer t ON t.id OPERATOR(pg_catalog.=) l.timer_id
+ WHERE l.type OPERATOR(pg_catalog.=) 'outcome';
+COMMENT ON COLUMN @extschema@.mi_outcomes.user_id IS 'OS:<created_by> for an operator''s log, SP:<created_by> for a specialist''s, else NULL (the case extract''s User_ID)';
+COMMENT ON COLUMN @extschema@.mi_outcomes.billable_seconds IS 'The case extract''s Billable_Time: 0 for NCOE, else timer_seconds';
+
+-- The case extract (sql/parts/62_mi_reports.sql).
+---------------------------------------------------------------------------
+-- The case extract's time of day of a case's creation (behaviour f.4), in
+-- the report time zone: WKEND from Friday 20:00 to Saturday 12:30, 5TO8 on
+-- weekdays from 17:00 to 20:00, else 9TO5 (all Sunday, Saturday from 12:30
+-- and weekday nights included, as in the service).
+CREATE FUNCTION @extschema@._time_of_day(t timestamptz) RETURNS text
+LANGUAGE sql STABLE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE
+             WHEN (x.d = 5 AND x.l >= time '20:00') OR (x.d = 6 AND x.l < time '12:30') THEN 'WKEND'
+             WHEN x.d BETWEEN 1 AND 5 AND x.l >= time '17:00' AND x.l < time '20:00' THEN '5TO8'
+             ELSE '9TO5'
+           END
+      FROM (SELECT pg_catalog.date_part('isodow', t AT TIME ZONE @extschema@._report_time_zone()) AS d,
+                   (t AT TIME ZONE @extschema@._report_time_zone())::time AS l) x
+$$;
+COMMENT ON FUNCTION @extschema@._time_of_day(timestamptz) IS
+    'Internal: WKEND (Friday 20:00 to Saturday 12:30), 5TO8 (weekdays 17:00-20:00) or 9TO5 (otherwise) of a time in the report time zone, the case extract''s Time_of_Day';
+
+---------------------------------------------------------------------------
+-- mi_case_extract(from_ts, to_ts): the log side of the service's case
+-- extract (f.4): every outcome log created in [from_ts, to_ts), as
+-- mi_outcomes has it, with its case's creation time and its time of day.
+CREATE FUNCTION @extschema@.mi_case_extract(from_ts timestamptz, to_ts timestamptz)
+RETURNS TABLE(log_id bigint, case_id bigint, event_key text, code text, level integer,
+              created timestamptz, created_by bigint, user_id text, billable_seconds bigint,
+              cumulative_seconds bigint, reject_reason text, provider text,
+              case_created timestamptz, time_of_day text)
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF from_ts IS NULL OR to_ts IS NULL THEN
+        RAISE EXCEPTION '% must not be null', CASE WHEN from_ts IS NULL THEN 'from_ts' ELSE 'to_ts' END
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Give the range of outcome times, for example a day: mi_case_extract(''2024-03-01'', ''2024-03-02'').';
+    END IF;
+    RETURN QUERY
+        SELECT o.log_id, o.case_id, o.event_key, o.code, o.level, o.created, o.created_by, o.user_id,
+               o.billable_seconds, o.cumulative_seconds, o.reject_reason, o.provider,
+               cr.created, @extschema@._time_of_day(cr.created)
+          FROM @extschema@.mi_outcomes o
+          LEFT JOIN @extschema@._case_rows(ARRAY(
+                   SELECT DISTINCT l.case_id FROM @extschema@.log l
+                    WHERE l.type = 'outcome' AND l.created >= from_ts AND l.created < to_ts)) cr
+                 ON cr.case_id = o.case_id
+         WHERE o.created >= from_ts AND o.created < to_ts
+         ORDER BY o.log_id;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.mi_case_extract(timestamptz, timestamptz) IS
+    'MI: the case extract''s log columns: one row per outcome log created in [from_ts, to_ts) with user_id (OS:/SP:), billable_seconds (0 for NCOE), cumulative_seconds, reject_reason, provider, the case''s creation and its time_of_day (WKEND, 5TO8, 9TO5 in the report time zone; NULL without the created role)';
+REVOKE ALL ON FUNCTION @extschema@._time_of_day(timestamptz),
+    @extschema@.mi_case_extract(timestamptz, timestamptz) FROM PUBLIC;

@@ -129,7 +129,14 @@ SELECT l.id AS log_id,
        CASE WHEN l.code OPERATOR(pg_catalog.=) 'COI' OR l.code OPERATOR(pg_catalog.~~) 'MIS%'
             THEN l.code
        END AS reject_reason,
-       l.context OPERATOR(pg_catalog.->>) 'provider' AS provider
+       l.context OPERATOR(pg_catalog.->>) 'provider' AS provider,
+       CASE l.created_by_role WHEN 'operator' THEN 'OS:' OPERATOR(pg_catalog.||) l.created_by
+                              WHEN 'specialist' THEN 'SP:' OPERATOR(pg_catalog.||) l.created_by
+       END AS user_id,
+       CASE WHEN l.code OPERATOR(pg_catalog.=) 'NCOE' THEN 0
+            WHEN t.stopped IS NOT NULL AND NOT t.cancelled
+            THEN @extschema@._mi_seconds(t.stopped, t.created)
+       END AS billable_seconds
   FROM @extschema@.log l
   LEFT JOIN @extschema@.code c
          ON c.event_key OPERATOR(pg_catalog.=) l.event_key AND c.code OPERATOR(pg_catalog.=) l.code
@@ -151,6 +158,8 @@ COMMENT ON COLUMN @extschema@.mi_outcomes.timer_seconds IS 'ceil(stopped - creat
 COMMENT ON COLUMN @extschema@.mi_outcomes.cumulative_seconds IS 'On the case''s latest (highest id) outcome row only: the case''s billable time, the sum of its stopped non-cancelled timers; else NULL';
 COMMENT ON COLUMN @extschema@.mi_outcomes.reject_reason IS 'The code when it is COI or starts with MIS (a specialist''s reason for rejecting); else NULL';
 COMMENT ON COLUMN @extschema@.mi_outcomes.provider IS 'context->>''provider'' of the log';
+COMMENT ON COLUMN @extschema@.mi_outcomes.user_id IS 'OS:<created_by> for an operator''s log, SP:<created_by> for a specialist''s, else NULL (the case extract''s User_ID)';
+COMMENT ON COLUMN @extschema@.mi_outcomes.billable_seconds IS 'The case extract''s Billable_Time: 0 for NCOE, else timer_seconds';
 
 ---------------------------------------------------------------------------
 -- mi_case_outcomes: one row per case with a HIGH outcome, showing the

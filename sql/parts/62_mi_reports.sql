@@ -142,3 +142,57 @@ END
 $$;
 COMMENT ON FUNCTION @extschema@.mi_complaints(timestamptz, timestamptz, timestamptz, interval, text) IS
     'MI: complaints: one row per complaint (logs with that content_type) first logged in [from_ts, to_ts): owner set, holding letter, full response, reopened (latest of each), closed and voided (latest COMPLAINT_CLOSED/COMPLAINT_VOID after the latest COMPLAINT_REOPENED), within_sla (closed, or at_ts while open, before created + sla); newest first';
+
+---------------------------------------------------------------------------
+-- The case extract's time of day of a case's creation (behaviour f.4), in
+-- the report time zone: WKEND from Friday 20:00 to Saturday 12:30, 5TO8 on
+-- weekdays from 17:00 to 20:00, else 9TO5 (all Sunday, Saturday from 12:30
+-- and weekday nights included, as in the service).
+CREATE FUNCTION @extschema@._time_of_day(t timestamptz) RETURNS text
+LANGUAGE sql STABLE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE
+             WHEN (x.d = 5 AND x.l >= time '20:00') OR (x.d = 6 AND x.l < time '12:30') THEN 'WKEND'
+             WHEN x.d BETWEEN 1 AND 5 AND x.l >= time '17:00' AND x.l < time '20:00' THEN '5TO8'
+             ELSE '9TO5'
+           END
+      FROM (SELECT pg_catalog.date_part('isodow', t AT TIME ZONE @extschema@._report_time_zone()) AS d,
+                   (t AT TIME ZONE @extschema@._report_time_zone())::time AS l) x
+$$;
+COMMENT ON FUNCTION @extschema@._time_of_day(timestamptz) IS
+    'Internal: WKEND (Friday 20:00 to Saturday 12:30), 5TO8 (weekdays 17:00-20:00) or 9TO5 (otherwise) of a time in the report time zone, the case extract''s Time_of_Day';
+
+---------------------------------------------------------------------------
+-- mi_case_extract(from_ts, to_ts): the log side of the service's case
+-- extract (f.4): every outcome log created in [from_ts, to_ts), as
+-- mi_outcomes has it, with its case's creation time and its time of day.
+CREATE FUNCTION @extschema@.mi_case_extract(from_ts timestamptz, to_ts timestamptz)
+RETURNS TABLE(log_id bigint, case_id bigint, event_key text, code text, level integer,
+              created timestamptz, created_by bigint, user_id text, billable_seconds bigint,
+              cumulative_seconds bigint, reject_reason text, provider text,
+              case_created timestamptz, time_of_day text)
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF from_ts IS NULL OR to_ts IS NULL THEN
+        RAISE EXCEPTION '% must not be null', CASE WHEN from_ts IS NULL THEN 'from_ts' ELSE 'to_ts' END
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Give the range of outcome times, for example a day: mi_case_extract(''2024-03-01'', ''2024-03-02'').';
+    END IF;
+    RETURN QUERY
+        SELECT o.log_id, o.case_id, o.event_key, o.code, o.level, o.created, o.created_by, o.user_id,
+               o.billable_seconds, o.cumulative_seconds, o.reject_reason, o.provider,
+               cr.created, @extschema@._time_of_day(cr.created)
+          FROM @extschema@.mi_outcomes o
+          LEFT JOIN @extschema@._case_rows(ARRAY(
+                   SELECT DISTINCT l.case_id FROM @extschema@.log l
+                    WHERE l.type = 'outcome' AND l.created >= from_ts AND l.created < to_ts)) cr
+                 ON cr.case_id = o.case_id
+         WHERE o.created >= from_ts AND o.created < to_ts
+         ORDER BY o.log_id;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.mi_case_extract(timestamptz, timestamptz) IS
+    'MI: the case extract''s log columns: one row per outcome log created in [from_ts, to_ts) with user_id (OS:/SP:), billable_seconds (0 for NCOE), cumulative_seconds, reject_reason, provider, the case''s creation and its time_of_day (WKEND, 5TO8, 9TO5 in the report time zone; NULL without the created role)';

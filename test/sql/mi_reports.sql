@@ -104,3 +104,35 @@ SELECT * FROM cla_eventlog.mi_callback_progression('2024-04-01', NULL);
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM cla_eventlog.mi_complaints('2024-03-01', '2024-04-01', sla => NULL);
 \echo :LAST_ERROR_SQLSTATE
+
+---------------------------------------------------------------------------
+-- The case extract (f.4).  Time of day of a case's creation, London time:
+-- Friday 20:00 and Saturday before 12:30 are WKEND; weekdays 17:00-19:59
+-- are 5TO8 (Friday 19:59 too); all else 9TO5: Saturday 12:30, Sunday,
+-- weekday mornings and nights.  2024-03-01 is a Friday, in GMT; 2024-06-07
+-- a Friday in BST (20:00 local is 19:00 UTC).
+SELECT t AS utc, cla_eventlog._time_of_day(t::timestamptz) FROM (VALUES
+    ('2024-03-01 19:59+00'), ('2024-03-01 20:00+00'), ('2024-03-02 12:29+00'), ('2024-03-02 12:30+00'),
+    ('2024-03-03 10:00+00'), ('2024-03-04 16:59+00'), ('2024-03-04 17:00+00'), ('2024-03-04 20:00+00'),
+    ('2024-03-05 08:00+00'), ('2024-06-07 18:59+00'), ('2024-06-07 19:00+00')) v(t);
+-- One row per outcome log of the range: user_id by the acting role (OS:
+-- operator, SP: specialist), the case's creation and its time of day
+-- (case 1 created Friday 2024-03-01 10:00: 9TO5; case 5 Wednesday 03-20
+-- 09:00: 9TO5; case 3, now created Friday 20:30: WKEND).  No timer ran for
+-- these logs: no billable seconds.
+UPDATE cla_reference.legalaid_case SET created = '2024-03-01 20:30+00' WHERE id = 3;
+SELECT case_id, code, user_id, billable_seconds, case_created::date, time_of_day
+  FROM cla_eventlog.mi_case_extract('2024-03-01', '2024-04-01');
+SELECT * FROM cla_eventlog.mi_case_extract(NULL, '2024-04-01');
+\echo :LAST_ERROR_SQLSTATE
+-- NCOE is billed 0 whatever its timer (the service's rule; the code is not
+-- in the reference set, so it is registered here): two five-minute timers
+-- stopped by DECL and by NCOE.
+INSERT INTO cla_eventlog.code (event_key, code, type, level, description, stops_timer)
+VALUES ('decline_help', 'NCOE', 'outcome', 29, 'No contact, out of hours', true);
+INSERT INTO cla_eventlog.timer (created_by, created) VALUES (3, now() - interval '5 minutes'),
+                                                            (4, now() - interval '5 minutes');
+INSERT INTO cla_eventlog.log (case_id, code, created_by, created_by_role) VALUES (9, 'DECL', 3, 'operator'),
+                                                                               (10, 'NCOE', 4, 'operator');
+SELECT code, user_id, timer_seconds BETWEEN 300 AND 330 AS five_minutes, billable_seconds BETWEEN 300 AND 330 AS billed_five, billable_seconds = 0 AS billed_zero FROM cla_eventlog.mi_outcomes
+ WHERE case_id IN (9, 10) ORDER BY case_id;
