@@ -21,7 +21,7 @@ void
 _PG_init(void)
 {
 	cel_guc_init();
-	cel_spi_init();
+	cel_rels_init();
 	cel_registry_init();
 	cel_binding_init();
 	cel_probe_init();

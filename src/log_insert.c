@@ -250,7 +250,7 @@ cel_log_id_issue(void)
 	{
 		id_seq = cel_table_oid("log_id_seq");
 		if (!OidIsValid(id_seq))
-			elog(ERROR, "cla_eventlog: the log's id sequence is missing");
+			elog(ERROR, "the log's id sequence is missing");
 	}
 	id = nextval_internal(id_seq, true);
 	if (issued_lxid != MyProc->lxid)

@@ -244,7 +244,7 @@ cel_probe_lock(const CelProbe *spec, Datum value)
 				ereport(ERROR,
 						(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
 						 errmsg("could not serialize access due to concurrent update")));
-			elog(ERROR, "cla_eventlog: unexpected table_tuple_lock status %d", result);
+			elog(ERROR, "unexpected table_tuple_lock status %d", result);
 			break;
 		case TM_Deleted:
 			if (IsolationUsesXactSnapshot())
@@ -254,7 +254,7 @@ cel_probe_lock(const CelProbe *spec, Datum value)
 			locked = false;		/* the case is gone */
 			break;
 		default:
-			elog(ERROR, "cla_eventlog: unexpected table_tuple_lock status %d", result);
+			elog(ERROR, "unexpected table_tuple_lock status %d", result);
 	}
 	ExecDropSingleTupleTableSlot(slot);
 	index_close(index, NoLock);

@@ -98,10 +98,6 @@ static Oid	role_relid = InvalidOid;
 static Oid	event_relid = InvalidOid;
 static Oid	code_relid = InvalidOid;
 
-static const char *const stamp_role_names[CEL_N_STAMPS] = {
-	"provider_viewed", "provider_accepted", "provider_closed", "provider_assigned_at"
-};
-
 /* Relcache callback: mark the cache stale when a registry table changes */
 static void
 registry_relcache_callback(Datum arg, Oid relid)
@@ -140,7 +136,7 @@ cel_registry_changed(PG_FUNCTION_ARGS)
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
 
 	if (!CALLED_AS_TRIGGER(fcinfo))
-		elog(ERROR, "cla_eventlog: _registry_changed() must be called as a trigger");
+		cel_trigger_misused("_registry_changed", "called as a trigger");
 	CacheInvalidateRelcacheByRelid(RelationGetRelid(trigdata->tg_relation));
 	return PointerGetDatum(NULL);
 }
@@ -228,7 +224,8 @@ text_array_to_cstrings(Datum arr, bool isnull, char ***out)
 
 /*
  * The registry as rows the loader can read without parsing JSON in C: the
- * §2.2, §4.4 and §6.3 attributes are flattened here.  It runs as the
+ * set_requires_action_by, set_case_columns and once_per attributes
+ * (README "Registry") are flattened here.  It runs as the
  * extension's owner under the caller's search_path, so every operator is
  * written OPERATOR(pg_catalog.x): an unqualified "=" (also the one hidden in
  * IN) would run an operator the caller planted in public as the owner.
@@ -317,7 +314,7 @@ load_code_row(HeapTuple tup)
 	{
 		for (int r = 0; r < CEL_N_STAMPS; r++)
 		{
-			if (strcmp(stamp_roles[i], stamp_role_names[r]) != 0)
+			if (strcmp(stamp_roles[i], cel_case_role_names[ROLE_FIRST_STAMP + r]) != 0)
 				continue;
 			if (strcmp(stamp_modes[i], "now") == 0)
 				def->stamps[r] = CEL_STAMP_NOW;
@@ -385,8 +382,6 @@ registry_load(void)
 	MemoryContext oldcxt;
 	MemoryContext spicxt;
 	Snapshot	snap;
-	SPIPlanPtr	plan;
-	CelUserContext saved;
 
 	/*
 	 * A replaced cache stays allocated until the end of the transaction, so
@@ -420,22 +415,18 @@ registry_load(void)
 						   name_key_hash, name_key_match);
 	MemoryContextSwitchTo(oldcxt);
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "cla_eventlog: SPI_connect failed");
+	cel_spi_connect();
 	spicxt = CurrentMemoryContext;
+	/* the three tables as of one moment */
 	snap = RegisterSnapshot(GetLatestSnapshot());
-	cel_become_owner(&saved);
 
 	PG_TRY();
 	{
-		/* roles */
-		plan = SPI_prepare("SELECT name FROM cla_eventlog.role", 0, NULL);
-		if (plan == NULL ||
-			SPI_execute_snapshot(plan, NULL, NULL, snap, InvalidSnapshot,
-								 true, false, 0) != SPI_OK_SELECT)
-			elog(ERROR, "cla_eventlog: could not read the role table");
+		uint64		n;
+
+		n = cel_read_as_owner("SELECT name FROM cla_eventlog.role", snap, "the role table");
 		MemoryContextSwitchTo(RegistryContext);
-		for (uint64 i = 0; i < SPI_processed; i++)
+		for (uint64 i = 0; i < n; i++)
 		{
 			NameKey		key;
 
@@ -444,14 +435,10 @@ registry_load(void)
 		}
 		MemoryContextSwitchTo(spicxt);
 
-		/* events */
-		plan = SPI_prepare("SELECT key, code_resolver FROM cla_eventlog.event", 0, NULL);
-		if (plan == NULL ||
-			SPI_execute_snapshot(plan, NULL, NULL, snap, InvalidSnapshot,
-								 true, false, 0) != SPI_OK_SELECT)
-			elog(ERROR, "cla_eventlog: could not read the event table");
+		n = cel_read_as_owner("SELECT key, code_resolver FROM cla_eventlog.event", snap,
+							  "the event table");
 		MemoryContextSwitchTo(RegistryContext);
-		for (uint64 i = 0; i < SPI_processed; i++)
+		for (uint64 i = 0; i < n; i++)
 		{
 			NameKey		key;
 			EventEntry *ev;
@@ -466,25 +453,18 @@ registry_load(void)
 		}
 		MemoryContextSwitchTo(spicxt);
 
-		/* codes */
-		plan = SPI_prepare(load_codes_sql, 0, NULL);
-		if (plan == NULL ||
-			SPI_execute_snapshot(plan, NULL, NULL, snap, InvalidSnapshot,
-								 true, false, 0) != SPI_OK_SELECT)
-			elog(ERROR, "cla_eventlog: could not read the code table");
-		for (uint64 i = 0; i < SPI_processed; i++)
+		n = cel_read_as_owner(load_codes_sql, snap, "the code table");
+		for (uint64 i = 0; i < n; i++)
 			load_code_row(SPI_tuptable->vals[i]);
 	}
 	PG_CATCH();
 	{
 		MemoryContextSwitchTo(oldcxt);
-		cel_restore_user(&saved);
 		registry_valid = false;
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
 
-	cel_restore_user(&saved);
 	UnregisterSnapshot(snap);
 	SPI_finish();
 }
@@ -545,6 +525,24 @@ cel_registry_event(const char *event_key)
 	key.name = event_key;
 	entry = hash_search(events_htab, &key, HASH_FIND, NULL);
 	return entry ? &entry->ev : NULL;
+}
+
+/*
+ * The registered event "event_key"; error (42704) if there is none, naming
+ * the log's event_key column when log_rel is given.
+ */
+CelEvent *
+cel_require_event(const char *event_key, Relation log_rel)
+{
+	CelEvent   *ev = cel_registry_event(event_key);
+
+	if (ev == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("event \"%s\" is not registered", event_key),
+				 errhint("Register it with cla_eventlog.register_event() or cla_eventlog.autodiscover()."),
+				 log_rel ? errtablecol(log_rel, Anum_cel_log_event_key) : 0));
+	return ev;
 }
 
 /* Is "role" a registered role? */
