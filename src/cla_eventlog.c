@@ -2,8 +2,7 @@
  *
  * cla_eventlog.c
  *	  Library entry point: PG_MODULE_MAGIC and _PG_init, which calls each
- *	  subsystem's init (settings, registry cache, case binding cache,
- *	  probes' lock memory).
+ *	  subsystem's init (settings, registry cache, case binding cache).
  *
  *-------------------------------------------------------------------------
  */
@@ -24,7 +23,6 @@ _PG_init(void)
 	cel_rels_init();
 	cel_registry_init();
 	cel_binding_init();
-	cel_probe_init();
 	cel_log_insert_init();
 }
 

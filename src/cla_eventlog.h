@@ -263,7 +263,6 @@ extern bool cel_probe(const CelProbe *spec, Datum value, ScanDirection dir,
 extern bool cel_probe_lock(const CelProbe *spec, Datum value);
 extern CelProbe cel_int8_probe(Oid heap, Oid index);
 extern bool cel_lock_relation(Oid relid, LOCKMODE mode);
-extern void cel_probe_init(void);
 
 /* log_insert.c (also the SQL-callable _log_id()) */
 extern void cel_log_insert_init(void);
