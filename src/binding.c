@@ -6,6 +6,10 @@
  *	  lock and update case rows.
  *
  * Design rules:
+ *	- What a column means is its case-column role: the enum CelCaseRole
+ *	  (cla_eventlog.h), named here (cel_case_role_names, the keys of
+ *	  bind_case_table()'s column map).  The binding maps each role to its
+ *	  column once per load; per row, a role is looked up by the enum.
  *	- Every write to the case goes through one UPDATE per change shape
  *	  (cel_case_apply), built once per binding from the bound column names.
  *	  A HIGH outcome's condition "newer than the case's outcome" is in its
@@ -456,6 +460,13 @@ require_no_rules(void)
 				 errhint("Drop the rules (DROP RULE), or use a trigger instead.")));
 }
 
+/* errhint() of a bound table that no longer fits its binding */
+static int
+errhint_rebind(void)
+{
+	return errhint("Bind the case table again with cla_eventlog.bind_case_table().");
+}
+
 /*
  * Error unless column "column" of table "relid" (shown as "qualified")
  * exists and has a built-in type.
@@ -471,7 +482,7 @@ require_builtin_column(Oid relid, const char *qualified, const char *column)
 				(errcode(ERRCODE_UNDEFINED_COLUMN),
 				 errmsg("column \"%s\" of bound case table %s does not exist",
 						column, qualified),
-				 errhint("Bind the case table again with cla_eventlog.bind_case_table().")));
+				 errhint_rebind()));
 	type = get_atttype(relid, attnum);
 	if (type >= FirstNormalObjectId)
 		ereport(ERROR,
@@ -1133,14 +1144,14 @@ cel_case_table_check(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_UNDEFINED_TABLE),
 				 errmsg("bound case table %s does not exist",
 						text_to_cstring(PG_GETARG_TEXT_PP(0))),
-				 errhint("Bind the case table again with cla_eventlog.bind_case_table().")));
+				 errhint_rebind()));
 	relkind = get_rel_relkind(relid);
 	if (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("bound case table %s is no longer a table",
 						text_to_cstring(PG_GETARG_TEXT_PP(0))),
-				 errhint("Bind the case table again with cla_eventlog.bind_case_table().")));
+				 errhint_rebind()));
 
 	deconstruct_array(PG_GETARG_ARRAYTYPE_P(1), TEXTOID, -1, false, TYPALIGN_INT,
 					  &names, &nulls, &n);

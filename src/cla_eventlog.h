@@ -279,6 +279,7 @@ extern CelEvent *cel_registry_event(const char *event_key);
 extern CelEvent *cel_require_event(const char *event_key, Relation log_rel);
 extern bool cel_registry_role_exists(const char *role);
 extern char *cel_registry_live_codes(const char *event_key);
+extern int	cel_errdetail_live_codes(const char *event_key);
 
 /* Is the code an outcome at HIGH or above (denormalised, debounced)? */
 static inline bool

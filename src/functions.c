@@ -67,12 +67,13 @@ signature_oid(const char *signature)
 	return call->isnull ? InvalidOid : DatumGetObjectId(result);
 }
 
-/* The expected arguments of a registry function, for error details */
-static const char *
-expected_args(int nargs, const Oid *argtypes)
+/* errdetail() of the signature a registry function must have */
+static int
+errdetail_signature(int nargs, const Oid *argtypes)
 {
-	return nargs == 2 && argtypes[1] == TEXTOID ?
-		"case_id bigint, current text" : "case_id bigint, params jsonb";
+	return errdetail("It must take (%s) and return text.",
+					 nargs == 2 && argtypes[1] == TEXTOID ?
+					 "case_id bigint, current text" : "case_id bigint, params jsonb");
 }
 
 /*
@@ -110,8 +111,7 @@ cel_resolve_function(const char *name, int nargs, Oid *argtypes,
 			ereport(ERROR,
 					(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 					 errmsg("%s \"%s\" has the wrong signature", what, shown_name),
-					 errdetail("It must take (%s) and return text.",
-							   expected_args(nargs, argtypes))));
+					 errdetail_signature(nargs, argtypes)));
 	}
 	else
 		fn = LookupFuncName(names, nargs, argtypes, true);
@@ -123,8 +123,7 @@ cel_resolve_function(const char *name, int nargs, Oid *argtypes,
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_FUNCTION),
 				 errmsg("%s \"%s\" does not exist", what, shown_name),
-				 errdetail("It must take (%s) and return text.",
-						   expected_args(nargs, argtypes)),
+				 errdetail_signature(nargs, argtypes),
 				 errhint("Create the function first, or check the schema and argument types.")));
 	}
 	if (get_func_rettype(fn) != TEXTOID)

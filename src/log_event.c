@@ -102,8 +102,7 @@ choose_code(const char *event_key, FunctionCallInfo fcinfo)
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 errmsg("event \"%s\" has several codes; one must be given", event_key),
-			 errdetail("Live codes of event \"%s\": %s.", event_key,
-					   cel_registry_live_codes(event_key)),
+			 cel_errdetail_live_codes(event_key),
 			 errhint("Pass code => '...'.")));
 	pg_unreachable();
 }

@@ -116,8 +116,7 @@ resolve_code(Relation rel, const char *event_key, const char *code)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("code \"%s\" is not registered for event \"%s\"", code, event_key),
-				 errdetail("Live codes of event \"%s\": %s.", event_key,
-						   cel_registry_live_codes(event_key)),
+				 cel_errdetail_live_codes(event_key),
 				 errtablecol(rel, Anum_cel_log_code)));
 	}
 	if (def->retired)

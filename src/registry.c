@@ -527,6 +527,14 @@ cel_registry_event(const char *event_key)
 	return entry ? &entry->ev : NULL;
 }
 
+/* errdetail() listing the live codes of an event (error paths only) */
+int
+cel_errdetail_live_codes(const char *event_key)
+{
+	return errdetail("Live codes of event \"%s\": %s.", event_key,
+					 cel_registry_live_codes(event_key));
+}
+
 /*
  * The registered event "event_key"; error (42704) if there is none, naming
  * the log's event_key column when log_rel is given.

@@ -413,19 +413,29 @@ timer_insert(int64 user_id)
 	return tuple;
 }
 
-/* current_timer(user_id bigint) RETURNS cla_eventlog.timer */
-Datum
-cel_current_timer(PG_FUNCTION_ARGS)
+/*
+ * The user's running timer as this transaction sees it now
+ * (push_own_snapshot), or false; *tuple gets a copy of its row.
+ */
+static bool
+own_running_row(int64 user_id, HeapTuple *tuple)
 {
-	int64		user_id = user_arg(fcinfo);
-	HeapTuple	tuple;
 	int64		id;
 	bool		found;
 
 	push_own_snapshot();
-	found = timer_running_row(user_id, NULL, &tuple, &id);
+	found = timer_running_row(user_id, NULL, tuple, &id);
 	PopActiveSnapshot();
-	if (!found)
+	return found;
+}
+
+/* current_timer(user_id bigint) RETURNS cla_eventlog.timer */
+Datum
+cel_current_timer(PG_FUNCTION_ARGS)
+{
+	HeapTuple	tuple;
+
+	if (!own_running_row(user_arg(fcinfo), &tuple))
 		PG_RETURN_NULL();
 	PG_RETURN_DATUM(timer_datum(fcinfo, tuple));
 }
@@ -460,13 +470,9 @@ cel_start_timer(PG_FUNCTION_ARGS)
 	for (;;)
 	{
 		HeapTuple	tuple;
-		int64		id;
-		bool		found;
 
-		push_own_snapshot();
-		found = timer_running_row(user_id, NULL, &tuple, &id);
-		PopActiveSnapshot();
-		if (found || (tuple = timer_insert(user_id)) != NULL)
+		if (own_running_row(user_id, &tuple) ||
+			(tuple = timer_insert(user_id)) != NULL)
 			PG_RETURN_DATUM(timer_datum(fcinfo, tuple));
 		CHECK_FOR_INTERRUPTS();
 	}
