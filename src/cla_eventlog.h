@@ -280,6 +280,7 @@ extern CelEvent *cel_require_event(const char *event_key, Relation log_rel);
 extern bool cel_registry_role_exists(const char *role);
 extern char *cel_registry_live_codes(const char *event_key);
 extern int	cel_errdetail_live_codes(const char *event_key);
+extern char *cel_quoted_list(const char *const *names, int n);
 
 /* Is the code an outcome at HIGH or above (denormalised, debounced)? */
 static inline bool

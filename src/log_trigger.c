@@ -88,7 +88,7 @@ resolve_code(Relation rel, const char *event_key, const char *code)
 	{
 		CelCode   **cands;
 		int			n = cel_registry_candidates(code, &cands);
-		StringInfoData keys;
+		const char **keys;
 
 		if (n == 1)
 			return cands[0];
@@ -98,13 +98,13 @@ resolve_code(Relation rel, const char *event_key, const char *code)
 					 errmsg("code \"%s\" is not a live code of any event", code),
 					 errhint("See cla_eventlog.codes for the registered codes."),
 					 errtablecol(rel, Anum_cel_log_code)));
-		initStringInfo(&keys);
+		keys = palloc(sizeof(char *) * n);
 		for (int i = 0; i < n; i++)
-			appendStringInfo(&keys, "%s\"%s\"", i ? ", " : "", cands[i]->event_key);
+			keys[i] = cands[i]->event_key;
 		ereport(ERROR,
 				(errcode(ERRCODE_AMBIGUOUS_PARAMETER),
 				 errmsg("code \"%s\" is ambiguous", code),
-				 errdetail("It is a live code of the events %s.", keys.data),
+				 errdetail("It is a live code of the events %s.", cel_quoted_list(keys, n)),
 				 errhint("Give the event key."),
 				 errtablecol(rel, Anum_cel_log_event_key)));
 	}
@@ -133,8 +133,6 @@ resolve_code(Relation rel, const char *event_key, const char *code)
 static void
 check_role(Relation rel, const CelCode *def, const char *role)
 {
-	StringInfoData allowed;
-
 	if (role == NULL)
 	{
 		if (cel_require_acting_role)
@@ -159,14 +157,13 @@ check_role(Relation rel, const CelCode *def, const char *role)
 		if (strcmp(def->selectable_by[i], role) == 0)
 			return;
 	}
-	initStringInfo(&allowed);
-	for (int i = 0; i < def->n_selectable; i++)
-		appendStringInfo(&allowed, "%s\"%s\"", i ? ", " : "", def->selectable_by[i]);
 	ereport(ERROR,
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 			 errmsg("role \"%s\" may not log code \"%s\" of event \"%s\"",
 					role, def->code, def->event_key),
-			 errdetail("The code is selectable by %s.", allowed.data),
+			 errdetail("The code is selectable by %s.",
+					   cel_quoted_list((const char *const *) def->selectable_by,
+									   def->n_selectable)),
 			 errtablecol(rel, Anum_cel_log_created_by_role)));
 }
 

@@ -10,8 +10,10 @@
  * privileges: they stand for reads the extension makes as its owner (log,
  * timers) or that the foreign-key check makes anyway (the case).  Like any
  * read, they keep the lock until the end of the transaction; a later probe
- * finds it in the backend's local lock table.  The row lock follows what SELECT ... FOR NO KEY UPDATE does (ExecLockRows): it
- * waits for a concurrent writer, follows the row to its newest version
+ * finds it in the backend's local lock table (a hash probe, no shared
+ * memory), so they keep no memo of their own.  The row lock follows what
+ * SELECT ... FOR NO KEY UPDATE does (ExecLockRows): it waits for a
+ * concurrent writer, follows the row to its newest version
  * under READ COMMITTED, and raises a serialization failure under
  * REPEATABLE READ when the row changed after the snapshot.
  *
@@ -28,7 +30,6 @@
 #include "executor/tuptable.h"
 #include "miscadmin.h"
 #include "storage/lmgr.h"
-#include "storage/proc.h"
 #include "utils/fmgroids.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"

@@ -571,7 +571,7 @@ cel_registry_role_exists(const char *role)
 char *
 cel_registry_live_codes(const char *event_key)
 {
-	StringInfoData buf;
+	char	   *list;
 	HASH_SEQ_STATUS status;
 	CodeEntry  *entry;
 	const char **names;
@@ -586,9 +586,22 @@ cel_registry_live_codes(const char *event_key)
 			names[n++] = entry->def.code;
 	}
 	qsort(names, n, sizeof(char *), pg_qsort_strcmp);
+	list = cel_quoted_list(names, n);
+	pfree(names);
+	return list;
+}
+
+/*
+ * Registry names as a message shows a list of them: "a", "b", "c"
+ * (palloc'd in the caller's context).
+ */
+char *
+cel_quoted_list(const char *const *names, int n)
+{
+	StringInfoData buf;
+
 	initStringInfo(&buf);
 	for (int i = 0; i < n; i++)
 		appendStringInfo(&buf, "%s\"%s\"", i ? ", " : "", names[i]);
-	pfree(names);
 	return buf.data;
 }
