@@ -2,14 +2,17 @@
  *
  * registry.c
  *	  The event registry as seen from C: a backend-local cache of every
- *	  registered code, event and role, and the lookups the log triggers and
- *	  log_event() make for each row.
+ *	  registered code, event and role, the lookups the log triggers and
+ *	  log_event() make for each row, and the errors and details that name
+ *	  registry entries (an unregistered event, an event's live codes).
+ *	  What a code's row does to its case (cel_is_high_outcome,
+ *	  cel_row_has_case_effects) is inline in cla_eventlog.h.
  *
  * Design rules:
  *	- The cache is loaded on first use in a backend, with one SPI query per
- *	  table run under the latest snapshot (so a transaction sees its own
- *	  registrations, and a long REPEATABLE READ transaction never caches a
- *	  registry older than the committed one).
+ *	  table (cel_read_as_owner), all under one latest snapshot (so a
+ *	  transaction sees its own registrations, and a long REPEATABLE READ
+ *	  transaction never caches a registry older than the committed one).
  *	- It is marked stale by a relcache invalidation of any registry table.
  *	  register_event() and raw DML on those tables both fire the statement
  *	  trigger _registry_changed(), which queues that invalidation; it takes
