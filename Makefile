@@ -13,6 +13,10 @@ OBJS = \
 	src/cla_eventlog.o \
 	src/guc.o \
 	src/spi.o \
+	src/args.o \
+	src/functions.o \
+	src/rels.o \
+	src/owner.o \
 	src/probe.o \
 	src/registry.o \
 	src/binding.o \

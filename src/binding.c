@@ -1,11 +1,15 @@
 /*-------------------------------------------------------------------------
  *
  * binding.c
- *	  The application's case table, as bound by bind_case_table() (SPEC 3):
+ *	  The application's case table, as bound by bind_case_table() (README "Case binding"):
  *	  a backend-local cache of the binding and the saved plans that read,
  *	  lock and update case rows.
  *
  * Design rules:
+ *	- What a column means is its case-column role: the enum CelCaseRole
+ *	  (cla_eventlog.h), named here (cel_case_role_names, the keys of
+ *	  bind_case_table()'s column map).  The binding maps each role to its
+ *	  column once per load; per row, a role is looked up by the enum.
  *	- Every write to the case goes through one UPDATE per change shape
  *	  (cel_case_apply), built once per binding from the bound column names.
  *	  A HIGH outcome's condition "newer than the case's outcome" is in its
@@ -77,26 +81,8 @@ PG_FUNCTION_INFO_V1(cel_case_lock);
 PG_FUNCTION_INFO_V1(cel_case_write);
 PG_FUNCTION_INFO_V1(cel_case_table_check);
 
-/* Case-column roles whose columns the plans use (SPEC 3) */
-typedef enum CaseRole
-{
-	ROLE_ID,
-	ROLE_OUTCOME_CODE,
-	ROLE_OUTCOME_CODE_ID,
-	ROLE_LEVEL,
-	ROLE_REQUIRES_ACTION_BY,
-	ROLE_BILLABLE_TIME,
-	ROLE_MODIFIED,
-	ROLE_SOURCE,
-	ROLE_CREATED,
-	ROLE_PROVIDER_VIEWED,		/* the stamp roles, in CelStampRole order */
-	ROLE_PROVIDER_ACCEPTED,
-	ROLE_PROVIDER_CLOSED,
-	ROLE_PROVIDER_ASSIGNED_AT,
-	N_ROLES
-} CaseRole;
-
-static const char *const role_names[N_ROLES] = {
+/* The case-column roles' names (CelCaseRole order): bind_case_table()'s keys */
+const char *const cel_case_role_names[N_ROLES] = {
 	"id", "outcome_code", "outcome_code_id", "level", "requires_action_by",
 	"billable_time", "modified", "source", "created", "provider_viewed",
 	"provider_accepted", "provider_closed", "provider_assigned_at"
@@ -297,13 +283,12 @@ is_constant_sql(const char *expr)
 static void
 binding_read_empty(void)
 {
-	static const CaseRole outcome_roles[] = {ROLE_OUTCOME_CODE, ROLE_OUTCOME_CODE_ID, ROLE_LEVEL};
+	static const CelCaseRole outcome_roles[] = {ROLE_OUTCOME_CODE, ROLE_OUTCOME_CODE_ID, ROLE_LEVEL};
 	Oid			argtypes[1] = {OIDOID};
 	Datum		values[1] = {ObjectIdGetDatum(binding.case_relid)};
 	MemoryContext spicxt;
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "cla_eventlog: SPI_connect failed");
+	cel_spi_connect();
 	spicxt = CurrentMemoryContext;
 	if (SPI_execute_with_args("SELECT a.attname::pg_catalog.text, pg_catalog.pg_get_expr(d.adbin, d.adrelid)"
 							  "  FROM pg_catalog.pg_attribute a"
@@ -313,7 +298,7 @@ binding_read_empty(void)
 							  " WHERE a.attrelid OPERATOR(pg_catalog.=) $1 AND a.attnotnull"
 							  "   AND NOT a.attisdropped",
 							  1, argtypes, values, NULL, true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "cla_eventlog: could not read the case table's defaults");
+		elog(ERROR, "could not read the case table's defaults");
 	MemoryContextSwitchTo(BindingContext);
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
@@ -322,7 +307,7 @@ binding_read_empty(void)
 
 		for (size_t r = 0; r < lengthof(outcome_roles); r++)
 		{
-			CaseRole	role = outcome_roles[r];
+			CelCaseRole	role = outcome_roles[r];
 
 			if (binding.names[role] == NULL || strcmp(binding.names[role], name) != 0)
 				continue;
@@ -340,32 +325,22 @@ binding_read_empty(void)
 static void
 binding_load(void)
 {
-	SPIPlanPtr	plan;
-	Snapshot	snap;
 	MemoryContext spicxt;
-	CelUserContext saved;
+	uint64		n;
 
 	binding_reset();
 	binding_valid = true;
 	binding_relid = cel_table_oid("case_binding");
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "cla_eventlog: SPI_connect failed");
+	cel_spi_connect();
 	spicxt = CurrentMemoryContext;
-	snap = RegisterSnapshot(GetLatestSnapshot());
-	cel_become_owner(&saved);
-	plan = SPI_prepare("SELECT case_schema, case_table, r.key, r.value"
-					   "  FROM cla_eventlog.case_binding b,"
-					   "       pg_catalog.jsonb_each_text(b.columns) r", 0, NULL);
-	if (plan == NULL ||
-		SPI_execute_snapshot(plan, NULL, NULL, snap, InvalidSnapshot,
-							 true, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "cla_eventlog: could not read the case binding");
-	cel_restore_user(&saved);
-	UnregisterSnapshot(snap);
+	n = cel_read_as_owner("SELECT case_schema, case_table, r.key, r.value"
+						  "  FROM cla_eventlog.case_binding b,"
+						  "       pg_catalog.jsonb_each_text(b.columns) r",
+						  NULL, "the case binding");
 
 	MemoryContextSwitchTo(BindingContext);
-	for (uint64 i = 0; i < SPI_processed; i++)
+	for (uint64 i = 0; i < n; i++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[i];
 		char	   *role = SPI_getvalue(tup, SPI_tuptable->tupdesc, 3);
@@ -383,7 +358,7 @@ binding_load(void)
 		}
 		for (int r = 0; r < N_ROLES; r++)
 		{
-			if (column != NULL && strcmp(role, role_names[r]) == 0)
+			if (column != NULL && strcmp(role, cel_case_role_names[r]) == 0)
 			{
 				binding.names[r] = pstrdup(column);
 				binding.columns[r] = pstrdup(quote_identifier(column));
@@ -485,6 +460,13 @@ require_no_rules(void)
 				 errhint("Drop the rules (DROP RULE), or use a trigger instead.")));
 }
 
+/* errhint() of a bound table that no longer fits its binding */
+static int
+errhint_rebind(void)
+{
+	return errhint("Bind the case table again with cla_eventlog.bind_case_table().");
+}
+
 /*
  * Error unless column "column" of table "relid" (shown as "qualified")
  * exists and has a built-in type.
@@ -500,7 +482,7 @@ require_builtin_column(Oid relid, const char *qualified, const char *column)
 				(errcode(ERRCODE_UNDEFINED_COLUMN),
 				 errmsg("column \"%s\" of bound case table %s does not exist",
 						column, qualified),
-				 errhint("Bind the case table again with cla_eventlog.bind_case_table().")));
+				 errhint_rebind()));
 	type = get_atttype(relid, attnum);
 	if (type >= FirstNormalObjectId)
 		ereport(ERROR,
@@ -527,24 +509,19 @@ require_builtin_types(void)
 
 /* Is the case-column role bound to a column? */
 bool
-cel_case_has_role(const char *role)
+cel_case_has_role(CelCaseRole role)
 {
 	cel_binding_require();
-	for (int r = 0; r < N_ROLES; r++)
-	{
-		if (strcmp(role, role_names[r]) == 0)
-			return binding.columns[r] != NULL;
-	}
-	return false;
+	return binding.columns[role] != NULL;
 }
 
 /* SET item "col = <fmt>" for a bound role (nothing when it is not bound) */
 static void
-append_set(StringInfo buf, CaseRole role, const char *fmt,...)
+append_set(StringInfo buf, CelCaseRole role, const char *fmt,...)
 pg_attribute_printf(3, 4);
 
 static void
-append_set(StringInfo buf, CaseRole role, const char *fmt,...)
+append_set(StringInfo buf, CelCaseRole role, const char *fmt,...)
 {
 	va_list		args;
 
@@ -632,16 +609,16 @@ prepare_update(int shape)
 	for (int s = 0; s < CEL_N_STAMPS; s++)
 	{
 		CelStampMode mode = (CelStampMode) ((shape >> (4 + 2 * s)) & 3);
-		const char *col = binding.columns[ROLE_PROVIDER_VIEWED + s];
+		const char *col = binding.columns[ROLE_FIRST_STAMP + s];
 
 		if (mode == CEL_STAMP_KEEP || col == NULL)
 			continue;
 		if (mode == CEL_STAMP_NOW)
-			append_set(&set, ROLE_PROVIDER_VIEWED + s, "pg_catalog.now()");
+			append_set(&set, ROLE_FIRST_STAMP + s, "pg_catalog.now()");
 		else if (mode == CEL_STAMP_NULL)
-			append_set(&set, ROLE_PROVIDER_VIEWED + s, "NULL");
+			append_set(&set, ROLE_FIRST_STAMP + s, "NULL");
 		else
-			append_set(&set, ROLE_PROVIDER_VIEWED + s, "COALESCE(%s, pg_catalog.now())", col);
+			append_set(&set, ROLE_FIRST_STAMP + s, "COALESCE(%s, pg_catalog.now())", col);
 	}
 	append_set(&set, ROLE_MODIFIED, "pg_catalog.now()");
 
@@ -749,8 +726,7 @@ cel_case_exists(int64 case_id, bool lock)
 					  NULL, NULL, 0, NULL);
 	/* no usable index: SQL as the table's owner, in an SPI connection */
 	require_case_privilege(lock ? ACL_SELECT | ACL_UPDATE : ACL_SELECT);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "cla_eventlog: SPI_connect failed");
+	cel_spi_connect();
 	cel_become_table_owner(binding.case_owner, &saved);
 	plan = lock ? &binding.lock_plan : &binding.exists_plan;
 	if (*plan == NULL)
@@ -836,8 +812,7 @@ cel_bound_case(PG_FUNCTION_ARGS)
 	values[0] = PG_GETARG_DATUM(0);
 	cel_binding_require();
 	require_case_privilege(ACL_SELECT);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "cla_eventlog: SPI_connect failed");
+	cel_spi_connect();
 	cel_become_table_owner(binding.case_owner, &saved);
 	if (binding.row_plan == NULL)
 		binding.row_plan = prepare_select(psprintf("pg_catalog.to_jsonb(%s.*)", binding.qualified), "");
@@ -893,7 +868,7 @@ exec_update(int shape, Datum *values, const char *nulls)
 		require_no_rules();
 	}
 	if (rc != SPI_OK_UPDATE && rc != SPI_OK_SELECT)
-		elog(ERROR, "cla_eventlog: case update returned %s", SPI_result_code_string(rc));
+		elog(ERROR, "case update returned %s", SPI_result_code_string(rc));
 	return processed;
 }
 
@@ -944,13 +919,12 @@ case_exec(const char *sql, int nargs, Oid *argtypes, Datum *values,
 	uint64		processed;
 	int			rc;
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "cla_eventlog: SPI_connect failed");
+	cel_spi_connect();
 	cel_become_table_owner(binding.case_owner, &saved);
 	rc = SPI_execute_with_args(sql, nargs, argtypes, values, nulls, read_only, 0);
 	cel_restore_user(&saved);
 	if (rc != expected)
-		elog(ERROR, "cla_eventlog: case query returned %s", SPI_result_code_string(rc));
+		elog(ERROR, "case query returned %s", SPI_result_code_string(rc));
 	processed = SPI_processed;
 	for (uint64 i = 0; into != NULL && i < processed; i++)
 		tuplestore_puttuple(into, SPI_tuptable->vals[i]);
@@ -963,7 +937,7 @@ case_exec(const char *sql, int nargs, Oid *argtypes, Datum *values,
  * column's "no outcome" value (binding.empty) reads as NULL.
  */
 static char *
-case_column_as(CaseRole role, const char *type)
+case_column_as(CelCaseRole role, const char *type)
 {
 	if (binding.columns[role] == NULL)
 		return psprintf("NULL::%s", type);
@@ -1042,10 +1016,7 @@ cel_case_rows(PG_FUNCTION_ARGS)
 static ArrayType *
 case_ids_arg(FunctionCallInfo fcinfo)
 {
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("case_ids must not be null")));
+	cel_require_arg("case_ids", PG_ARGISNULL(0));
 	return PG_GETARG_ARRAYTYPE_P(0);
 }
 
@@ -1088,7 +1059,7 @@ cel_case_lock(PG_FUNCTION_ARGS)
 Datum
 cel_case_write(PG_FUNCTION_ARGS)
 {
-	static const CaseRole written[4] = {ROLE_OUTCOME_CODE, ROLE_OUTCOME_CODE_ID,
+	static const CelCaseRole written[4] = {ROLE_OUTCOME_CODE, ROLE_OUTCOME_CODE_ID,
 	ROLE_LEVEL, ROLE_BILLABLE_TIME};
 	static const char *const value_names[4] = {"v.oc", "v.ocid", "v.lvl", "v.bill"};
 	Oid			argtypes[5] = {INT8ARRAYOID, TEXTARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID};
@@ -1100,10 +1071,7 @@ cel_case_write(PG_FUNCTION_ARGS)
 	values[0] = PointerGetDatum(case_ids_arg(fcinfo));
 	for (int i = 1; i < 5; i++)
 	{
-		if (PG_ARGISNULL(i))
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("the value arrays of _case_write() must not be null")));
+		cel_require_arg("the value arrays of _case_write()", PG_ARGISNULL(i));
 		values[i] = PG_GETARG_DATUM(i);
 	}
 	cel_binding_require();
@@ -1167,10 +1135,7 @@ cel_case_table_check(PG_FUNCTION_ARGS)
 	bool	   *nulls;
 	int			n;
 
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("case table and columns must not be null")));
+	cel_require_arg("case table and columns", PG_ARGISNULL(0) || PG_ARGISNULL(1));
 	rv = makeRangeVarFromNameList(textToQualifiedNameList(PG_GETARG_TEXT_PP(0)));
 	relid = RangeVarGetRelidExtended(rv, AccessShareLock, RVR_MISSING_OK,
 									 case_table_lock_callback, NULL);
@@ -1179,14 +1144,14 @@ cel_case_table_check(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_UNDEFINED_TABLE),
 				 errmsg("bound case table %s does not exist",
 						text_to_cstring(PG_GETARG_TEXT_PP(0))),
-				 errhint("Bind the case table again with cla_eventlog.bind_case_table().")));
+				 errhint_rebind()));
 	relkind = get_rel_relkind(relid);
 	if (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("bound case table %s is no longer a table",
 						text_to_cstring(PG_GETARG_TEXT_PP(0))),
-				 errhint("Bind the case table again with cla_eventlog.bind_case_table().")));
+				 errhint_rebind()));
 
 	deconstruct_array(PG_GETARG_ARRAYTYPE_P(1), TEXTOID, -1, false, TYPALIGN_INT,
 					  &names, &nulls, &n);

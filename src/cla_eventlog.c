@@ -2,8 +2,7 @@
  *
  * cla_eventlog.c
  *	  Library entry point: PG_MODULE_MAGIC and _PG_init, which calls each
- *	  subsystem's init (settings, registry cache, case binding cache,
- *	  probes' lock memory).
+ *	  subsystem's init (settings, registry cache, case binding cache).
  *
  *-------------------------------------------------------------------------
  */
@@ -21,10 +20,9 @@ void
 _PG_init(void)
 {
 	cel_guc_init();
-	cel_spi_init();
+	cel_rels_init();
 	cel_registry_init();
 	cel_binding_init();
-	cel_probe_init();
 	cel_log_insert_init();
 }
 

@@ -25,7 +25,7 @@
 #define CEL_SCHEMA			"cla_eventlog"
 #define CEL_VERSION			"1.1"
 
-/* Log levels (SPEC 1) */
+/* Log levels (README "Concepts") */
 #define CEL_LEVEL_MINOR		11
 #define CEL_LEVEL_MODERATE	21
 #define CEL_LEVEL_HIGH		29
@@ -68,7 +68,9 @@
 #define Anum_cel_log_created			15
 #define Anum_cel_log_modified			16
 
-/* Columns of cla_eventlog.timer */
+/* Column numbers of cla_eventlog.timer (sql/parts/10_tables.sql) */
+#define Anum_cel_timer_id				1
+#define Anum_cel_timer_created_by		2
 #define Anum_cel_timer_created			3
 #define Anum_cel_timer_stopped			4
 #define Anum_cel_timer_linked_case		5
@@ -82,7 +84,7 @@ typedef enum CelLogType
 	CEL_TYPE_EVENT
 } CelLogType;
 
-/* What a code does to the case's requires-action-by (SPEC 2.2) */
+/* What a code does to the case's requires-action-by (README "Side effects (trigger log_apply)") */
 typedef enum CelRabMode
 {
 	CEL_RAB_KEEP = 0,			/* attribute absent */
@@ -91,16 +93,36 @@ typedef enum CelRabMode
 	CEL_RAB_FUNCTION = 3		/* rab_function(case_id, current) decides */
 } CelRabMode;
 
-/* Case-column roles that set_case_columns may stamp (SPEC 6.3) */
-typedef enum CelStampRole
+/*
+ * Case-column roles (README "Case binding"): what a column of the bound case
+ * table means to the extension.  binding.c maps each to the column bound to
+ * it (cel_case_has_role()) and holds their names (cel_case_role_names), the
+ * keys of bind_case_table()'s column map.  The stamp roles, which
+ * set_case_columns may stamp (README "Side effects (trigger log_apply)"),
+ * come last and in a row: stamp s is role ROLE_FIRST_STAMP + s.
+ */
+typedef enum CelCaseRole
 {
-	CEL_STAMP_PROVIDER_VIEWED,
-	CEL_STAMP_PROVIDER_ACCEPTED,
-	CEL_STAMP_PROVIDER_CLOSED,
-	CEL_STAMP_PROVIDER_ASSIGNED_AT,
-	CEL_N_STAMPS
-} CelStampRole;
+	ROLE_ID,
+	ROLE_OUTCOME_CODE,
+	ROLE_OUTCOME_CODE_ID,
+	ROLE_LEVEL,
+	ROLE_REQUIRES_ACTION_BY,
+	ROLE_BILLABLE_TIME,
+	ROLE_MODIFIED,
+	ROLE_SOURCE,
+	ROLE_CREATED,
+	ROLE_PROVIDER_VIEWED,
+	ROLE_PROVIDER_ACCEPTED,
+	ROLE_PROVIDER_CLOSED,
+	ROLE_PROVIDER_ASSIGNED_AT,
+	N_ROLES
+} CelCaseRole;
 
+#define ROLE_FIRST_STAMP	ROLE_PROVIDER_VIEWED
+#define CEL_N_STAMPS		(N_ROLES - ROLE_FIRST_STAMP)
+
+/* What a code does to a stamp role's column */
 typedef enum CelStampMode
 {
 	CEL_STAMP_KEEP = 0,
@@ -153,41 +175,37 @@ typedef struct CelEvent
 /* cla_eventlog.c */
 extern void _PG_init(void);
 
-/* guc.c */
-extern char *cel_apps;
+/* guc.c: the settings C reads */
 extern char *cel_acting_role;
 extern bool cel_require_acting_role;
 extern bool cel_debounce_outcomes;
 extern bool cel_duplicates_error;
 extern char *cel_day_time_zone;
-extern char *cel_report_time_zone;
-extern int	cel_stale_timer_after;
 extern bool cel_allow_log_maintenance;
 extern int	cel_created_window_past;	/* minutes */
 extern int	cel_created_window_future;	/* seconds */
 extern bool cel_allow_explicit_ids;
 extern void cel_guc_init(void);
-extern bool cel_loading_dump(void);
 
-/* spi.c: saved plans and small SPI helpers */
+/* spi.c: SPI wrappers */
+extern void cel_spi_connect(void);
 extern SPIPlanPtr cel_prepare(const char *sql, int nargs, Oid *argtypes);
 extern int	cel_exec(SPIPlanPtr plan, Datum *values, const char *nulls,
 					 bool read_only, long tcount, int expected);
-extern Oid	cel_table_oid(const char *relname);
-extern void cel_require_log_table(Relation rel, const char *function);
+
+/* args.c: checks of the values a caller gives */
+extern void cel_require_arg(const char *name, bool isnull);
+extern void cel_trigger_misused(const char *function, const char *how) pg_attribute_noreturn();
+extern const char *cel_shown(const char *value, int max);
 extern void cel_require_name_length(const char *what, const char *value,
 									Relation rel, int attnum);
+
+/* functions.c: the functions the registry names */
 extern Oid	cel_resolve_function(const char *name, int nargs, Oid *argtypes,
 								 const char *what, bool missing_ok);
+extern char *cel_call_text_function(Oid fn, int64 case_id, Datum arg, bool arg_null);
 
-typedef struct CelUserContext
-{
-	Oid			userid;
-	int			sec_context;
-	int			guc_nestlevel;	/* > 0: undo settings made since */
-} CelUserContext;
-
-/* The extension's own relations and their owner (cached) */
+/* rels.c: the extension's own relations and their owner (cached) */
 typedef struct CelRels
 {
 	bool		valid;
@@ -202,14 +220,26 @@ typedef struct CelRels
 	Oid			owner;
 } CelRels;
 
-extern void cel_spi_init(void);
+extern void cel_rels_init(void);
+extern Oid	cel_table_oid(const char *relname);
 extern const CelRels *cel_rels(void);
+extern void cel_require_log_table(Relation rel, const char *function);
+
+/* owner.c: switching to the extension's owner or a table's owner */
+typedef struct CelUserContext
+{
+	Oid			userid;
+	int			sec_context;
+	int			guc_nestlevel;	/* > 0: undo settings made since */
+} CelUserContext;
+
 extern Oid	cel_owner(void);
 extern void cel_become_owner(CelUserContext *saved);
 extern void cel_become_table_owner(Oid owner, CelUserContext *saved);
 extern void cel_restore_user(const CelUserContext *saved);
 extern int	cel_exec_as_owner(SPIPlanPtr plan, Datum *values, const char *nulls,
 							  bool read_only, long tcount, int expected);
+extern uint64 cel_read_as_owner(const char *sql, Snapshot snapshot, const char *what);
 
 /* probe.c: index probes; a CelProbe names a table, a one-column key index
  * and the equality procedure of that column against the value's type */
@@ -233,7 +263,6 @@ extern bool cel_probe(const CelProbe *spec, Datum value, ScanDirection dir,
 extern bool cel_probe_lock(const CelProbe *spec, Datum value);
 extern CelProbe cel_int8_probe(Oid heap, Oid index);
 extern bool cel_lock_relation(Oid relid, LOCKMODE mode);
-extern void cel_probe_init(void);
 
 /* log_insert.c (also the SQL-callable _log_id()) */
 extern void cel_log_insert_init(void);
@@ -247,8 +276,29 @@ extern void cel_registry_init(void);
 extern CelCode *cel_registry_lookup(const char *event_key, const char *code);
 extern int	cel_registry_candidates(const char *code, CelCode ***candidates);
 extern CelEvent *cel_registry_event(const char *event_key);
+extern CelEvent *cel_require_event(const char *event_key, Relation log_rel);
 extern bool cel_registry_role_exists(const char *role);
 extern char *cel_registry_live_codes(const char *event_key);
+extern int	cel_errdetail_live_codes(const char *event_key);
+extern char *cel_quoted_list(const char *const *names, int n);
+
+/* Is the code an outcome at HIGH or above (denormalised, debounced)? */
+static inline bool
+cel_is_high_outcome(const CelCode *def)
+{
+	return def->type == CEL_TYPE_OUTCOME && def->level >= CEL_LEVEL_HIGH;
+}
+
+/*
+ * Does a row of this code (with timer_id, 0 for none) write to its case
+ * (README "Side effects (trigger log_apply)")?
+ */
+static inline bool
+cel_row_has_case_effects(const CelCode *def, int64 timer_id)
+{
+	return cel_is_high_outcome(def) || def->rab_mode != CEL_RAB_KEEP ||
+		def->has_stamps || (def->stops_timer && timer_id != 0);
+}
 
 /* binding.c: the application's case table */
 typedef struct CelCaseChange
@@ -266,22 +316,21 @@ typedef struct CelCaseChange
 	CelStampMode stamps[CEL_N_STAMPS];
 } CelCaseChange;
 
+extern const char *const cel_case_role_names[N_ROLES];
 extern void cel_binding_init(void);
 extern void cel_binding_require(void);
 extern bool cel_case_exists(int64 case_id, bool lock);
 extern void cel_require_case(int64 case_id, bool lock, Relation log_rel);
 extern void cel_case_missing(int64 case_id, Relation log_rel) pg_attribute_noreturn();
-extern bool cel_case_has_role(const char *role);
+extern bool cel_case_has_role(CelCaseRole role);
 extern char *cel_case_current_rab(int64 case_id, bool *isnull);
 extern bool cel_case_apply(const CelCaseChange *change);
 extern void cel_case_change_init(CelCaseChange *change, int64 case_id);
 
-/* log_trigger.c */
-extern void cel_require_arg(const char *name, bool isnull);
-extern bool cel_row_has_case_effects(const CelCode *def, int64 timer_id);
-extern bool cel_is_high_outcome(const CelCode *def);
+/* append_only.c (its guard and ways past it are SQL-callable only) */
+extern bool cel_loading_dump(void);
 
-/* log_apply.c, log_event.c, append_only.c: SQL-callable only */
+/* log_trigger.c, log_apply.c, log_event.c: SQL-callable only */
 
 /* timers.c */
 extern int64 cel_timer_running(int64 user_id);

@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * guc.c
- *	  The settings of cla_eventlog (SPEC 10), all under the reserved prefix
+ *	  The settings of cla_eventlog (README "Settings"), all under the reserved prefix
  *	  "cla_eventlog.".  The superuser-only ones are PGC_SUSET: they decide
  *	  what other users' rows may be or what they read (the created window
  *	  guards every MI reader from a writer's absurd time).  The time zone
@@ -14,24 +14,22 @@
 
 #include <limits.h>
 
-#include "miscadmin.h"
 #include "pgtime.h"
-#include "tcop/pquery.h"
 #include "utils/guc.h"
 
 /* Defaults of the created window: 30 years (10958 days) back, 5 min ahead */
 #define CREATED_WINDOW_PAST_DEFAULT		(10958 * 24 * 60)
 #define CREATED_WINDOW_FUTURE_DEFAULT	(5 * 60)
 
-char	   *cel_apps = NULL;
+static char *apps = NULL;		/* read by SQL: autodiscover() */
 char	   *cel_acting_role = NULL;
 bool		cel_require_acting_role = false;
 bool		cel_debounce_outcomes = true;
 bool		cel_duplicates_error = false;
 static int	duplicates_mode = 0;	/* see duplicates_options */
 char	   *cel_day_time_zone = NULL;
-char	   *cel_report_time_zone = NULL;
-int			cel_stale_timer_after = 12 * 60 * 60;
+static char *report_time_zone = NULL;	/* read by SQL: the MI views */
+static int	stale_timer_after = 12 * 60 * 60;	/* read by SQL: status */
 bool		cel_allow_log_maintenance = false;
 int			cel_created_window_past = CREATED_WINDOW_PAST_DEFAULT;
 int			cel_created_window_future = CREATED_WINDOW_FUTURE_DEFAULT;
@@ -65,32 +63,13 @@ check_time_zone_name(char **newval, void **extra, GucSource source)
 	return true;
 }
 
-/*
- * Is this session loading a dump (SPEC 2.7)?  pg_dump's output, in every
- * format and also through pg_restore -j, loads the log with COPY in sessions
- * that run with check_function_bodies off (PostgreSQL's own "loading a dump,
- * don't validate" switch).  A log row loaded so was validated and applied
- * when it was first written, and its case and timer are restored as they
- * were; checking it again would refuse it (a retired code, a case table
- * restored after the log), skip it (once_per, debounce) or rewrite its case.
- * So the log triggers store it as given and do nothing else.  Only a
- * superuser's COPY qualifies (restoring this untrusted extension needs one
- * anyway), so an application role cannot use this to get round the rules.
- */
-bool
-cel_loading_dump(void)
-{
-	return !check_function_bodies && ActivePortal != NULL &&
-		ActivePortal->commandTag == CMDTAG_COPY && superuser();
-}
-
 /* Define every setting; called once from _PG_init */
 void
 cel_guc_init(void)
 {
 	DefineCustomStringVariable("cla_eventlog.apps",
 							   "Application schemas autodiscover() visits, in order (comma-separated).",
-							   NULL, &cel_apps, "",
+							   NULL, &apps, "",
 							   PGC_USERSET, 0, NULL, NULL, NULL);
 	DefineCustomStringVariable("cla_eventlog.acting_role",
 							   "Acting role for log rows that do not give created_by_role.",
@@ -115,11 +94,11 @@ cel_guc_init(void)
 							   PGC_USERSET, 0, check_time_zone_name, NULL, NULL);
 	DefineCustomStringVariable("cla_eventlog.report_time_zone",
 							   "Time zone of day boundaries and local times in MI views.",
-							   NULL, &cel_report_time_zone, "Europe/London",
+							   NULL, &report_time_zone, "Europe/London",
 							   PGC_USERSET, 0, check_time_zone_name, NULL, NULL);
 	DefineCustomIntVariable("cla_eventlog.stale_timer_after",
 							"A timer running longer than this is reported by the stale_timers status check.",
-							NULL, &cel_stale_timer_after, 12 * 60 * 60, 1, INT_MAX,
+							NULL, &stale_timer_after, 12 * 60 * 60, 1, INT_MAX,
 							PGC_USERSET, GUC_UNIT_S, NULL, NULL, NULL);
 	DefineCustomBoolVariable("cla_eventlog.allow_log_maintenance",
 							 "Allow UPDATE, DELETE and TRUNCATE on the log (audited clean-up only).",

@@ -3,7 +3,7 @@
  * log_apply.c
  *	  The AFTER INSERT row trigger on cla_eventlog.log: what a stored log
  *	  row does to its case and to timers, in the inserting transaction
- *	  (SPEC 6): outcome denormalisation, requires-action-by, case column
+ *	  (README "Side effects (trigger log_apply)"): outcome denormalisation, requires-action-by, case column
  *	  stamps, stopping the timer and billable time.
  *
  * Every change to the case is made by one UPDATE of the case row
@@ -40,10 +40,6 @@ call_rab_function(const CelCode *def, int64 case_id)
 	Oid			fn;
 	bool		current_null;
 	char	   *current;
-	FmgrInfo	flinfo;
-	Datum		result = (Datum) 0;
-
-	LOCAL_FCINFO(callinfo, 2);
 
 	/* only a registry row written behind register_event()'s back lacks it */
 	if (def->rab_function == NULL)
@@ -56,18 +52,9 @@ call_rab_function(const CelCode *def, int64 case_id)
 	fn = cel_resolve_function(def->rab_function, 2, argtypes,
 							  "set_requires_action_by function", false);
 	current = cel_case_current_rab(case_id, &current_null);
-	fmgr_info(fn, &flinfo);
-	InitFunctionCallInfoData(*callinfo, &flinfo, 2, InvalidOid, NULL, NULL);
-	callinfo->args[0].value = Int64GetDatum(case_id);
-	callinfo->args[0].isnull = false;
-	callinfo->args[1].value = current_null ? (Datum) 0 : CStringGetTextDatum(current);
-	callinfo->args[1].isnull = current_null;
-	/* a STRICT function is not called with a NULL argument: its result is NULL */
-	if (flinfo.fn_strict && current_null)
-		callinfo->isnull = true;
-	else
-		result = FunctionCallInvoke(callinfo);
-	return callinfo->isnull ? NULL : TextDatumGetCString(result);
+	return cel_call_text_function(fn, case_id,
+								  current_null ? (Datum) 0 : CStringGetTextDatum(current),
+								  current_null);
 }
 
 /*
@@ -148,10 +135,10 @@ cel_log_apply(PG_FUNCTION_ARGS)
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) ||
 		!TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
-		elog(ERROR, "cla_eventlog: _log_apply() must be an AFTER INSERT row trigger");
+		cel_trigger_misused("_log_apply", "an AFTER INSERT row trigger");
 	cel_require_log_table(trigdata->tg_relation, "_log_apply");
 	if (cel_loading_dump())
-		return PointerGetDatum(NULL);	/* restored as it was (SPEC 2.7) */
+		return PointerGetDatum(NULL);	/* restored as it was */
 	desc = RelationGetDescr(trigdata->tg_relation);
 	tup = trigdata->tg_trigtuple;
 
@@ -181,8 +168,7 @@ cel_log_apply(PG_FUNCTION_ARGS)
 	if (!cel_row_has_case_effects(def, timer_id))
 		return PointerGetDatum(NULL);
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "cla_eventlog: SPI_connect failed");
+	cel_spi_connect();
 
 	cel_case_change_init(&change, case_id);
 	if (cel_is_high_outcome(def))
@@ -203,7 +189,7 @@ cel_log_apply(PG_FUNCTION_ARGS)
 
 	if (def->stops_timer && timer_id != 0)
 	{
-		bool		bills = cel_case_has_role("billable_time");
+		bool		bills = cel_case_has_role(ROLE_BILLABLE_TIME);
 
 		change.set_billable = stop_row_timer(timer_id, case_id,
 											 bills ? &change.billable : NULL) && bills;

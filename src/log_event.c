@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * log_event.c
- *	  cla_eventlog.log_event() (SPEC 5): chooses the code when the caller
+ *	  cla_eventlog.log_event() (README "Logging"): chooses the code when the caller
  *	  gives none (the event's code resolver, else its only live code), then
  *	  inserts one log row: through cel_log_insert() (log_insert.c), or with
  *	  a saved SQL INSERT when that path is not open.  Every rule of the row
@@ -68,39 +68,24 @@ resolve_with(const char *resolver, FunctionCallInfo fcinfo)
 {
 	Oid			argtypes[2] = {INT8OID, JSONBOID};
 	Oid			fn = cel_resolve_function(resolver, 2, argtypes, "code resolver", false);
-	FmgrInfo	flinfo;
-	Datum		result = (Datum) 0;
+	char	   *code = cel_call_text_function(fn, PG_GETARG_INT64(ARG_CASE_ID),
+											  PG_GETARG_DATUM(ARG_PARAMS),
+											  PG_ARGISNULL(ARG_PARAMS));
 
-	LOCAL_FCINFO(callinfo, 2);
-
-	fmgr_info(fn, &flinfo);
-	InitFunctionCallInfoData(*callinfo, &flinfo, 2, InvalidOid, NULL, NULL);
-	callinfo->args[0] = fcinfo->args[ARG_CASE_ID];
-	callinfo->args[1] = fcinfo->args[ARG_PARAMS];
-	/* a STRICT function is not called with a NULL argument: its result is NULL */
-	if (flinfo.fn_strict && callinfo->args[1].isnull)
-		callinfo->isnull = true;
-	else
-		result = FunctionCallInvoke(callinfo);
-	if (callinfo->isnull)
+	if (code == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("code resolver \"%s\" returned NULL", resolver),
 				 errhint("A code resolver must return a code of its event, or raise an error.")));
-	return TextDatumGetCString(result);
+	return code;
 }
 
 /* The code to log when the caller gave none */
 static char *
 choose_code(const char *event_key, FunctionCallInfo fcinfo)
 {
-	CelEvent   *ev = cel_registry_event(event_key);
+	CelEvent   *ev = cel_require_event(event_key, NULL);
 
-	if (ev == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("event \"%s\" is not registered", event_key),
-				 errhint("Register it with cla_eventlog.register_event() or cla_eventlog.autodiscover().")));
 	if (ev->code_resolver != NULL)
 	{
 		/* a missing case is the log's error, not the resolver's */
@@ -117,8 +102,7 @@ choose_code(const char *event_key, FunctionCallInfo fcinfo)
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 errmsg("event \"%s\" has several codes; one must be given", event_key),
-			 errdetail("Live codes of event \"%s\": %s.", event_key,
-					   cel_registry_live_codes(event_key)),
+			 cel_errdetail_live_codes(event_key),
 			 errhint("Pass code => '...'.")));
 	pg_unreachable();
 }
@@ -183,8 +167,7 @@ cel_log_event(PG_FUNCTION_ARGS)
 		PG_RETURN_INT64(direct_id);
 	}
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "cla_eventlog: SPI_connect failed");
+	cel_spi_connect();
 	if (insert_plan == NULL)
 		insert_plan = cel_prepare("INSERT INTO cla_eventlog.log"
 								  " (event_key, case_id, created_by, code, notes, context,"

@@ -40,9 +40,19 @@
  * the errors of a read-only transaction or missing rights, so that
  * behaviour never depends on the path.
  *
+ * The executor calls here (ExecInitRangeTable, ExecOpenIndices,
+ * ExecBRInsertTriggers, ExecConstraints, ExecInsertIndexTuples,
+ * ExecARInsertTriggers, ...) have the signatures and the set-up rules of
+ * PostgreSQL 15, which change between major versions; another version must
+ * not compile rather than misbehave.
+ *
  *-------------------------------------------------------------------------
  */
 #include "cla_eventlog.h"
+
+#if PG_VERSION_NUM < 150000 || PG_VERSION_NUM >= 160000
+#error "cla_eventlog supports PostgreSQL 15 only: log_insert.c drives the executor as PostgreSQL 15 does"
+#endif
 
 #include "access/table.h"
 #include "access/tableam.h"
@@ -250,7 +260,7 @@ cel_log_id_issue(void)
 	{
 		id_seq = cel_table_oid("log_id_seq");
 		if (!OidIsValid(id_seq))
-			elog(ERROR, "cla_eventlog: the log's id sequence is missing");
+			elog(ERROR, "the log's id sequence is missing");
 	}
 	id = nextval_internal(id_seq, true);
 	if (issued_lxid != MyProc->lxid)

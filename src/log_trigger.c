@@ -2,8 +2,8 @@
  *
  * log_trigger.c
  *	  The BEFORE INSERT row trigger on cla_eventlog.log: validates and
- *	  completes every inserted row (SPEC 4.2), and skips duplicates (SPEC
- *	  4.4 once_per, 4.5 same-day outcome debounce).  log_event() and plain
+ *	  completes every inserted row, and skips duplicates (once_per, the
+ *	  same-day outcome debounce) (README "Logging").  log_event() and plain
  *	  INSERTs both come through here: this is the one place where the rules
  *	  of a log row live.  What a stored row does to the case and to timers is
  *	  log_apply.c.
@@ -42,29 +42,17 @@
 PG_FUNCTION_INFO_V1(cel_log_validate);
 
 
-/* Error for a NULL required argument or column */
-void
-cel_require_arg(const char *name, bool isnull)
+/*
+ * Error for a NULL in a required column of the row: 23502, as a NOT NULL
+ * constraint would raise (a NULL function argument is 22004, args.c)
+ */
+static void
+require_column(const char *name, bool isnull)
 {
 	if (isnull)
 		ereport(ERROR,
 				(errcode(ERRCODE_NOT_NULL_VIOLATION),
 				 errmsg("%s must not be null", name)));
-}
-
-/* Is the code an outcome at HIGH or above (denormalised, debounced)? */
-bool
-cel_is_high_outcome(const CelCode *def)
-{
-	return def->type == CEL_TYPE_OUTCOME && def->level >= CEL_LEVEL_HIGH;
-}
-
-/* Does a row of this code write to its case (SPEC 6)? */
-bool
-cel_row_has_case_effects(const CelCode *def, int64 timer_id)
-{
-	return cel_is_high_outcome(def) || def->rab_mode != CEL_RAB_KEEP ||
-		def->has_stamps || (def->stops_timer && timer_id != 0);
 }
 
 /*
@@ -90,7 +78,7 @@ check_id(Relation rel, Datum id, bool isnull)
 			 errtablecol(rel, Anum_cel_log_id)));
 }
 
-/* The definition the row names, filling a NULL event key (SPEC 4.2) */
+/* The definition the row names, filling a NULL event key */
 static CelCode *
 resolve_code(Relation rel, const char *event_key, const char *code)
 {
@@ -100,7 +88,7 @@ resolve_code(Relation rel, const char *event_key, const char *code)
 	{
 		CelCode   **cands;
 		int			n = cel_registry_candidates(code, &cands);
-		StringInfoData keys;
+		const char **keys;
 
 		if (n == 1)
 			return cands[0];
@@ -110,13 +98,13 @@ resolve_code(Relation rel, const char *event_key, const char *code)
 					 errmsg("code \"%s\" is not a live code of any event", code),
 					 errhint("See cla_eventlog.codes for the registered codes."),
 					 errtablecol(rel, Anum_cel_log_code)));
-		initStringInfo(&keys);
+		keys = palloc(sizeof(char *) * n);
 		for (int i = 0; i < n; i++)
-			appendStringInfo(&keys, "%s\"%s\"", i ? ", " : "", cands[i]->event_key);
+			keys[i] = cands[i]->event_key;
 		ereport(ERROR,
 				(errcode(ERRCODE_AMBIGUOUS_PARAMETER),
 				 errmsg("code \"%s\" is ambiguous", code),
-				 errdetail("It is a live code of the events %s.", keys.data),
+				 errdetail("It is a live code of the events %s.", cel_quoted_list(keys, n)),
 				 errhint("Give the event key."),
 				 errtablecol(rel, Anum_cel_log_event_key)));
 	}
@@ -124,17 +112,11 @@ resolve_code(Relation rel, const char *event_key, const char *code)
 	def = cel_registry_lookup(event_key, code);
 	if (def == NULL)
 	{
-		if (cel_registry_event(event_key) == NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_UNDEFINED_OBJECT),
-					 errmsg("event \"%s\" is not registered", event_key),
-					 errhint("Register it with cla_eventlog.register_event() or cla_eventlog.autodiscover()."),
-					 errtablecol(rel, Anum_cel_log_event_key)));
+		(void) cel_require_event(event_key, rel);
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("code \"%s\" is not registered for event \"%s\"", code, event_key),
-				 errdetail("Live codes of event \"%s\": %s.", event_key,
-						   cel_registry_live_codes(event_key)),
+				 cel_errdetail_live_codes(event_key),
 				 errtablecol(rel, Anum_cel_log_code)));
 	}
 	if (def->retired)
@@ -147,12 +129,10 @@ resolve_code(Relation rel, const char *event_key, const char *code)
 	return def;
 }
 
-/* Check the acting role against the code's selectable_by (SPEC 4.2) */
+/* Check the acting role against the code's selectable_by */
 static void
 check_role(Relation rel, const CelCode *def, const char *role)
 {
-	StringInfoData allowed;
-
 	if (role == NULL)
 	{
 		if (cel_require_acting_role)
@@ -177,18 +157,17 @@ check_role(Relation rel, const CelCode *def, const char *role)
 		if (strcmp(def->selectable_by[i], role) == 0)
 			return;
 	}
-	initStringInfo(&allowed);
-	for (int i = 0; i < def->n_selectable; i++)
-		appendStringInfo(&allowed, "%s\"%s\"", i ? ", " : "", def->selectable_by[i]);
 	ereport(ERROR,
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 			 errmsg("role \"%s\" may not log code \"%s\" of event \"%s\"",
 					role, def->code, def->event_key),
-			 errdetail("The code is selectable by %s.", allowed.data),
+			 errdetail("The code is selectable by %s.",
+					   cel_quoted_list((const char *const *) def->selectable_by,
+									   def->n_selectable)),
 			 errtablecol(rel, Anum_cel_log_created_by_role)));
 }
 
-/* Can once_per (SPEC 4.4) skip this row, so that it must be checked? */
+/* Can once_per skip this row, so that it must be checked? */
 static bool
 once_per_applies(const CelCode *def, int64 timer_id)
 {
@@ -236,7 +215,7 @@ same_case_listed_code(TupleTableSlot *slot, void *arg)
 }
 
 /*
- * Does once_per (SPEC 4.4) make this row a duplicate?  Scans the case's
+ * Does once_per make this row a duplicate?  Scans the case's
  * logs (index log_case) or the timer's logs (index log_timer) under a new
  * snapshot taken after the case row was locked.
  */
@@ -301,7 +280,7 @@ local_day(Datum ts, int *day)
 		pg_tz	   *found = pg_tzset(cel_day_time_zone);
 
 		if (found == NULL)
-			elog(ERROR, "cla_eventlog: time zone \"%s\" of cla_eventlog.day_time_zone is not recognized",
+			elog(ERROR, "time zone \"%s\" of cla_eventlog.day_time_zone is not recognized",
 				 cel_day_time_zone);
 		if (tz_name != NULL)
 			pfree(tz_name);
@@ -315,7 +294,7 @@ local_day(Datum ts, int *day)
 }
 
 /*
- * Same-day outcome debounce (SPEC 4.5): is the case's latest HIGH outcome
+ * Same-day outcome debounce (README "Logging"): is the case's latest HIGH outcome
  * the same code with the same notes, created on the same calendar day?
  * Reads the newest entry of the partial index log_case_high_outcome under a
  * new snapshot, taken after the case row was locked, so that under READ
@@ -425,23 +404,23 @@ cel_log_validate(PG_FUNCTION_ARGS)
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) ||
 		!TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
-		elog(ERROR, "cla_eventlog: _log_validate() must be a BEFORE INSERT row trigger");
+		cel_trigger_misused("_log_validate", "a BEFORE INSERT row trigger");
 	rel = trigdata->tg_relation;
 	cel_require_log_table(rel, "_log_validate");
 	desc = RelationGetDescr(rel);
 	if (desc->natts != Natts_cel_log)
-		elog(ERROR, "cla_eventlog: the log table has %d columns, the library expects %d",
+		elog(ERROR, "the log table has %d columns, the library expects %d",
 			 desc->natts, Natts_cel_log);
 	if (cel_loading_dump())
-		return PointerGetDatum(trigdata->tg_trigtuple); /* SPEC 2.7 */
+		return PointerGetDatum(trigdata->tg_trigtuple); /* append_only.c */
 	heap_deform_tuple(trigdata->tg_trigtuple, desc, values, nulls);
 	check_id(rel, values[Anum_cel_log_id - 1], nulls[Anum_cel_log_id - 1]);
 
 	/* required columns, and a case table to check the case against */
-	cel_require_arg("case_id", nulls[Anum_cel_log_case_id - 1]);
-	cel_require_arg("created_by", nulls[Anum_cel_log_created_by - 1]);
-	cel_require_arg("code", nulls[Anum_cel_log_code - 1]);
-	cel_require_arg("created", nulls[Anum_cel_log_created - 1]);
+	require_column("case_id", nulls[Anum_cel_log_case_id - 1]);
+	require_column("created_by", nulls[Anum_cel_log_created_by - 1]);
+	require_column("code", nulls[Anum_cel_log_code - 1]);
+	require_column("created", nulls[Anum_cel_log_created - 1]);
 	/* an infinite time has no day: MI would count days up to it forever */
 	if (TIMESTAMP_NOT_FINITE(DatumGetTimestampTz(values[Anum_cel_log_created - 1])))
 		ereport(ERROR,

@@ -9,11 +9,11 @@
  * Probes take AccessShareLock on the table and index and check no
  * privileges: they stand for reads the extension makes as its owner (log,
  * timers) or that the foreign-key check makes anyway (the case).  Like any
- * read, they keep the lock until the end of the transaction, and remember
- * which relations they locked, so that the next probe of the transaction
- * opens them without going through the lock manager again.  The row
- * lock follows what SELECT ... FOR NO KEY UPDATE does (ExecLockRows): it
- * waits for a concurrent writer, follows the row to its newest version
+ * read, they keep the lock until the end of the transaction; a later probe
+ * finds it in the backend's local lock table (a hash probe, no shared
+ * memory), so they keep no memo of their own.  The row lock follows what
+ * SELECT ... FOR NO KEY UPDATE does (ExecLockRows): it waits for a
+ * concurrent writer, follows the row to its newest version
  * under READ COMMITTED, and raises a serialization failure under
  * REPEATABLE READ when the row changed after the snapshot.
  *
@@ -28,45 +28,11 @@
 #include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "executor/tuptable.h"
+#include "miscadmin.h"
 #include "storage/lmgr.h"
-#include "storage/proc.h"
 #include "utils/fmgroids.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
-
-/*
- * The relations (and lock modes) probes locked in this transaction.  A
- * subtransaction's locks are released when it aborts, so its entries are
- * dropped then (probe_subxact_callback).  Past PROBE_LOCKED_MAX relations
- * probes simply lock again.
- */
-#define PROBE_LOCKED_MAX	16
-
-typedef struct ProbeLocked
-{
-	Oid			relid;
-	LOCKMODE	mode;
-	SubTransactionId subid;		/* the subtransaction that took the lock */
-} ProbeLocked;
-
-static ProbeLocked probe_locked[PROBE_LOCKED_MAX];
-static int	n_probe_locked = 0;
-static LocalTransactionId probe_lxid = InvalidLocalTransactionId;
-
-static void
-probe_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
-					   SubTransactionId parentSubid, void *arg)
-{
-	int			kept = 0;
-
-	if (event != SUBXACT_EVENT_ABORT_SUB)
-		return;
-	/* drop what this subtransaction and its committed children locked */
-	for (int i = 0; i < n_probe_locked; i++)
-		if (probe_locked[i].subid < mySubid)
-			probe_locked[kept++] = probe_locked[i];
-	n_probe_locked = kept;
-}
 
 /* A probe of one of the extension's tables by a bigint-keyed index */
 CelProbe
@@ -77,66 +43,21 @@ cel_int8_probe(Oid heap, Oid index)
 	return spec;
 }
 
-/* Register the subtransaction callback; called once from _PG_init */
-void
-cel_probe_init(void)
-{
-	RegisterSubXactCallback(probe_subxact_callback, NULL);
-}
-
 /*
- * The lock mode to open a relation with: NoLock when an earlier probe or
- * cel_lock_relation() of this transaction holds "mode" on it, else "mode",
- * which the caller then takes (kept until the end of the transaction, and
- * remembered here).
- */
-static LOCKMODE
-probe_lock_mode(Oid relid, LOCKMODE mode)
-{
-	if (probe_lxid != MyProc->lxid)
-	{
-		probe_lxid = MyProc->lxid;
-		n_probe_locked = 0;
-	}
-	for (int i = 0; i < n_probe_locked && mode != NoLock; i++)
-	{
-		if (probe_locked[i].relid == relid && probe_locked[i].mode == mode)
-			return NoLock;
-	}
-	if (n_probe_locked < PROBE_LOCKED_MAX)
-	{
-		probe_locked[n_probe_locked].relid = relid;
-		probe_locked[n_probe_locked].mode = mode;
-		probe_locked[n_probe_locked].subid = GetCurrentSubTransactionId();
-		n_probe_locked++;
-	}
-	return mode;
-}
-
-/*
- * Open a table or index for a probe, locking it unless this transaction
- * already holds the lock (probe_lock_mode).  Close with NoLock.
- */
-static Relation
-probe_open(Oid relid, LOCKMODE mode, bool is_index)
-{
-	mode = probe_lock_mode(relid, mode);
-	return is_index ? index_open(relid, mode) : table_open(relid, mode);
-}
-
-/*
- * Lock a relation by OID until the end of the transaction, unless this
- * transaction already holds the lock.  True when the lock was taken now:
- * then invalidation messages were processed, as for any first lock.
+ * Lock a relation by OID until the end of the transaction.  True when the
+ * lock was taken now, not held already: then invalidation messages were
+ * processed, as for any first lock (LockRelationOid).
  */
 bool
 cel_lock_relation(Oid relid, LOCKMODE mode)
 {
-	mode = probe_lock_mode(relid, mode);
-	if (mode == NoLock)
-		return false;
+	LOCKTAG		tag;
+	bool		held;
+
+	SET_LOCKTAG_RELATION(tag, MyDatabaseId, relid);
+	held = LockHeldByMe(&tag, mode);
 	LockRelationOid(relid, mode);
-	return true;
+	return !held;
 }
 
 /* The scan of cel_probe_match(), on open relations */
@@ -184,8 +105,8 @@ cel_probe_match(const CelProbe *spec, Datum value, ScanDirection dir,
 				Snapshot snapshot, CelProbeMatch match, void *arg,
 				HeapTuple *tuple, AttrNumber attnum, Datum *result)
 {
-	Relation	heap = probe_open(spec->heap, AccessShareLock, false);
-	Relation	index = probe_open(spec->index, AccessShareLock, true);
+	Relation	heap = table_open(spec->heap, AccessShareLock);
+	Relation	index = index_open(spec->index, AccessShareLock);
 	bool		found;
 
 	found = probe_scan(heap, index, spec, value, dir, snapshot, match, arg,
@@ -210,8 +131,8 @@ cel_probe(const CelProbe *spec, Datum value, ScanDirection dir,
 bool
 cel_probe_lock(const CelProbe *spec, Datum value)
 {
-	Relation	heap = probe_open(spec->heap, RowShareLock, false);
-	Relation	index = probe_open(spec->index, AccessShareLock, true);
+	Relation	heap = table_open(spec->heap, RowShareLock);
+	Relation	index = index_open(spec->index, AccessShareLock);
 	TupleTableSlot *slot;
 	HeapTuple	tuple;
 	Snapshot	snapshot = RegisterSnapshot(GetTransactionSnapshot());
@@ -244,7 +165,7 @@ cel_probe_lock(const CelProbe *spec, Datum value)
 				ereport(ERROR,
 						(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
 						 errmsg("could not serialize access due to concurrent update")));
-			elog(ERROR, "cla_eventlog: unexpected table_tuple_lock status %d", result);
+			elog(ERROR, "unexpected table_tuple_lock status %d", result);
 			break;
 		case TM_Deleted:
 			if (IsolationUsesXactSnapshot())
@@ -254,7 +175,7 @@ cel_probe_lock(const CelProbe *spec, Datum value)
 			locked = false;		/* the case is gone */
 			break;
 		default:
-			elog(ERROR, "cla_eventlog: unexpected table_tuple_lock status %d", result);
+			elog(ERROR, "unexpected table_tuple_lock status %d", result);
 	}
 	ExecDropSingleTupleTableSlot(slot);
 	index_close(index, NoLock);

@@ -2,14 +2,17 @@
  *
  * registry.c
  *	  The event registry as seen from C: a backend-local cache of every
- *	  registered code, event and role, and the lookups the log triggers and
- *	  log_event() make for each row.
+ *	  registered code, event and role, the lookups the log triggers and
+ *	  log_event() make for each row, and the errors and details that name
+ *	  registry entries (an unregistered event, an event's live codes).
+ *	  What a code's row does to its case (cel_is_high_outcome,
+ *	  cel_row_has_case_effects) is inline in cla_eventlog.h.
  *
  * Design rules:
  *	- The cache is loaded on first use in a backend, with one SPI query per
- *	  table run under the latest snapshot (so a transaction sees its own
- *	  registrations, and a long REPEATABLE READ transaction never caches a
- *	  registry older than the committed one).
+ *	  table (cel_read_as_owner), all under one latest snapshot (so a
+ *	  transaction sees its own registrations, and a long REPEATABLE READ
+ *	  transaction never caches a registry older than the committed one).
  *	- It is marked stale by a relcache invalidation of any registry table.
  *	  register_event() and raw DML on those tables both fire the statement
  *	  trigger _registry_changed(), which queues that invalidation; it takes
@@ -98,10 +101,6 @@ static Oid	role_relid = InvalidOid;
 static Oid	event_relid = InvalidOid;
 static Oid	code_relid = InvalidOid;
 
-static const char *const stamp_role_names[CEL_N_STAMPS] = {
-	"provider_viewed", "provider_accepted", "provider_closed", "provider_assigned_at"
-};
-
 /* Relcache callback: mark the cache stale when a registry table changes */
 static void
 registry_relcache_callback(Datum arg, Oid relid)
@@ -140,7 +139,7 @@ cel_registry_changed(PG_FUNCTION_ARGS)
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
 
 	if (!CALLED_AS_TRIGGER(fcinfo))
-		elog(ERROR, "cla_eventlog: _registry_changed() must be called as a trigger");
+		cel_trigger_misused("_registry_changed", "called as a trigger");
 	CacheInvalidateRelcacheByRelid(RelationGetRelid(trigdata->tg_relation));
 	return PointerGetDatum(NULL);
 }
@@ -228,7 +227,8 @@ text_array_to_cstrings(Datum arr, bool isnull, char ***out)
 
 /*
  * The registry as rows the loader can read without parsing JSON in C: the
- * §2.2, §4.4 and §6.3 attributes are flattened here.  It runs as the
+ * set_requires_action_by, set_case_columns and once_per attributes
+ * (README "Registry") are flattened here.  It runs as the
  * extension's owner under the caller's search_path, so every operator is
  * written OPERATOR(pg_catalog.x): an unqualified "=" (also the one hidden in
  * IN) would run an operator the caller planted in public as the owner.
@@ -317,7 +317,7 @@ load_code_row(HeapTuple tup)
 	{
 		for (int r = 0; r < CEL_N_STAMPS; r++)
 		{
-			if (strcmp(stamp_roles[i], stamp_role_names[r]) != 0)
+			if (strcmp(stamp_roles[i], cel_case_role_names[ROLE_FIRST_STAMP + r]) != 0)
 				continue;
 			if (strcmp(stamp_modes[i], "now") == 0)
 				def->stamps[r] = CEL_STAMP_NOW;
@@ -385,8 +385,6 @@ registry_load(void)
 	MemoryContext oldcxt;
 	MemoryContext spicxt;
 	Snapshot	snap;
-	SPIPlanPtr	plan;
-	CelUserContext saved;
 
 	/*
 	 * A replaced cache stays allocated until the end of the transaction, so
@@ -420,22 +418,18 @@ registry_load(void)
 						   name_key_hash, name_key_match);
 	MemoryContextSwitchTo(oldcxt);
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "cla_eventlog: SPI_connect failed");
+	cel_spi_connect();
 	spicxt = CurrentMemoryContext;
+	/* the three tables as of one moment */
 	snap = RegisterSnapshot(GetLatestSnapshot());
-	cel_become_owner(&saved);
 
 	PG_TRY();
 	{
-		/* roles */
-		plan = SPI_prepare("SELECT name FROM cla_eventlog.role", 0, NULL);
-		if (plan == NULL ||
-			SPI_execute_snapshot(plan, NULL, NULL, snap, InvalidSnapshot,
-								 true, false, 0) != SPI_OK_SELECT)
-			elog(ERROR, "cla_eventlog: could not read the role table");
+		uint64		n;
+
+		n = cel_read_as_owner("SELECT name FROM cla_eventlog.role", snap, "the role table");
 		MemoryContextSwitchTo(RegistryContext);
-		for (uint64 i = 0; i < SPI_processed; i++)
+		for (uint64 i = 0; i < n; i++)
 		{
 			NameKey		key;
 
@@ -444,14 +438,10 @@ registry_load(void)
 		}
 		MemoryContextSwitchTo(spicxt);
 
-		/* events */
-		plan = SPI_prepare("SELECT key, code_resolver FROM cla_eventlog.event", 0, NULL);
-		if (plan == NULL ||
-			SPI_execute_snapshot(plan, NULL, NULL, snap, InvalidSnapshot,
-								 true, false, 0) != SPI_OK_SELECT)
-			elog(ERROR, "cla_eventlog: could not read the event table");
+		n = cel_read_as_owner("SELECT key, code_resolver FROM cla_eventlog.event", snap,
+							  "the event table");
 		MemoryContextSwitchTo(RegistryContext);
-		for (uint64 i = 0; i < SPI_processed; i++)
+		for (uint64 i = 0; i < n; i++)
 		{
 			NameKey		key;
 			EventEntry *ev;
@@ -466,25 +456,18 @@ registry_load(void)
 		}
 		MemoryContextSwitchTo(spicxt);
 
-		/* codes */
-		plan = SPI_prepare(load_codes_sql, 0, NULL);
-		if (plan == NULL ||
-			SPI_execute_snapshot(plan, NULL, NULL, snap, InvalidSnapshot,
-								 true, false, 0) != SPI_OK_SELECT)
-			elog(ERROR, "cla_eventlog: could not read the code table");
-		for (uint64 i = 0; i < SPI_processed; i++)
+		n = cel_read_as_owner(load_codes_sql, snap, "the code table");
+		for (uint64 i = 0; i < n; i++)
 			load_code_row(SPI_tuptable->vals[i]);
 	}
 	PG_CATCH();
 	{
 		MemoryContextSwitchTo(oldcxt);
-		cel_restore_user(&saved);
 		registry_valid = false;
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
 
-	cel_restore_user(&saved);
 	UnregisterSnapshot(snap);
 	SPI_finish();
 }
@@ -547,6 +530,32 @@ cel_registry_event(const char *event_key)
 	return entry ? &entry->ev : NULL;
 }
 
+/* errdetail() listing the live codes of an event (error paths only) */
+int
+cel_errdetail_live_codes(const char *event_key)
+{
+	return errdetail("Live codes of event \"%s\": %s.", event_key,
+					 cel_registry_live_codes(event_key));
+}
+
+/*
+ * The registered event "event_key"; error (42704) if there is none, naming
+ * the log's event_key column when log_rel is given.
+ */
+CelEvent *
+cel_require_event(const char *event_key, Relation log_rel)
+{
+	CelEvent   *ev = cel_registry_event(event_key);
+
+	if (ev == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("event \"%s\" is not registered", event_key),
+				 errhint("Register it with cla_eventlog.register_event() or cla_eventlog.autodiscover()."),
+				 log_rel ? errtablecol(log_rel, Anum_cel_log_event_key) : 0));
+	return ev;
+}
+
 /* Is "role" a registered role? */
 bool
 cel_registry_role_exists(const char *role)
@@ -565,7 +574,7 @@ cel_registry_role_exists(const char *role)
 char *
 cel_registry_live_codes(const char *event_key)
 {
-	StringInfoData buf;
+	char	   *list;
 	HASH_SEQ_STATUS status;
 	CodeEntry  *entry;
 	const char **names;
@@ -580,9 +589,22 @@ cel_registry_live_codes(const char *event_key)
 			names[n++] = entry->def.code;
 	}
 	qsort(names, n, sizeof(char *), pg_qsort_strcmp);
+	list = cel_quoted_list(names, n);
+	pfree(names);
+	return list;
+}
+
+/*
+ * Registry names as a message shows a list of them: "a", "b", "c"
+ * (palloc'd in the caller's context).
+ */
+char *
+cel_quoted_list(const char *const *names, int n)
+{
+	StringInfoData buf;
+
 	initStringInfo(&buf);
 	for (int i = 0; i < n; i++)
 		appendStringInfo(&buf, "%s\"%s\"", i ? ", " : "", names[i]);
-	pfree(names);
 	return buf.data;
 }

@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * timers.c
- *	  Timers (SPEC 7) and billable time (SPEC 6.5): the one place where a
+ *	  Timers and billable time (README "Timers"): the one place where a
  *	  timer is stopped or cancelled and where a case's billable time is
  *	  computed, used both by the log triggers (a stops_timer code) and by
  *	  stop_timer()/cancel_timer().
@@ -53,7 +53,7 @@ timer_running_row(int64 user_id, Snapshot snapshot, HeapTuple *tuple, int64 *id)
 	Datum		value;
 
 	if (!cel_probe(&spec, Int64GetDatum(user_id), ForwardScanDirection, snapshot,
-				   tuple, 1, &value))
+				   tuple, Anum_cel_timer_id, &value))
 		return false;
 	*id = DatumGetInt64(value);
 	return true;
@@ -156,7 +156,7 @@ cel_timer_running(int64 user_id)
 	return id;
 }
 
-/* Error unless timer_id exists and belongs to user_id (SPEC 4.2) */
+/* Error unless timer_id exists and belongs to user_id */
 void
 cel_timer_check(int64 timer_id, int64 user_id)
 {
@@ -165,7 +165,7 @@ cel_timer_check(int64 timer_id, int64 user_id)
 	Datum		owner;
 
 	if (!cel_probe(&spec, Int64GetDatum(timer_id), ForwardScanDirection, NULL, NULL,
-				   2, &owner))
+				   Anum_cel_timer_created_by, &owner))
 		ereport(ERROR,
 				(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
 				 errmsg("timer %lld does not exist", (long long) timer_id),
@@ -218,7 +218,7 @@ push_own_snapshot(void)
 }
 
 /*
- * Billable seconds of a case (SPEC 6.5): the sum over its stopped,
+ * Billable seconds of a case (README "Timers"): the sum over its stopped,
  * non-cancelled timers of ceil(stopped - created), read through the partial
  * index timer_billable_by_case under a new snapshot that sees this
  * transaction's latest changes (push_own_snapshot).
@@ -293,6 +293,14 @@ timer_latest_case(int64 timer_id)
 	return DatumGetInt64(case_id);
 }
 
+/* The user_id argument, which must not be NULL */
+static int64
+user_arg(FunctionCallInfo fcinfo)
+{
+	cel_require_arg("user_id", PG_ARGISNULL(0));
+	return PG_GETARG_INT64(0);
+}
+
 /*
  * Shared body of stop_timer() and cancel_timer(): finish the user's running
  * timer, link it to the case of its latest log, recompute that case's
@@ -308,14 +316,9 @@ finish_user_timer(FunctionCallInfo fcinfo, bool cancelled)
 	bool		bills;
 	Datum		result;
 
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("user_id must not be null")));
-	user_id = PG_GETARG_INT64(0);
+	user_id = user_arg(fcinfo);
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "cla_eventlog: SPI_connect failed");
+	cel_spi_connect();
 
 	push_own_snapshot();
 	timer_id = cel_timer_running(user_id);
@@ -337,7 +340,7 @@ finish_user_timer(FunctionCallInfo fcinfo, bool cancelled)
 
 	if (case_id != 0)
 		(void) cel_case_exists(case_id, true);
-	bills = case_id != 0 && cel_case_has_role("billable_time");
+	bills = case_id != 0 && cel_case_has_role(ROLE_BILLABLE_TIME);
 	if (!cel_timer_finish(timer_id, case_id, cancelled, bills ? &billable : NULL))
 		ereport(ERROR,
 				(errcode(ERRCODE_CEL_TIMER_STATE),
@@ -362,26 +365,18 @@ finish_user_timer(FunctionCallInfo fcinfo, bool cancelled)
 	PG_RETURN_DATUM(result);
 }
 
-/* stop_timer(user_id bigint) RETURNS cla_eventlog.timer (SPEC 7.2) */
+/* stop_timer(user_id bigint) RETURNS cla_eventlog.timer */
 Datum
 cel_stop_timer(PG_FUNCTION_ARGS)
 {
 	return finish_user_timer(fcinfo, false);
 }
 
-/* cancel_timer(user_id bigint) RETURNS cla_eventlog.timer (SPEC 7.2) */
+/* cancel_timer(user_id bigint) RETURNS cla_eventlog.timer */
 Datum
 cel_cancel_timer(PG_FUNCTION_ARGS)
 {
 	return finish_user_timer(fcinfo, true);
-}
-
-/* The user_id argument, which must not be NULL */
-static int64
-user_arg(FunctionCallInfo fcinfo)
-{
-	cel_require_arg("user_id", PG_ARGISNULL(0));
-	return PG_GETARG_INT64(0);
 }
 
 /* A timer row as the function's composite result */
@@ -391,7 +386,7 @@ timer_datum(FunctionCallInfo fcinfo, HeapTuple tuple)
 	TupleDesc	desc;
 
 	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "cla_eventlog: a timer function must return cla_eventlog.timer");
+		elog(ERROR, "a timer function must return cla_eventlog.timer");
 	return heap_copy_tuple_as_datum(tuple, desc);
 }
 
@@ -407,8 +402,7 @@ timer_insert(int64 user_id)
 	Datum		values[1] = {Int64GetDatum(user_id)};
 	HeapTuple	tuple = NULL;
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "cla_eventlog: SPI_connect failed");
+	cel_spi_connect();
 	if (insert_plan == NULL)
 		insert_plan = cel_prepare("INSERT INTO cla_eventlog.timer (created_by) VALUES ($1)"
 								  " ON CONFLICT (created_by) WHERE stopped IS NULL DO NOTHING"
@@ -419,24 +413,34 @@ timer_insert(int64 user_id)
 	return tuple;
 }
 
-/* current_timer(user_id bigint) RETURNS cla_eventlog.timer (SPEC 7.2) */
-Datum
-cel_current_timer(PG_FUNCTION_ARGS)
+/*
+ * The user's running timer as this transaction sees it now
+ * (push_own_snapshot), or false; *tuple gets a copy of its row.
+ */
+static bool
+own_running_row(int64 user_id, HeapTuple *tuple)
 {
-	int64		user_id = user_arg(fcinfo);
-	HeapTuple	tuple;
 	int64		id;
 	bool		found;
 
 	push_own_snapshot();
-	found = timer_running_row(user_id, NULL, &tuple, &id);
+	found = timer_running_row(user_id, NULL, tuple, &id);
 	PopActiveSnapshot();
-	if (!found)
+	return found;
+}
+
+/* current_timer(user_id bigint) RETURNS cla_eventlog.timer */
+Datum
+cel_current_timer(PG_FUNCTION_ARGS)
+{
+	HeapTuple	tuple;
+
+	if (!own_running_row(user_arg(fcinfo), &tuple))
 		PG_RETURN_NULL();
 	PG_RETURN_DATUM(timer_datum(fcinfo, tuple));
 }
 
-/* create_timer(user_id bigint) RETURNS cla_eventlog.timer (SPEC 7.2) */
+/* create_timer(user_id bigint) RETURNS cla_eventlog.timer */
 Datum
 cel_create_timer(PG_FUNCTION_ARGS)
 {
@@ -452,7 +456,7 @@ cel_create_timer(PG_FUNCTION_ARGS)
 }
 
 /*
- * start_timer(user_id bigint) RETURNS cla_eventlog.timer (SPEC 7.2): the
+ * start_timer(user_id bigint) RETURNS cla_eventlog.timer: the
  * running timer or a new one.  The insert waits for a concurrent creator
  * (unique index); a fresh snapshot then finds its timer under READ
  * COMMITTED (REPEATABLE READ gets a serialization failure instead).  Loops
@@ -466,13 +470,9 @@ cel_start_timer(PG_FUNCTION_ARGS)
 	for (;;)
 	{
 		HeapTuple	tuple;
-		int64		id;
-		bool		found;
 
-		push_own_snapshot();
-		found = timer_running_row(user_id, NULL, &tuple, &id);
-		PopActiveSnapshot();
-		if (found || (tuple = timer_insert(user_id)) != NULL)
+		if (own_running_row(user_id, &tuple) ||
+			(tuple = timer_insert(user_id)) != NULL)
 			PG_RETURN_DATUM(timer_datum(fcinfo, tuple));
 		CHECK_FOR_INTERRUPTS();
 	}

@@ -196,6 +196,19 @@ SELECT created_by, stopped IS NULL AS running FROM cla_eventlog.start_timer(-922
 SELECT cancelled FROM cla_eventlog.cancel_timer(-9223372036854775808);
 SELECT pg_temp.state();
 
+-- A NULL argument is 22004 (null_value_not_allowed) for every function; a
+-- NULL in a required column of a log row is 23502 (not_null_violation), as a
+-- column constraint would give.  An unknown kind of registry function is
+-- 22023, not an internal error.
+\set VERBOSITY sqlstate
+SELECT cla_eventlog.start_timer(NULL);
+SELECT cla_eventlog.stop_timer(NULL);
+SELECT cla_eventlog.log_event(NULL, 1, 1);
+SELECT cla_eventlog.log_event('case', NULL, 1);
+INSERT INTO cla_eventlog.log (case_id, event_key, code, created_by) VALUES (1, 'case', NULL, 1);
+SELECT cla_eventlog._check_function('app.f', 'nonsense');
+\set VERBOSITY default
+
 ---------------------------------------------------------------------------
 -- 5. MI functions, repair_cases, status.
 ---------------------------------------------------------------------------
