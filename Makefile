@@ -25,7 +25,8 @@ OBJS = \
 	src/log_event.o \
 	src/log_insert.o \
 	src/timers.o \
-	src/append_only.o
+	src/append_only.o \
+	src/disk.o
 
 # The current version's install script is built from sql/parts (below);
 # released versions' scripts and the upgrade scripts are frozen files.  A new

@@ -1047,7 +1047,8 @@ BEGIN
                ('billable_time', '_check_sampled_cases(''billable_time'')'),
                ('stale_timers', '_check_stale_timers()'),
                ('log_id_headroom', '_check_log_id_headroom()'),
-               ('triggers', '_check_triggers()')
+               ('triggers', '_check_triggers()'),
+               ('disk_space', '_check_disk_space()')
     LOOP
         BEGIN
             EXECUTE 'SELECT c.ok, c.detail FROM @extschema@.' || call || ' c' INTO ok, detail;
@@ -1060,7 +1061,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.status() IS
-    'Health probe: one row per check (database, library_version, registry, case_binding, denormalised_outcomes, billable_time, stale_timers, log_id_headroom, triggers) with ok and a detail; cheap (index lookups only). See the README for what each check means';
+    'Health probe: one row per check (database, library_version, registry, case_binding, denormalised_outcomes, billable_time, stale_timers, log_id_headroom, triggers, disk_space) with ok and a detail; cheap (index lookups only). See the README for what each check means';
 REVOKE ALL ON FUNCTION @extschema@._check_log_id_headroom() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@._check_log_id_headroom() TO PUBLIC;
 
@@ -1093,6 +1094,19 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.erasure', '');
 ALTER SEQUENCE @extschema@.erasure_id_seq OWNED BY @extschema@.erasure.id;
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.erasure_id_seq', '');
 
+-- The caller of a SECURITY DEFINER maintenance function: SET ROLE's role,
+-- else the login role.
+CREATE FUNCTION @extschema@._caller() RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE WHEN pg_catalog.current_setting('role') = 'none' THEN session_user::text
+                ELSE pg_catalog.current_setting('role') END
+$$;
+COMMENT ON FUNCTION @extschema@._caller() IS
+    'Internal: the role that called a SECURITY DEFINER maintenance function (SET ROLE''s, else the login role), for its audit';
+REVOKE ALL ON FUNCTION @extschema@._caller() FROM PUBLIC;
+
 CREATE FUNCTION @extschema@._erase_logs(case_ids bigint[]) RETURNS bigint
     LANGUAGE c VOLATILE
     AS 'MODULE_PATHNAME', 'cel_erase_logs';
@@ -1111,10 +1125,8 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    -- the caller: SET ROLE's role, else the login role (current_user is
-    -- this function's owner here)
-    who constant text := CASE WHEN current_setting('role') = 'none' THEN session_user::text
-                              ELSE current_setting('role') END;
+    -- the caller (current_user is this function's owner here)
+    who constant text := @extschema@._caller();
     b record;
     ids bigint[];
     logs bigint[];
@@ -1175,7 +1187,7 @@ CREATE FUNCTION @extschema@.reset_test_data() RETURNS void
     LANGUAGE c VOLATILE
     AS 'MODULE_PATHNAME', 'cel_reset_test_data';
 COMMENT ON FUNCTION @extschema@.reset_test_data() IS
-    'Empties the log, the timers and the erasure audit, in a database whose name begins with test_ only, for the owner of those tables: Django''s TransactionTestCase can then flush';
+    'Empties the log, the timers, the erasure audit, log_archive and log_change, in a database whose name begins with test_ only, for the owner of those tables: Django''s TransactionTestCase can then flush';
 REVOKE ALL ON TABLE @extschema@.erasure FROM PUBLIC;
 REVOKE ALL ON SEQUENCE @extschema@.erasure_id_seq FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@._erase_logs(bigint[]), @extschema@.erase_cases(bigint[], text),
@@ -2180,3 +2192,259 @@ COMMENT ON FUNCTION @extschema@.mi_case_extract(timestamptz, timestamptz) IS
     'MI: the case extract''s log columns: one row per outcome log created in [from_ts, to_ts) with user_id (OS:/SP:), billable_seconds (0 for NCOE), cumulative_seconds, reject_reason, provider, the case''s creation and its time_of_day (WKEND, 5TO8, 9TO5 in the report time zone; NULL without the created role)';
 REVOKE ALL ON FUNCTION @extschema@._time_of_day(timestamptz),
     @extschema@.mi_case_extract(timestamptz, timestamptz) FROM PUBLIC;
+
+-- Log maintenance (sql/parts/77_log_maintenance.sql).
+-- Log rows moved out of the log by remove_duplicate_outcomes(): the whole
+-- row, and who moved it, when and why.  Dumped and restored like the log;
+-- restore_archived_logs() puts rows back.
+CREATE TABLE @extschema@.log_archive (
+    LIKE @extschema@.log,
+    archived_at     timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    archived_by     text NOT NULL,
+    reason          text NOT NULL CHECK (pg_catalog.btrim(reason) <> ''),
+    PRIMARY KEY (id)
+);
+COMMENT ON TABLE @extschema@.log_archive IS
+    'Log rows moved out of the log by remove_duplicate_outcomes(), whole, with who moved them, when and why; restore_archived_logs() puts them back';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.log_archive', '');
+
+-- Every sanctioned change of a log row's context: the row, the context
+-- before and after, who, when, which job.
+CREATE SEQUENCE @extschema@.log_change_id_seq;
+CREATE TABLE @extschema@.log_change (
+    id              bigint PRIMARY KEY DEFAULT pg_catalog.nextval('@extschema@.log_change_id_seq'),
+    log_id          bigint NOT NULL,
+    changed_at      timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    changed_by      text NOT NULL,
+    job             text NOT NULL,
+    context_before  jsonb,
+    context_after   jsonb
+);
+ALTER SEQUENCE @extschema@.log_change_id_seq OWNED BY @extschema@.log_change.id;
+COMMENT ON TABLE @extschema@.log_change IS
+    'Audit of every sanctioned change of a log row''s context (add_sla_72h): the row, the context before and after, who, when, which job';
+CREATE INDEX log_change_log ON @extschema@.log_change (log_id);
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.log_change', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.log_change_id_seq', '');
+
+CREATE FUNCTION @extschema@._archive_logs(log_ids bigint[], archived_by text, reason text) RETURNS bigint
+    LANGUAGE c VOLATILE
+    AS 'MODULE_PATHNAME', 'cel_archive_logs';
+COMMENT ON FUNCTION @extschema@._archive_logs(bigint[], text, text) IS
+    'Internal: moves the given log rows into log_archive past the append-only guard; only remove_duplicate_outcomes() calls it';
+CREATE FUNCTION @extschema@._restore_logs(log_ids bigint[]) RETURNS bigint
+    LANGUAGE c VOLATILE
+    AS 'MODULE_PATHNAME', 'cel_restore_logs';
+COMMENT ON FUNCTION @extschema@._restore_logs(bigint[]) IS
+    'Internal: puts the given archived rows back into the log as they were (no rule re-applied, no side effect replayed); only restore_archived_logs() calls it';
+CREATE FUNCTION @extschema@._set_log_contexts(log_ids bigint[], contexts jsonb[]) RETURNS bigint
+    LANGUAGE c VOLATILE
+    AS 'MODULE_PATHNAME', 'cel_set_log_contexts';
+COMMENT ON FUNCTION @extschema@._set_log_contexts(bigint[], jsonb[]) IS
+    'Internal: sets the context of the given log rows (arrays in step) past the append-only guard, without touching modified; only add_sla_72h() calls it';
+
+
+---------------------------------------------------------------------------
+-- remove_duplicate_outcomes(dry_run, reason): the runs of consecutive
+-- same-code outcome logs of a case on one day (in cla_eventlog.day_time_zone,
+-- the debounce's day), by e.1's rule: a case-day qualifies when one of its
+-- HIGH outcome logs has the same code as the HIGH outcome log before it;
+-- there, every outcome log (any level) with the same code as the outcome log
+-- just before it is a duplicate, and the oldest of each run is kept.  Notes
+-- are ignored, as in the service.  Dry run by default: it only lists.
+-- Otherwise the duplicates move to log_archive and their cases are
+-- repaired.
+CREATE FUNCTION @extschema@.remove_duplicate_outcomes(dry_run boolean DEFAULT true,
+                                                      reason text DEFAULT 'same-day duplicate outcome (LGA-125)')
+RETURNS TABLE(log_id bigint, case_id bigint, code text, created timestamptz, day date, kept_log_id bigint)
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    tz constant text := current_setting('cla_eventlog.day_time_zone');
+    ids bigint[];
+    cases bigint[];
+BEGIN
+    IF dry_run IS NULL THEN
+        RAISE EXCEPTION 'dry_run must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF NOT dry_run AND (reason IS NULL OR btrim(reason) = '') THEN
+        RAISE EXCEPTION 'moving log rows to the archive needs a reason'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Say why: it is kept with each archived row.';
+    END IF;
+    CREATE TEMP TABLE IF NOT EXISTS cel_duplicate_outcomes
+        (log_id bigint, case_id bigint, code text, created timestamptz, day date, kept_log_id bigint)
+        ON COMMIT DROP;
+    TRUNCATE cel_duplicate_outcomes;
+    INSERT INTO cel_duplicate_outcomes
+    WITH o AS (
+        SELECT l.id, l.case_id, l.code, l.level, l.created, (l.created AT TIME ZONE tz)::date AS day
+          FROM @extschema@.log l
+         WHERE l.type = 'outcome'),
+    candidate AS (
+        SELECT DISTINCT h.case_id, h.day
+          FROM (SELECT o.case_id, o.day, o.code,
+                       lag(o.code) OVER (PARTITION BY o.case_id, o.day ORDER BY o.id) AS before
+                  FROM o WHERE o.level >= 29) h
+         WHERE h.code = h.before),
+    runs AS (
+        SELECT r.*, sum(CASE WHEN r.before IS DISTINCT FROM r.code THEN 1 ELSE 0 END)
+                        OVER (PARTITION BY r.case_id, r.day ORDER BY r.id) AS run
+          FROM (SELECT o.*, lag(o.code) OVER (PARTITION BY o.case_id, o.day ORDER BY o.id) AS before
+                  FROM o JOIN candidate c ON c.case_id = o.case_id AND c.day = o.day) r)
+    SELECT k.id, k.case_id, k.code, k.created, k.day, k.kept
+      FROM (SELECT r.*, min(r.id) OVER (PARTITION BY r.case_id, r.day, r.run) AS kept
+              FROM runs r) k
+     WHERE k.code = k.before;
+    IF NOT dry_run THEN
+        SELECT array_agg(d.log_id ORDER BY d.log_id), array_agg(DISTINCT d.case_id)
+          INTO ids, cases FROM cel_duplicate_outcomes d;
+        IF ids IS NOT NULL THEN
+            PERFORM @extschema@._case_lock(cases);
+            PERFORM @extschema@._archive_logs(ids, @extschema@._caller(), reason);
+            PERFORM @extschema@.repair_cases(cases);
+        END IF;
+    END IF;
+    RETURN QUERY SELECT d.* FROM cel_duplicate_outcomes d ORDER BY d.case_id, d.log_id;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.remove_duplicate_outcomes(boolean, text) IS
+    'Maintenance: lists (dry_run, the default) or moves to log_archive the same-day duplicate outcome logs (runs of one code on a case-day, the oldest kept), then repairs their cases; returns each duplicate with the log kept';
+
+-- restore_archived_logs(log_ids): archived rows back into the log, as they
+-- were (ids, times, context), and their cases repaired.
+CREATE FUNCTION @extschema@.restore_archived_logs(log_ids bigint[])
+RETURNS bigint
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    cases bigint[];
+    restored bigint;
+BEGIN
+    IF log_ids IS NULL THEN
+        RAISE EXCEPTION 'log_ids must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    SELECT array_agg(DISTINCT a.case_id) INTO cases
+      FROM @extschema@.log_archive a WHERE a.id = ANY (log_ids);
+    IF cases IS NULL THEN
+        RETURN 0;
+    END IF;
+    PERFORM @extschema@._case_lock(cases);
+    restored := @extschema@._restore_logs(log_ids);
+    PERFORM @extschema@.repair_cases(cases);
+    RETURN restored;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.restore_archived_logs(bigint[]) IS
+    'Maintenance: puts the given rows of log_archive back into the log as they were and repairs their cases; returns the number restored';
+
+---------------------------------------------------------------------------
+-- add_sla_72h(): the service's add_72h_to_context job (e.2).  CB1 logs
+-- whose context has no sla_72h get it: 72 working hours after the
+-- context's own requires_action_at (the service used the case's current
+-- requires_action_at, which a later callback has moved).  A CB1 without a
+-- readable requires_action_at is listed with NULL and left alone (the
+-- service's job crashed on it).  Every change is recorded in log_change.
+CREATE FUNCTION @extschema@.add_sla_72h()
+RETURNS TABLE(log_id bigint, requires_action_at timestamptz, sla_72h text)
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    ids bigint[];
+    contexts jsonb[];
+BEGIN
+    CREATE TEMP TABLE IF NOT EXISTS cel_sla_72h
+        (log_id bigint, requires_action_at timestamptz, sla_72h text, context_before jsonb)
+        ON COMMIT DROP;
+    TRUNCATE cel_sla_72h;
+    INSERT INTO cel_sla_72h
+    SELECT l.id, w.at, @extschema@._iso_local(@extschema@.sla_time(w.at, 4320)), l.context
+      FROM @extschema@.log l
+     CROSS JOIN LATERAL (SELECT @extschema@._iso_time(l.context ->> 'requires_action_at') AS at) w
+     WHERE l.code = 'CB1' AND l.type = 'outcome'
+       AND (l.context IS NULL OR NOT l.context ? 'sla_72h');
+    SELECT array_agg(s.log_id ORDER BY s.log_id),
+           array_agg(s.context_before || jsonb_build_object('sla_72h', s.sla_72h) ORDER BY s.log_id)
+      INTO ids, contexts
+      FROM cel_sla_72h s WHERE s.sla_72h IS NOT NULL;
+    IF ids IS NOT NULL THEN
+        PERFORM @extschema@._set_log_contexts(ids, contexts);
+        INSERT INTO @extschema@.log_change (log_id, changed_by, job, context_before, context_after)
+        SELECT s.log_id, @extschema@._caller(), 'add_sla_72h', s.context_before,
+               s.context_before || jsonb_build_object('sla_72h', s.sla_72h)
+          FROM cel_sla_72h s WHERE s.sla_72h IS NOT NULL;
+    END IF;
+    RETURN QUERY SELECT s.log_id, s.requires_action_at, s.sla_72h FROM cel_sla_72h s ORDER BY s.log_id;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.add_sla_72h() IS
+    'Maintenance: adds sla_72h (72 working hours after its requires_action_at, by sla_time) to the context of every CB1 log that lacks it, recorded in log_change; returns each CB1 it looked at (sla_72h NULL: no readable requires_action_at, left alone)';
+REVOKE ALL ON TABLE @extschema@.log_archive, @extschema@.log_change FROM PUBLIC;
+REVOKE ALL ON SEQUENCE @extschema@.log_change_id_seq FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@._archive_logs(bigint[], text, text), @extschema@._restore_logs(bigint[]),
+    @extschema@._set_log_contexts(bigint[], jsonb[]), @extschema@.remove_duplicate_outcomes(boolean, text),
+    @extschema@.restore_archived_logs(bigint[]), @extschema@.add_sla_72h() FROM PUBLIC;
+
+-- Status check disk_space and healthcheck_json() (sql/parts/72_status.sql).
+-- disk_space: the data directory and pg_wal each have more than
+-- cla_eventlog.min_free_disk_percent of their disk free (the service's
+-- threshold, 2; exactly the threshold fails, as there).  statvfs in C
+-- (disk.c), so a pg_monitor probe gets it too.
+CREATE FUNCTION @extschema@._disk_space()
+RETURNS TABLE(location text, path text, available bigint, total bigint, free_percent float8)
+LANGUAGE c VOLATILE
+AS 'MODULE_PATHNAME', 'cel_disk_space';
+COMMENT ON FUNCTION @extschema@._disk_space() IS
+    'Internal: the available and total bytes of the file systems of the data directory and of pg_wal (statvfs, as the server)';
+
+CREATE FUNCTION @extschema@._check_disk_space(OUT ok boolean, OUT detail text)
+LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT bool_and(d.free_percent > m.minimum),
+           string_agg(format('%s: %s free of %s (%s %%)', d.location, pg_size_pretty(d.available),
+                             pg_size_pretty(d.total), round(d.free_percent::numeric, 1)), '; ' ORDER BY d.location)
+           || CASE WHEN bool_and(d.free_percent > m.minimum) THEN ''
+                   ELSE format('; at most %s %% free: free space now, or the server stops writing', m.minimum) END
+      FROM @extschema@._disk_space() d,
+           (SELECT current_setting('cla_eventlog.min_free_disk_percent')::float8 AS minimum) m
+     GROUP BY m.minimum
+$$;
+COMMENT ON FUNCTION @extschema@._check_disk_space() IS
+    'Internal: status check disk_space: the data directory and pg_wal each have more than cla_eventlog.min_free_disk_percent free';
+
+REVOKE ALL ON FUNCTION @extschema@._disk_space(), @extschema@._check_disk_space() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@._disk_space(), @extschema@._check_disk_space() TO PUBLIC;
+-- healthcheck_json(): the document of the service's /status/healthcheck.json
+-- (behaviour g): {"database": {"status": true}, "disk": {"status": ...},
+-- "*": {"status": every check passed}}; the application answers HTTP 500
+-- when "*" is false, else 200.  "database" is true whenever the query
+-- answers; "disk" is status check disk_space, with its figures.
+CREATE FUNCTION @extschema@.healthcheck_json() RETURNS jsonb
+LANGUAGE sql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT jsonb_build_object(
+               'database', jsonb_build_object('status', true),
+               'disk', jsonb_build_object('status', c.ok, 'detail', c.detail,
+                                          'locations', (SELECT jsonb_agg(jsonb_build_object(
+                                                               'location', d.location, 'available', d.available,
+                                                               'total', d.total,
+                                                               'free_percent', round(d.free_percent::numeric, 2))
+                                                             ORDER BY d.location)
+                                                          FROM @extschema@._disk_space() d)),
+               '*', jsonb_build_object('status', c.ok))
+      FROM @extschema@._check_disk_space() c
+$$;
+COMMENT ON FUNCTION @extschema@.healthcheck_json() IS
+    'The service''s healthcheck document: {"database": {"status": true}, "disk": {"status": ..., "detail": ..., "locations": [...]}, "*": {"status": all passed}}; a probe answers HTTP 500 when "*" is false';
+REVOKE ALL ON FUNCTION @extschema@.healthcheck_json() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.healthcheck_json() TO pg_monitor;

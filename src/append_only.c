@@ -17,9 +17,15 @@
  *	  - TRUNCATE of a log that is already empty, which loses nothing: after
  *	    reset_test_data(), Django's flush truncates the case table with
  *	    CASCADE, and so the log too;
+ *	  - _archive_logs() and _restore_logs(), which move log rows to
+ *	    log_archive and back for remove_duplicate_outcomes() and
+ *	    restore_archived_logs() (sql/parts/77_log_maintenance.sql);
+ *	  - _set_log_contexts(), the one sanctioned change of a row's context
+ *	    (add_sla_72h(), audited in log_change);
  *	  - a superuser's restore of a dump (cel_loading_dump): the log triggers
  *	    store a restored row as given, since it was checked and applied
- *	    when it was first written.
+ *	    when it was first written; so do they for a row _restore_logs()
+ *	    puts back.
  *
  *-------------------------------------------------------------------------
  */
@@ -41,11 +47,18 @@
 PG_FUNCTION_INFO_V1(cel_log_guard);
 PG_FUNCTION_INFO_V1(cel_erase_logs);
 PG_FUNCTION_INFO_V1(cel_reset_test_data);
+PG_FUNCTION_INFO_V1(cel_archive_logs);
+PG_FUNCTION_INFO_V1(cel_restore_logs);
+PG_FUNCTION_INFO_V1(cel_set_log_contexts);
 
 /* Django's test runner names its databases test_<name> */
 #define TEST_DATABASE_PREFIX	"test_"
 
-/* true while _erase_logs() or reset_test_data() runs its own statement */
+/*
+ * true while one of this file's SQL-callable functions runs its own
+ * statement: the guard lets it change the log, and the log triggers store a
+ * row it inserts as given (cel_loading_dump), as for a restored dump
+ */
 static bool sanctioned = false;
 
 /*
@@ -63,8 +76,9 @@ static bool sanctioned = false;
 bool
 cel_loading_dump(void)
 {
-	return !check_function_bodies && ActivePortal != NULL &&
-		ActivePortal->commandTag == CMDTAG_COPY && superuser();
+	return sanctioned ||
+		(!check_function_bodies && ActivePortal != NULL &&
+		 ActivePortal->commandTag == CMDTAG_COPY && superuser());
 }
 
 /*
@@ -146,6 +160,14 @@ run_sanctioned(const char *sql, int nargs, Oid *argtypes, Datum *values,
 	return processed;
 }
 
+/* Argument argno, which must not be NULL */
+static Datum
+required_arg(FunctionCallInfo fcinfo, int argno, const char *name)
+{
+	cel_require_arg(name, PG_ARGISNULL(argno));
+	return PG_GETARG_DATUM(argno);
+}
+
 /*
  * _erase_logs(case_ids bigint[]) RETURNS bigint: delete every log row of the
  * given cases; the number deleted.  Only erase_cases() calls it (PUBLIC has
@@ -157,16 +179,15 @@ cel_erase_logs(PG_FUNCTION_ARGS)
 	Oid			argtypes[1] = {INT8ARRAYOID};
 	Datum		values[1];
 
-	cel_require_arg("case_ids", PG_ARGISNULL(0));
-	values[0] = PG_GETARG_DATUM(0);
+	values[0] = required_arg(fcinfo, 0, "case_ids");
 	PG_RETURN_INT64((int64) run_sanctioned("DELETE FROM cla_eventlog.log"
 										   " WHERE case_id OPERATOR(pg_catalog.=) ANY ($1)",
 										   1, argtypes, values, SPI_OK_DELETE));
 }
 
 /*
- * reset_test_data() RETURNS void: empty the log, the timers and the erasure
- * audit, in a test database only.  TRUNCATE's own privilege check applies:
+ * reset_test_data() RETURNS void: empty the log, the timers, the erasure
+ * audit, the archive and the change audit, in a test database only.  TRUNCATE's own privilege check applies:
  * only the owner of those tables (or a superuser) can run it.
  */
 Datum
@@ -181,7 +202,73 @@ cel_reset_test_data(PG_FUNCTION_ARGS)
 				 errdetail("reset_test_data() empties the event log, so it runs only in a database whose name begins with \"%s\".",
 						   TEST_DATABASE_PREFIX),
 				 errhint("Django's test runner creates such a database; to remove one case's history, use cla_eventlog.erase_cases().")));
-	(void) run_sanctioned("TRUNCATE cla_eventlog.log, cla_eventlog.timer, cla_eventlog.erasure",
+	(void) run_sanctioned("TRUNCATE cla_eventlog.log, cla_eventlog.timer, cla_eventlog.erasure,"
+						  " cla_eventlog.log_archive, cla_eventlog.log_change",
 						  0, NULL, NULL, SPI_OK_UTILITY);
 	PG_RETURN_VOID();
+}
+
+/*
+ * _archive_logs(log_ids bigint[], archived_by text, reason text) RETURNS
+ * bigint: move the given log rows, whole, into log_archive with who, when
+ * and why; the number moved.  Only remove_duplicate_outcomes() calls it,
+ * after it has locked their cases.
+ */
+Datum
+cel_archive_logs(PG_FUNCTION_ARGS)
+{
+	Oid			argtypes[3] = {INT8ARRAYOID, TEXTOID, TEXTOID};
+	Datum		values[3];
+
+	values[0] = required_arg(fcinfo, 0, "log_ids");
+	values[1] = required_arg(fcinfo, 1, "archived_by");
+	values[2] = required_arg(fcinfo, 2, "reason");
+	PG_RETURN_INT64((int64) run_sanctioned("WITH moved AS (DELETE FROM cla_eventlog.log"
+										   " WHERE id OPERATOR(pg_catalog.=) ANY ($1) RETURNING *)"
+										   " INSERT INTO cla_eventlog.log_archive"
+										   " SELECT moved.*, pg_catalog.now(), $2, $3 FROM moved",
+										   3, argtypes, values, SPI_OK_INSERT));
+}
+
+/*
+ * _restore_logs(log_ids bigint[]) RETURNS bigint: put the given archived rows
+ * back into the log as they were (their ids, times and contexts; no rule
+ * re-applied, no side effect replayed); the number restored.  Only
+ * restore_archived_logs() calls it, which then repairs their cases.
+ */
+Datum
+cel_restore_logs(PG_FUNCTION_ARGS)
+{
+	Oid			argtypes[1] = {INT8ARRAYOID};
+	Datum		values[1];
+
+	values[0] = required_arg(fcinfo, 0, "log_ids");
+	PG_RETURN_INT64((int64) run_sanctioned("WITH moved AS (DELETE FROM cla_eventlog.log_archive"
+										   " WHERE id OPERATOR(pg_catalog.=) ANY ($1)"
+										   " RETURNING id, case_id, timer_id, event_key, code, type, level,"
+										   " created_by, created_by_role, notes, patch, context, content_type,"
+										   " object_id, created, modified)"
+										   " INSERT INTO cla_eventlog.log"
+										   " SELECT * FROM moved",
+										   1, argtypes, values, SPI_OK_INSERT));
+}
+
+/*
+ * _set_log_contexts(log_ids bigint[], contexts jsonb[]) RETURNS bigint: set
+ * the context of the given log rows (arrays in step), leaving modified as
+ * it is; the number changed.  Only add_sla_72h() calls it, which records
+ * each change in log_change.
+ */
+Datum
+cel_set_log_contexts(PG_FUNCTION_ARGS)
+{
+	Oid			argtypes[2] = {INT8ARRAYOID, JSONBARRAYOID};
+	Datum		values[2];
+
+	values[0] = required_arg(fcinfo, 0, "log_ids");
+	values[1] = required_arg(fcinfo, 1, "contexts");
+	PG_RETURN_INT64((int64) run_sanctioned("UPDATE cla_eventlog.log l SET context = v.context"
+										   " FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS v(id, context)"
+										   " WHERE l.id OPERATOR(pg_catalog.=) v.id",
+										   2, argtypes, values, SPI_OK_UPDATE));
 }

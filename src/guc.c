@@ -25,6 +25,7 @@ static char *apps = NULL;		/* read by SQL: autodiscover() */
 char	   *cel_acting_role = NULL;
 bool		cel_require_acting_role = false;
 bool		cel_debounce_outcomes = true;
+static double min_free_disk_percent = 2.0;	/* read by SQL: _check_disk_space */
 bool		cel_duplicates_error = false;
 static int	duplicates_mode = 0;	/* see duplicates_options */
 char	   *cel_day_time_zone = NULL;
@@ -79,10 +80,14 @@ cel_guc_init(void)
 							 "Refuse log rows that have no acting role.",
 							 NULL, &cel_require_acting_role, false,
 							 PGC_SUSET, 0, NULL, NULL, NULL);
+	DefineCustomRealVariable("cla_eventlog.min_free_disk_percent",
+							 "Status check disk_space fails when the data directory or pg_wal has this share of its disk free, or less.",
+							 NULL, &min_free_disk_percent, 2.0, 0.0, 100.0,
+							 PGC_SUSET, 0, NULL, NULL, NULL);
 	DefineCustomBoolVariable("cla_eventlog.debounce_outcomes",
 							 "Skip a HIGH outcome that repeats the case's latest one on the same day with the same notes.",
 							 NULL, &cel_debounce_outcomes, true,
-							 PGC_USERSET, 0, NULL, NULL, NULL);
+							 PGC_SUSET, 0, NULL, NULL, NULL);
 	DefineCustomEnumVariable("cla_eventlog.duplicates",
 							 "What a log row that once_per or the debounce finds a duplicate does: skip (not stored, no error) or error.",
 							 "error raises SQLSTATE 23EL1, an integrity error, for clients that cannot handle a skipped row (an ORM's INSERT ... RETURNING).",

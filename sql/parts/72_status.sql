@@ -199,6 +199,33 @@ $$;
 -- holds one (the case's outcome_code_id; Django makes it integer): red from
 -- 90 % of that column's largest value, long before a HIGH outcome fails
 -- with "integer out of range".
+-- disk_space: the data directory and pg_wal each have more than
+-- cla_eventlog.min_free_disk_percent of their disk free (the service's
+-- threshold, 2; exactly the threshold fails, as there).  statvfs in C
+-- (disk.c), so a pg_monitor probe gets it too.
+CREATE FUNCTION @extschema@._disk_space()
+RETURNS TABLE(location text, path text, available bigint, total bigint, free_percent float8)
+LANGUAGE c VOLATILE
+AS 'MODULE_PATHNAME', 'cel_disk_space';
+COMMENT ON FUNCTION @extschema@._disk_space() IS
+    'Internal: the available and total bytes of the file systems of the data directory and of pg_wal (statvfs, as the server)';
+
+CREATE FUNCTION @extschema@._check_disk_space(OUT ok boolean, OUT detail text)
+LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT bool_and(d.free_percent > m.minimum),
+           string_agg(format('%s: %s free of %s (%s %%)', d.location, pg_size_pretty(d.available),
+                             pg_size_pretty(d.total), round(d.free_percent::numeric, 1)), '; ' ORDER BY d.location)
+           || CASE WHEN bool_and(d.free_percent > m.minimum) THEN ''
+                   ELSE format('; at most %s %% free: free space now, or the server stops writing', m.minimum) END
+      FROM @extschema@._disk_space() d,
+           (SELECT current_setting('cla_eventlog.min_free_disk_percent')::float8 AS minimum) m
+     GROUP BY m.minimum
+$$;
+COMMENT ON FUNCTION @extschema@._check_disk_space() IS
+    'Internal: status check disk_space: the data directory and pg_wal each have more than cla_eventlog.min_free_disk_percent free';
+
 CREATE FUNCTION @extschema@._check_log_id_headroom(OUT ok boolean, OUT detail text)
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -289,7 +316,8 @@ BEGIN
                ('billable_time', '_check_sampled_cases(''billable_time'')'),
                ('stale_timers', '_check_stale_timers()'),
                ('log_id_headroom', '_check_log_id_headroom()'),
-               ('triggers', '_check_triggers()')
+               ('triggers', '_check_triggers()'),
+               ('disk_space', '_check_disk_space()')
     LOOP
         BEGIN
             EXECUTE 'SELECT c.ok, c.detail FROM @extschema@.' || call || ' c' INTO ok, detail;
@@ -302,7 +330,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.status() IS
-    'Health probe: one row per check (database, library_version, registry, case_binding, denormalised_outcomes, billable_time, stale_timers, log_id_headroom, triggers) with ok and a detail; cheap (index lookups only). See the README for what each check means';
+    'Health probe: one row per check (database, library_version, registry, case_binding, denormalised_outcomes, billable_time, stale_timers, log_id_headroom, triggers, disk_space) with ok and a detail; cheap (index lookups only). See the README for what each check means';
 REVOKE ALL ON FUNCTION @extschema@.status() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@.status() TO pg_monitor;
 -- A monitoring role must be able to name the probe; the tables stay private.
@@ -321,3 +349,29 @@ COMMENT ON FUNCTION @extschema@.status_json() IS
     'status() as one JSON document: {"ok": every check ok, "checks": {name: {"ok": ..., "detail": ...}}}';
 REVOKE ALL ON FUNCTION @extschema@.status_json() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@.status_json() TO pg_monitor;
+
+-- healthcheck_json(): the document of the service's /status/healthcheck.json
+-- (behaviour g): {"database": {"status": true}, "disk": {"status": ...},
+-- "*": {"status": every check passed}}; the application answers HTTP 500
+-- when "*" is false, else 200.  "database" is true whenever the query
+-- answers; "disk" is status check disk_space, with its figures.
+CREATE FUNCTION @extschema@.healthcheck_json() RETURNS jsonb
+LANGUAGE sql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT jsonb_build_object(
+               'database', jsonb_build_object('status', true),
+               'disk', jsonb_build_object('status', c.ok, 'detail', c.detail,
+                                          'locations', (SELECT jsonb_agg(jsonb_build_object(
+                                                               'location', d.location, 'available', d.available,
+                                                               'total', d.total,
+                                                               'free_percent', round(d.free_percent::numeric, 2))
+                                                             ORDER BY d.location)
+                                                          FROM @extschema@._disk_space() d)),
+               '*', jsonb_build_object('status', c.ok))
+      FROM @extschema@._check_disk_space() c
+$$;
+COMMENT ON FUNCTION @extschema@.healthcheck_json() IS
+    'The service''s healthcheck document: {"database": {"status": true}, "disk": {"status": ..., "detail": ..., "locations": [...]}, "*": {"status": all passed}}; a probe answers HTTP 500 when "*" is false';
+REVOKE ALL ON FUNCTION @extschema@.healthcheck_json() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.healthcheck_json() TO pg_monitor;

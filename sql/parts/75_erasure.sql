@@ -23,6 +23,18 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.erasure', '');
 ALTER SEQUENCE @extschema@.erasure_id_seq OWNED BY @extschema@.erasure.id;
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.erasure_id_seq', '');
 
+-- The caller of a SECURITY DEFINER maintenance function: SET ROLE's role,
+-- else the login role.
+CREATE FUNCTION @extschema@._caller() RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE WHEN pg_catalog.current_setting('role') = 'none' THEN session_user::text
+                ELSE pg_catalog.current_setting('role') END
+$$;
+COMMENT ON FUNCTION @extschema@._caller() IS
+    'Internal: the role that called a SECURITY DEFINER maintenance function (SET ROLE''s, else the login role), for its audit';
+
 CREATE FUNCTION @extschema@._erase_logs(case_ids bigint[]) RETURNS bigint
     LANGUAGE c VOLATILE
     AS 'MODULE_PATHNAME', 'cel_erase_logs';
@@ -41,10 +53,8 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    -- the caller: SET ROLE's role, else the login role (current_user is
-    -- this function's owner here)
-    who constant text := CASE WHEN current_setting('role') = 'none' THEN session_user::text
-                              ELSE current_setting('role') END;
+    -- the caller (current_user is this function's owner here)
+    who constant text := @extschema@._caller();
     b record;
     ids bigint[];
     logs bigint[];
@@ -105,4 +115,4 @@ CREATE FUNCTION @extschema@.reset_test_data() RETURNS void
     LANGUAGE c VOLATILE
     AS 'MODULE_PATHNAME', 'cel_reset_test_data';
 COMMENT ON FUNCTION @extschema@.reset_test_data() IS
-    'Empties the log, the timers and the erasure audit, in a database whose name begins with test_ only, for the owner of those tables: Django''s TransactionTestCase can then flush';
+    'Empties the log, the timers, the erasure audit, log_archive and log_change, in a database whose name begins with test_ only, for the owner of those tables: Django''s TransactionTestCase can then flush';

@@ -72,7 +72,9 @@ GRANT EXECUTE ON FUNCTION
     @extschema@._check_sampled_cases(text),
     @extschema@._check_stale_timers(),
     @extschema@._check_log_id_headroom(),
-    @extschema@._check_triggers()
+    @extschema@._check_triggers(),
+    @extschema@._disk_space(),
+    @extschema@._check_disk_space()
 TO PUBLIC;
 
 -- The working-hours calendar is reference data: anyone may read it and
