@@ -354,6 +354,7 @@ INTERNALS = [('_check_function', 'text text'), ('_case_table_check', 'text text[
              ('_case_roles', ''), ('_require_binding', ''), ('_level_name', 'integer'),
              ('_require_case_role', 'text text'), ('sla_time', 'timestamptz integer'), ('opening_hours_on', 'date'),
              ('_iso_local', 'timestamptz'), ('cb1_context', 'timestamptz timestamptz text'),
+             ('_disk_space', ''), ('_check_disk_space', ''),
              ('library_version', '')]
 def internal_call():
     """The internal helpers PUBLIC may execute, with garbage."""
