@@ -1048,7 +1048,8 @@ BEGIN
                ('stale_timers', '_check_stale_timers()'),
                ('log_id_headroom', '_check_log_id_headroom()'),
                ('triggers', '_check_triggers()'),
-               ('disk_space', '_check_disk_space()')
+               ('disk_space', '_check_disk_space()'),
+               ('standby', '_check_standby()')
     LOOP
         BEGIN
             EXECUTE 'SELECT c.ok, c.detail FROM @extschema@.' || call || ' c' INTO ok, detail;
@@ -1061,7 +1062,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.status() IS
-    'Health probe: one row per check (database, library_version, registry, case_binding, denormalised_outcomes, billable_time, stale_timers, log_id_headroom, triggers, disk_space) with ok and a detail; cheap (index lookups only). See the README for what each check means';
+    'Health probe: one row per check (database, library_version, registry, case_binding, denormalised_outcomes, billable_time, stale_timers, log_id_headroom, triggers, disk_space, standby) with ok and a detail; cheap (index lookups only). See the README for what each check means';
 REVOKE ALL ON FUNCTION @extschema@._check_log_id_headroom() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@._check_log_id_headroom() TO PUBLIC;
 
@@ -2448,3 +2449,40 @@ COMMENT ON FUNCTION @extschema@.healthcheck_json() IS
     'The service''s healthcheck document: {"database": {"status": true}, "disk": {"status": ..., "detail": ..., "locations": [...]}, "*": {"status": all passed}}; a probe answers HTTP 500 when "*" is false';
 REVOKE ALL ON FUNCTION @extschema@.healthcheck_json() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@.healthcheck_json() TO pg_monitor;
+
+-- Status check standby (sql/parts/72_status.sql).
+-- standby: on a standby, the WAL receiver is streaming and replay is at
+-- most cla_eventlog.max_standby_lag behind (nothing to replay counts as no
+-- lag, so an idle primary does not turn it red); a cut-off standby, whose
+-- reports go stale, is red.  On the primary: ok.
+CREATE FUNCTION @extschema@._check_standby(OUT ok boolean, OUT detail text)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    receiver text;
+    lag interval;
+    limit_ interval := current_setting('cla_eventlog.max_standby_lag')::interval;
+BEGIN
+    IF NOT pg_is_in_recovery() THEN
+        ok := true;
+        detail := 'the primary';
+        RETURN;
+    END IF;
+    SELECT r.status INTO receiver FROM pg_stat_wal_receiver r;
+    lag := CASE WHEN pg_last_wal_receive_lsn() IS NOT DISTINCT FROM pg_last_wal_replay_lsn() THEN interval '0'
+                ELSE now() - pg_last_xact_replay_timestamp() END;
+    ok := receiver IS NOT DISTINCT FROM 'streaming' AND COALESCE(lag <= limit_, false);
+    detail := CASE
+        WHEN receiver IS DISTINCT FROM 'streaming' THEN
+            format('the WAL receiver is %s: this standby no longer follows its primary (last transaction replayed at %s); reports read here go stale',
+                   COALESCE(receiver, 'not running'), COALESCE(pg_last_xact_replay_timestamp()::text, 'never'))
+        ELSE format('streaming, replay %s behind (limit %s)', date_trunc('second', COALESCE(lag, interval '0')), limit_)
+    END;
+END
+$$;
+COMMENT ON FUNCTION @extschema@._check_standby() IS
+    'Internal: status check standby: on a standby, the WAL receiver streams and replay is at most cla_eventlog.max_standby_lag behind; ok on the primary';
+
+REVOKE ALL ON FUNCTION @extschema@._check_standby() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@._check_standby() TO PUBLIC;

@@ -31,6 +31,7 @@ static int	duplicates_mode = 0;	/* see duplicates_options */
 char	   *cel_day_time_zone = NULL;
 static char *report_time_zone = NULL;	/* read by SQL: the MI views */
 static int	stale_timer_after = 12 * 60 * 60;	/* read by SQL: status */
+static int	max_standby_lag = 5 * 60;	/* read by SQL: status check standby */
 bool		cel_allow_log_maintenance = false;
 int			cel_created_window_past = CREATED_WINDOW_PAST_DEFAULT;
 int			cel_created_window_future = CREATED_WINDOW_FUTURE_DEFAULT;
@@ -105,6 +106,10 @@ cel_guc_init(void)
 							"A timer running longer than this is reported by the stale_timers status check.",
 							NULL, &stale_timer_after, 12 * 60 * 60, 1, INT_MAX,
 							PGC_USERSET, GUC_UNIT_S, NULL, NULL, NULL);
+	DefineCustomIntVariable("cla_eventlog.max_standby_lag",
+							"On a standby, status check standby fails when replay is further behind than this.",
+							NULL, &max_standby_lag, 5 * 60, 1, INT_MAX,
+							PGC_SUSET, GUC_UNIT_S, NULL, NULL, NULL);
 	DefineCustomBoolVariable("cla_eventlog.allow_log_maintenance",
 							 "Allow UPDATE, DELETE and TRUNCATE on the log (audited clean-up only).",
 							 NULL, &cel_allow_log_maintenance, false,

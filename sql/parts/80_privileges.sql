@@ -74,7 +74,8 @@ GRANT EXECUTE ON FUNCTION
     @extschema@._check_log_id_headroom(),
     @extschema@._check_triggers(),
     @extschema@._disk_space(),
-    @extschema@._check_disk_space()
+    @extschema@._check_disk_space(),
+    @extschema@._check_standby()
 TO PUBLIC;
 
 -- The working-hours calendar is reference data: anyone may read it and

@@ -217,7 +217,7 @@ SELECT pg_catalog.count(*) AS billable_days FROM cla_eventlog.mi_billable_daily;
 SELECT pg_catalog.count(*) AS cases FROM cla_eventlog.mi_first_actions();
 SELECT case_id, source, next_outcome, call_started_at IS NOT NULL AS call_started, missed_sla_1
   FROM cla_eventlog.mi_callback_sla('2024-03-01', '2024-03-02', '2024-03-01T11:00:00Z');
-SELECT check_name, ok, CASE WHEN check_name = 'disk_space' THEN '(this machine''s disks)' ELSE detail END AS detail FROM cla_eventlog.status();
+SELECT check_name, ok, CASE WHEN check_name OPERATOR(pg_catalog.=) 'disk_space' THEN '(this machine''s disks)' ELSE detail END AS detail FROM cla_eventlog.status();
 SELECT cla_eventlog.status_json() OPERATOR(pg_catalog.->) 'ok' AS ok;
 SELECT * FROM cla_eventlog.verify();
 SELECT cla_eventlog.repair_cases() AS repaired;
