@@ -103,6 +103,29 @@ COMMENT ON FUNCTION @extschema@._require_case_role(text, text) IS
     'Internal: raises an error (with why as its detail) when the given case-column role is not bound';
 REVOKE ALL ON FUNCTION @extschema@._require_case_role(text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@._require_case_role(text, text) TO PUBLIC;
+-- The range a report function is given: both bounds (unless nullable), and
+-- from before to.  One place for the errors every report raises.
+CREATE FUNCTION @extschema@._require_range(from_name text, from_ts timestamptz, to_name text, to_ts timestamptz,
+                                           hint text, nullable boolean DEFAULT false)
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NOT nullable AND (from_ts IS NULL OR to_ts IS NULL) THEN
+        RAISE EXCEPTION '% must not be null', CASE WHEN from_ts IS NULL THEN from_name ELSE to_name END
+            USING ERRCODE = 'null_value_not_allowed', HINT = hint;
+    END IF;
+    IF from_ts > to_ts THEN
+        RAISE EXCEPTION '% (%) is after % (%)', from_name, from_ts, to_name, to_ts
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION @extschema@._require_range(text, timestamptz, text, timestamptz, text, boolean) IS
+    'Internal: raises the report functions'' errors for a NULL bound (unless nullable) or a range whose start is after its end';
+
+REVOKE ALL ON FUNCTION @extschema@._require_range(text, timestamptz, text, timestamptz, text, boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@._level_name(integer), @extschema@._reg_quote_list(text[], text),
     @extschema@._case_roles(), @extschema@._require_binding() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@._level_name(integer), @extschema@._case_roles(),
@@ -423,10 +446,7 @@ LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    IF from_ts > to_ts THEN
-        RAISE EXCEPTION 'from_ts (%) is after to_ts (%)', from_ts, to_ts
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
+    PERFORM @extschema@._require_range('from_ts', from_ts, 'to_ts', to_ts, NULL, nullable => true);
     PERFORM @extschema@._require_case_role('created', 'mi_first_actions measures from the case''s creation time.');
     RETURN QUERY
         SELECT c.case_id, c.created,
@@ -476,19 +496,12 @@ DECLARE
     source_ids bigint[];
     sources text[];
 BEGIN
-    IF from_ts IS NULL OR to_ts IS NULL THEN
-        RAISE EXCEPTION '% must not be null', CASE WHEN from_ts IS NULL THEN 'from_ts' ELSE 'to_ts' END
-            USING ERRCODE = 'null_value_not_allowed',
-                  HINT = 'Give the range of callback times to report on, for example a day: mi_callback_sla(''2024-03-01'', ''2024-03-02'').';
-    END IF;
+    PERFORM @extschema@._require_range('from_ts', from_ts, 'to_ts', to_ts,
+        'Give the range of callback times to report on, for example a day: mi_callback_sla(''2024-03-01'', ''2024-03-02'').');
     IF terminal_codes IS NULL THEN
         RAISE EXCEPTION 'terminal_codes must not be null'
             USING ERRCODE = 'null_value_not_allowed',
                   HINT = 'Leave it out to get its default.';
-    END IF;
-    IF from_ts > to_ts THEN
-        RAISE EXCEPTION 'from_ts (%) is after to_ts (%)', from_ts, to_ts
-            USING ERRCODE = 'invalid_parameter_value';
     END IF;
     -- The cases' sources, read through _case_rows() (as the case table's
     -- owner).  Without a binding, or without the source role, every source
@@ -1970,15 +1983,8 @@ AS $$
 DECLARE
     contact_codes text[] := codes;
 BEGIN
-    IF from_ts IS NULL OR to_ts IS NULL THEN
-        RAISE EXCEPTION '% must not be null', CASE WHEN from_ts IS NULL THEN 'from_ts' ELSE 'to_ts' END
-            USING ERRCODE = 'null_value_not_allowed',
-                  HINT = 'Give the range of case creation times, for example a month: mi_contacts_per_case(''2024-03-01'', ''2024-04-01'').';
-    END IF;
-    IF from_ts > to_ts THEN
-        RAISE EXCEPTION 'from_ts (%) is after to_ts (%)', from_ts, to_ts
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
+    PERFORM @extschema@._require_range('from_ts', from_ts, 'to_ts', to_ts,
+        'Give the range of case creation times, for example a month: mi_contacts_per_case(''2024-03-01'', ''2024-04-01'').');
     PERFORM @extschema@._require_case_role('created', 'mi_contacts_per_case reports on the cases created in a range.');
     IF contact_codes IS NULL THEN
         SELECT array_agg(DISTINCT c.code) INTO contact_codes
@@ -2010,11 +2016,8 @@ AS $$
 DECLARE
     tz constant text := @extschema@._report_time_zone();
 BEGIN
-    IF from_date IS NULL OR to_date IS NULL THEN
-        RAISE EXCEPTION '% must not be null', CASE WHEN from_date IS NULL THEN 'from_date' ELSE 'to_date' END
-            USING ERRCODE = 'null_value_not_allowed',
-                  HINT = 'Give the range of callback dates, for example a week: mi_callback_progression(''2024-03-04'', ''2024-03-11'').';
-    END IF;
+    PERFORM @extschema@._require_range('from_date', from_date, 'to_date', to_date,
+        'Give the range of callback dates, for example a week: mi_callback_progression(''2024-03-04'', ''2024-03-11'').');
     RETURN QUERY
         SELECT l.id, l.case_id, l.code, w.at, (w.at AT TIME ZONE tz)::date,
                to_char(w.at AT TIME ZONE tz, 'HH24:MI'), l.created, (l.created AT TIME ZONE tz)::date,
@@ -2171,11 +2174,8 @@ LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    IF from_ts IS NULL OR to_ts IS NULL THEN
-        RAISE EXCEPTION '% must not be null', CASE WHEN from_ts IS NULL THEN 'from_ts' ELSE 'to_ts' END
-            USING ERRCODE = 'null_value_not_allowed',
-                  HINT = 'Give the range of outcome times, for example a day: mi_case_extract(''2024-03-01'', ''2024-03-02'').';
-    END IF;
+    PERFORM @extschema@._require_range('from_ts', from_ts, 'to_ts', to_ts,
+        'Give the range of outcome times, for example a day: mi_case_extract(''2024-03-01'', ''2024-03-02'').');
     RETURN QUERY
         SELECT o.log_id, o.case_id, o.event_key, o.code, o.level, o.created, o.created_by, o.user_id,
                o.billable_seconds, o.cumulative_seconds, o.reject_reason, o.provider,
@@ -2406,7 +2406,7 @@ AS 'MODULE_PATHNAME', 'cel_disk_space';
 COMMENT ON FUNCTION @extschema@._disk_space() IS
     'Internal: the available and total bytes of the file systems of the data directory and of pg_wal (statvfs, as the server)';
 
-CREATE FUNCTION @extschema@._check_disk_space(OUT ok boolean, OUT detail text)
+CREATE FUNCTION @extschema@._check_disk_space(OUT ok boolean, OUT detail text, OUT locations jsonb)
 LANGUAGE sql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -2414,13 +2414,15 @@ AS $$
            string_agg(format('%s: %s free of %s (%s %%)', d.location, pg_size_pretty(d.available),
                              pg_size_pretty(d.total), round(d.free_percent::numeric, 1)), '; ' ORDER BY d.location)
            || CASE WHEN bool_and(d.free_percent > m.minimum) THEN ''
-                   ELSE format('; at most %s %% free: free space now, or the server stops writing', m.minimum) END
+                   ELSE format('; at most %s %% free: free space now, or the server stops writing', m.minimum) END,
+           jsonb_agg(jsonb_build_object('location', d.location, 'available', d.available, 'total', d.total,
+                                        'free_percent', round(d.free_percent::numeric, 2)) ORDER BY d.location)
       FROM @extschema@._disk_space() d,
            (SELECT current_setting('cla_eventlog.min_free_disk_percent')::float8 AS minimum) m
      GROUP BY m.minimum
 $$;
 COMMENT ON FUNCTION @extschema@._check_disk_space() IS
-    'Internal: status check disk_space: the data directory and pg_wal each have more than cla_eventlog.min_free_disk_percent free';
+    'Internal: status check disk_space: the data directory and pg_wal each have more than cla_eventlog.min_free_disk_percent free; with the figures of each, for healthcheck_json()';
 
 REVOKE ALL ON FUNCTION @extschema@._disk_space(), @extschema@._check_disk_space() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@._disk_space(), @extschema@._check_disk_space() TO PUBLIC;
@@ -2435,13 +2437,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT jsonb_build_object(
                'database', jsonb_build_object('status', true),
-               'disk', jsonb_build_object('status', c.ok, 'detail', c.detail,
-                                          'locations', (SELECT jsonb_agg(jsonb_build_object(
-                                                               'location', d.location, 'available', d.available,
-                                                               'total', d.total,
-                                                               'free_percent', round(d.free_percent::numeric, 2))
-                                                             ORDER BY d.location)
-                                                          FROM @extschema@._disk_space() d)),
+               'disk', jsonb_build_object('status', c.ok, 'detail', c.detail, 'locations', c.locations),
                '*', jsonb_build_object('status', c.ok))
       FROM @extschema@._check_disk_space() c
 $$;

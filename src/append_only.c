@@ -160,14 +160,6 @@ run_sanctioned(const char *sql, int nargs, Oid *argtypes, Datum *values,
 	return processed;
 }
 
-/* Argument argno, which must not be NULL */
-static Datum
-required_arg(FunctionCallInfo fcinfo, int argno, const char *name)
-{
-	cel_require_arg(name, PG_ARGISNULL(argno));
-	return PG_GETARG_DATUM(argno);
-}
-
 /*
  * _erase_logs(case_ids bigint[]) RETURNS bigint: delete every log row of the
  * given cases; the number deleted.  Only erase_cases() calls it (PUBLIC has
@@ -179,7 +171,7 @@ cel_erase_logs(PG_FUNCTION_ARGS)
 	Oid			argtypes[1] = {INT8ARRAYOID};
 	Datum		values[1];
 
-	values[0] = required_arg(fcinfo, 0, "case_ids");
+	values[0] = cel_arg(fcinfo, 0, "case_ids");
 	PG_RETURN_INT64((int64) run_sanctioned("DELETE FROM cla_eventlog.log"
 										   " WHERE case_id OPERATOR(pg_catalog.=) ANY ($1)",
 										   1, argtypes, values, SPI_OK_DELETE));
@@ -220,9 +212,9 @@ cel_archive_logs(PG_FUNCTION_ARGS)
 	Oid			argtypes[3] = {INT8ARRAYOID, TEXTOID, TEXTOID};
 	Datum		values[3];
 
-	values[0] = required_arg(fcinfo, 0, "log_ids");
-	values[1] = required_arg(fcinfo, 1, "archived_by");
-	values[2] = required_arg(fcinfo, 2, "reason");
+	values[0] = cel_arg(fcinfo, 0, "log_ids");
+	values[1] = cel_arg(fcinfo, 1, "archived_by");
+	values[2] = cel_arg(fcinfo, 2, "reason");
 	PG_RETURN_INT64((int64) run_sanctioned("WITH moved AS (DELETE FROM cla_eventlog.log"
 										   " WHERE id OPERATOR(pg_catalog.=) ANY ($1) RETURNING *)"
 										   " INSERT INTO cla_eventlog.log_archive"
@@ -242,7 +234,7 @@ cel_restore_logs(PG_FUNCTION_ARGS)
 	Oid			argtypes[1] = {INT8ARRAYOID};
 	Datum		values[1];
 
-	values[0] = required_arg(fcinfo, 0, "log_ids");
+	values[0] = cel_arg(fcinfo, 0, "log_ids");
 	PG_RETURN_INT64((int64) run_sanctioned("WITH moved AS (DELETE FROM cla_eventlog.log_archive"
 										   " WHERE id OPERATOR(pg_catalog.=) ANY ($1)"
 										   " RETURNING id, case_id, timer_id, event_key, code, type, level,"
@@ -265,8 +257,8 @@ cel_set_log_contexts(PG_FUNCTION_ARGS)
 	Oid			argtypes[2] = {INT8ARRAYOID, JSONBARRAYOID};
 	Datum		values[2];
 
-	values[0] = required_arg(fcinfo, 0, "log_ids");
-	values[1] = required_arg(fcinfo, 1, "contexts");
+	values[0] = cel_arg(fcinfo, 0, "log_ids");
+	values[1] = cel_arg(fcinfo, 1, "contexts");
 	PG_RETURN_INT64((int64) run_sanctioned("UPDATE cla_eventlog.log l SET context = v.context"
 										   " FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS v(id, context)"
 										   " WHERE l.id OPERATOR(pg_catalog.=) v.id",

@@ -32,6 +32,14 @@ cel_require_arg(const char *name, bool isnull)
 				 errmsg("%s must not be null", name)));
 }
 
+/* Argument argno of a SQL-callable function, which must not be NULL (22004) */
+Datum
+cel_arg(FunctionCallInfo fcinfo, int argno, const char *name)
+{
+	cel_require_arg(name, PG_ARGISNULL(argno));
+	return PG_GETARG_DATUM(argno);
+}
+
 /*
  * Error (39P01, as PostgreSQL's own triggers raise) for a trigger function
  * called otherwise than "how" ("called as a trigger", "an AFTER INSERT row

@@ -1012,14 +1012,6 @@ cel_case_rows(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
-/* Error when a case-id array argument is NULL */
-static ArrayType *
-case_ids_arg(FunctionCallInfo fcinfo)
-{
-	cel_require_arg("case_ids", PG_ARGISNULL(0));
-	return PG_GETARG_ARRAYTYPE_P(0);
-}
-
 /*
  * _case_lock(case_ids bigint[], for_update boolean) RETURNS bigint: lock the
  * given cases' rows in id order, FOR NO KEY UPDATE as the triggers lock a
@@ -1036,7 +1028,7 @@ cel_case_lock(PG_FUNCTION_ARGS)
 	char	   *sql;
 	int64		locked;
 
-	values[0] = PointerGetDatum(case_ids_arg(fcinfo));
+	values[0] = PointerGetDatum(DatumGetArrayTypeP(cel_arg(fcinfo, 0, "case_ids")));
 	cel_binding_require();
 	require_case_privilege(ACL_SELECT | ACL_UPDATE);
 	sql = psprintf("SELECT 1 FROM %s c WHERE c.%s OPERATOR(pg_catalog.=) ANY ($1)"
@@ -1068,7 +1060,7 @@ cel_case_write(PG_FUNCTION_ARGS)
 	char	   *sql;
 	int64		written_rows;
 
-	values[0] = PointerGetDatum(case_ids_arg(fcinfo));
+	values[0] = PointerGetDatum(DatumGetArrayTypeP(cel_arg(fcinfo, 0, "case_ids")));
 	for (int i = 1; i < 5; i++)
 	{
 		cel_require_arg("the value arrays of _case_write()", PG_ARGISNULL(i));

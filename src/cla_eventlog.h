@@ -195,6 +195,7 @@ extern int	cel_exec(SPIPlanPtr plan, Datum *values, const char *nulls,
 
 /* args.c: checks of the values a caller gives */
 extern void cel_require_arg(const char *name, bool isnull);
+extern Datum cel_arg(FunctionCallInfo fcinfo, int argno, const char *name);
 extern void cel_trigger_misused(const char *function, const char *how) pg_attribute_noreturn();
 extern const char *cel_shown(const char *value, int max);
 extern void cel_require_name_length(const char *what, const char *value,

@@ -67,6 +67,28 @@ $$;
 COMMENT ON FUNCTION @extschema@._report_days(timestamptz, timestamptz) IS
     'Internal: the local days (report time zone) from first to last, with their start and end instants';
 
+-- The range a report function is given: both bounds (unless nullable), and
+-- from before to.  One place for the errors every report raises.
+CREATE FUNCTION @extschema@._require_range(from_name text, from_ts timestamptz, to_name text, to_ts timestamptz,
+                                           hint text, nullable boolean DEFAULT false)
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NOT nullable AND (from_ts IS NULL OR to_ts IS NULL) THEN
+        RAISE EXCEPTION '% must not be null', CASE WHEN from_ts IS NULL THEN from_name ELSE to_name END
+            USING ERRCODE = 'null_value_not_allowed', HINT = hint;
+    END IF;
+    IF from_ts > to_ts THEN
+        RAISE EXCEPTION '% (%) is after % (%)', from_name, from_ts, to_name, to_ts
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION @extschema@._require_range(text, timestamptz, text, timestamptz, text, boolean) IS
+    'Internal: raises the report functions'' errors for a NULL bound (unless nullable) or a range whose start is after its end';
+
 -- A time written in a log's context (requires_action_at, sla_120, ...) as
 -- timestamptz.  IMMUTABLE, so it can be indexed: only ISO 8601 is read
 -- ("2024-03-01T10:30:00+00:00", "...Z", a space instead of T, fractions),
@@ -392,10 +414,7 @@ LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    IF from_ts > to_ts THEN
-        RAISE EXCEPTION 'from_ts (%) is after to_ts (%)', from_ts, to_ts
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
+    PERFORM @extschema@._require_range('from_ts', from_ts, 'to_ts', to_ts, NULL, nullable => true);
     PERFORM @extschema@._require_case_role('created', 'mi_first_actions measures from the case''s creation time.');
     RETURN QUERY
         SELECT c.case_id, c.created,
@@ -445,19 +464,12 @@ DECLARE
     source_ids bigint[];
     sources text[];
 BEGIN
-    IF from_ts IS NULL OR to_ts IS NULL THEN
-        RAISE EXCEPTION '% must not be null', CASE WHEN from_ts IS NULL THEN 'from_ts' ELSE 'to_ts' END
-            USING ERRCODE = 'null_value_not_allowed',
-                  HINT = 'Give the range of callback times to report on, for example a day: mi_callback_sla(''2024-03-01'', ''2024-03-02'').';
-    END IF;
+    PERFORM @extschema@._require_range('from_ts', from_ts, 'to_ts', to_ts,
+        'Give the range of callback times to report on, for example a day: mi_callback_sla(''2024-03-01'', ''2024-03-02'').');
     IF terminal_codes IS NULL THEN
         RAISE EXCEPTION 'terminal_codes must not be null'
             USING ERRCODE = 'null_value_not_allowed',
                   HINT = 'Leave it out to get its default.';
-    END IF;
-    IF from_ts > to_ts THEN
-        RAISE EXCEPTION 'from_ts (%) is after to_ts (%)', from_ts, to_ts
-            USING ERRCODE = 'invalid_parameter_value';
     END IF;
     -- The cases' sources, read through _case_rows() (as the case table's
     -- owner).  Without a binding, or without the source role, every source

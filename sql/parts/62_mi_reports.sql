@@ -22,15 +22,8 @@ AS $$
 DECLARE
     contact_codes text[] := codes;
 BEGIN
-    IF from_ts IS NULL OR to_ts IS NULL THEN
-        RAISE EXCEPTION '% must not be null', CASE WHEN from_ts IS NULL THEN 'from_ts' ELSE 'to_ts' END
-            USING ERRCODE = 'null_value_not_allowed',
-                  HINT = 'Give the range of case creation times, for example a month: mi_contacts_per_case(''2024-03-01'', ''2024-04-01'').';
-    END IF;
-    IF from_ts > to_ts THEN
-        RAISE EXCEPTION 'from_ts (%) is after to_ts (%)', from_ts, to_ts
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
+    PERFORM @extschema@._require_range('from_ts', from_ts, 'to_ts', to_ts,
+        'Give the range of case creation times, for example a month: mi_contacts_per_case(''2024-03-01'', ''2024-04-01'').');
     PERFORM @extschema@._require_case_role('created', 'mi_contacts_per_case reports on the cases created in a range.');
     IF contact_codes IS NULL THEN
         SELECT array_agg(DISTINCT c.code) INTO contact_codes
@@ -62,11 +55,8 @@ AS $$
 DECLARE
     tz constant text := @extschema@._report_time_zone();
 BEGIN
-    IF from_date IS NULL OR to_date IS NULL THEN
-        RAISE EXCEPTION '% must not be null', CASE WHEN from_date IS NULL THEN 'from_date' ELSE 'to_date' END
-            USING ERRCODE = 'null_value_not_allowed',
-                  HINT = 'Give the range of callback dates, for example a week: mi_callback_progression(''2024-03-04'', ''2024-03-11'').';
-    END IF;
+    PERFORM @extschema@._require_range('from_date', from_date, 'to_date', to_date,
+        'Give the range of callback dates, for example a week: mi_callback_progression(''2024-03-04'', ''2024-03-11'').');
     RETURN QUERY
         SELECT l.id, l.case_id, l.code, w.at, (w.at AT TIME ZONE tz)::date,
                to_char(w.at AT TIME ZONE tz, 'HH24:MI'), l.created, (l.created AT TIME ZONE tz)::date,
@@ -176,11 +166,8 @@ LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    IF from_ts IS NULL OR to_ts IS NULL THEN
-        RAISE EXCEPTION '% must not be null', CASE WHEN from_ts IS NULL THEN 'from_ts' ELSE 'to_ts' END
-            USING ERRCODE = 'null_value_not_allowed',
-                  HINT = 'Give the range of outcome times, for example a day: mi_case_extract(''2024-03-01'', ''2024-03-02'').';
-    END IF;
+    PERFORM @extschema@._require_range('from_ts', from_ts, 'to_ts', to_ts,
+        'Give the range of outcome times, for example a day: mi_case_extract(''2024-03-01'', ''2024-03-02'').');
     RETURN QUERY
         SELECT o.log_id, o.case_id, o.event_key, o.code, o.level, o.created, o.created_by, o.user_id,
                o.billable_seconds, o.cumulative_seconds, o.reject_reason, o.provider,

@@ -243,7 +243,7 @@ AS 'MODULE_PATHNAME', 'cel_disk_space';
 COMMENT ON FUNCTION @extschema@._disk_space() IS
     'Internal: the available and total bytes of the file systems of the data directory and of pg_wal (statvfs, as the server)';
 
-CREATE FUNCTION @extschema@._check_disk_space(OUT ok boolean, OUT detail text)
+CREATE FUNCTION @extschema@._check_disk_space(OUT ok boolean, OUT detail text, OUT locations jsonb)
 LANGUAGE sql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -251,13 +251,15 @@ AS $$
            string_agg(format('%s: %s free of %s (%s %%)', d.location, pg_size_pretty(d.available),
                              pg_size_pretty(d.total), round(d.free_percent::numeric, 1)), '; ' ORDER BY d.location)
            || CASE WHEN bool_and(d.free_percent > m.minimum) THEN ''
-                   ELSE format('; at most %s %% free: free space now, or the server stops writing', m.minimum) END
+                   ELSE format('; at most %s %% free: free space now, or the server stops writing', m.minimum) END,
+           jsonb_agg(jsonb_build_object('location', d.location, 'available', d.available, 'total', d.total,
+                                        'free_percent', round(d.free_percent::numeric, 2)) ORDER BY d.location)
       FROM @extschema@._disk_space() d,
            (SELECT current_setting('cla_eventlog.min_free_disk_percent')::float8 AS minimum) m
      GROUP BY m.minimum
 $$;
 COMMENT ON FUNCTION @extschema@._check_disk_space() IS
-    'Internal: status check disk_space: the data directory and pg_wal each have more than cla_eventlog.min_free_disk_percent free';
+    'Internal: status check disk_space: the data directory and pg_wal each have more than cla_eventlog.min_free_disk_percent free; with the figures of each, for healthcheck_json()';
 
 CREATE FUNCTION @extschema@._check_log_id_headroom(OUT ok boolean, OUT detail text)
 LANGUAGE plpgsql STABLE
@@ -395,13 +397,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT jsonb_build_object(
                'database', jsonb_build_object('status', true),
-               'disk', jsonb_build_object('status', c.ok, 'detail', c.detail,
-                                          'locations', (SELECT jsonb_agg(jsonb_build_object(
-                                                               'location', d.location, 'available', d.available,
-                                                               'total', d.total,
-                                                               'free_percent', round(d.free_percent::numeric, 2))
-                                                             ORDER BY d.location)
-                                                          FROM @extschema@._disk_space() d)),
+               'disk', jsonb_build_object('status', c.ok, 'detail', c.detail, 'locations', c.locations),
                '*', jsonb_build_object('status', c.ok))
       FROM @extschema@._check_disk_space() c
 $$;

@@ -81,7 +81,7 @@ DELETE FROM dj.legalaid_case WHERE id = 1;
 RESET ROLE;
 SELECT case_id, count(*) FROM cla_eventlog.log GROUP BY case_id ORDER BY case_id;
 SELECT created_by, linked_case FROM cla_eventlog.timer ORDER BY created_by;
-SELECT erased_by, reason, case_id, log_rows, timer_rows, erased_at <= now() AS at FROM cla_eventlog.erasure;
+SELECT erased_by, reason, case_id, log_rows, timer_rows, erased_at BETWEEN now() - interval '10 minutes' AND now() AS just_now FROM cla_eventlog.erasure;
 SELECT * FROM cla_eventlog.verify();
 SELECT check_name, ok FROM cla_eventlog.status() WHERE NOT ok;
 

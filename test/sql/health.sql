@@ -7,7 +7,8 @@
 -- is assumed to have more than 2 % free.
 \i test/setup.psql
 
-SELECT location, (location = 'data directory' OR path LIKE '%/pg_wal') AS path_ok,
+SELECT location, path = CASE location WHEN 'data directory' THEN current_setting('data_directory')
+                           ELSE current_setting('data_directory') || '/pg_wal' END AS path_ok,
        available > 0 AS has_free, total >= available AS total_ok, free_percent BETWEEN 0 AND 100 AS pct_ok
   FROM cla_eventlog._disk_space() ORDER BY location;
 SELECT check_name, ok, detail ~ '^data directory: .+ free of .+ \([0-9.]+ %\); pg_wal: .+ free of .+ \([0-9.]+ %\)$' AS detail_shape
@@ -17,7 +18,8 @@ SHOW cla_eventlog.min_free_disk_percent;
 -- The service's document: database, disk and "*" (all passed).
 SELECT jsonb_object_keys(cla_eventlog.healthcheck_json()) AS key ORDER BY 1;
 SELECT h -> 'database' AS database, h -> 'disk' -> 'status' AS disk, h -> '*' AS all_passed,
-       jsonb_array_length(h -> 'disk' -> 'locations') AS locations
+       jsonb_array_length(h -> 'disk' -> 'locations') AS locations,
+       (SELECT array_agg(l ->> 'location' ORDER BY l ->> 'location') FROM jsonb_array_elements(h -> 'disk' -> 'locations') l) AS named
   FROM cla_eventlog.healthcheck_json() h;
 
 -- Above the threshold fails: at 100 % nothing passes; the detail says why;

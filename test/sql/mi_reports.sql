@@ -102,6 +102,10 @@ SELECT * FROM cla_eventlog.mi_contacts_per_case('2024-04-01', '2024-03-01');
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM cla_eventlog.mi_callback_progression('2024-04-01', NULL);
 \echo :LAST_ERROR_SQLSTATE
+SELECT * FROM cla_eventlog.mi_callback_progression('2024-04-08', '2024-04-01');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM cla_eventlog.mi_case_extract('2024-04-01', '2024-03-01');
+\echo :LAST_ERROR_SQLSTATE
 SELECT * FROM cla_eventlog.mi_complaints('2024-03-01', '2024-04-01', sla => NULL);
 \echo :LAST_ERROR_SQLSTATE
 
