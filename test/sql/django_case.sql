@@ -7,17 +7,7 @@
 -- repair_cases() use it, so a healthy Django database is green and a
 -- corrupted case is still found and repaired.
 \i test/setup.psql
-CREATE SCHEMA dj;
-CREATE TABLE dj.legalaid_case (
-    id serial PRIMARY KEY,
-    outcome_code varchar(50) NOT NULL DEFAULT '',
-    outcome_code_id integer,
-    level smallint,
-    billable_time integer NOT NULL DEFAULT 0 CHECK (billable_time >= 0),
-    requires_action_by varchar(50) DEFAULT 'operator',
-    source varchar(20) NOT NULL DEFAULT 'PHONE',
-    modified timestamptz,
-    created timestamptz NOT NULL DEFAULT now());
+\i test/django_case_table.psql
 INSERT INTO dj.legalaid_case (id) SELECT g FROM generate_series(1, 5) g;
 SELECT cla_eventlog.bind_case_table('dj.legalaid_case');
 SELECT cla_eventlog.register_event('case', '{"CASE_CREATED": {"type": "system", "level": "MINOR",

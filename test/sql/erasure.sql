@@ -6,15 +6,7 @@
 -- empty log loses nothing and passes (Django's flush with CASCADE).
 \i test/setup.psql
 \set regress_db :DBNAME
-CREATE SCHEMA dj;
-CREATE TABLE dj.legalaid_case (
-    id serial PRIMARY KEY,
-    outcome_code varchar(50) NOT NULL DEFAULT '',
-    outcome_code_id integer,
-    level smallint,
-    billable_time integer NOT NULL DEFAULT 0 CHECK (billable_time >= 0),
-    requires_action_by varchar(50) DEFAULT 'operator',
-    modified timestamptz);
+\i test/django_case_table.psql
 INSERT INTO dj.legalaid_case (id) SELECT g FROM generate_series(1, 4) g;
 SET client_min_messages = error;
 SELECT cla_eventlog.bind_case_table('dj.legalaid_case');
