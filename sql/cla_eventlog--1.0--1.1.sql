@@ -4,6 +4,8 @@
 -- what sql/cla_eventlog--1.1.sql makes a new one (test/t/upgrade.sh compares
 -- every member object of the two).  1.1 adds:
 --   case_history(case_id)   the log rows of a case with their descriptions
+--   role.member_of          role membership: add_role(name, member_of),
+--                           event_codes(event_key, role) (issue 15, a.6)
 -- and changes:
 --   mi_daily_codes, mi_billable_daily   days generated for the last 30
 --                           years only, other days found through the index,
@@ -445,6 +447,10 @@ RETURNS TABLE(case_id bigint,
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+    -- who counts as an operator or a specialist (README "Registry": members too)
+    operators   text[] := @extschema@._role_family('operator');
+    specialists text[] := @extschema@._role_family('specialist');
 BEGIN
     PERFORM @extschema@._require_range('from_ts', from_ts, 'to_ts', to_ts, NULL, nullable => true);
     PERFORM @extschema@._require_case_role('created', 'mi_first_actions measures from the case''s creation time.');
@@ -457,11 +463,11 @@ BEGIN
           FROM @extschema@._case_rows(NULL, from_ts, to_ts) c
           LEFT JOIN LATERAL (
                 SELECT l.created FROM @extschema@.log l
-                 WHERE l.case_id = c.case_id AND l.created_by_role = 'operator' AND l.code <> 'CASE_CREATED'
+                 WHERE l.case_id = c.case_id AND l.created_by_role = ANY (operators) AND l.code <> 'CASE_CREATED'
                  ORDER BY l.id LIMIT 1) acc ON true
           LEFT JOIN LATERAL (
                 SELECT l.created FROM @extschema@.log l
-                 WHERE l.case_id = c.case_id AND l.created_by_role = 'operator' AND l.code <> 'CASE_CREATED'
+                 WHERE l.case_id = c.case_id AND l.created_by_role = ANY (operators) AND l.code <> 'CASE_CREATED'
                    AND l.level >= 29
                  ORDER BY l.id LIMIT 1) act ON true
           LEFT JOIN LATERAL (
@@ -470,13 +476,13 @@ BEGIN
                  ORDER BY l.id LIMIT 1) asg ON true
           LEFT JOIN LATERAL (
                 SELECT l.created FROM @extschema@.log l
-                 WHERE l.case_id = c.case_id AND l.id > asg.id AND l.created_by_role = 'specialist'
+                 WHERE l.case_id = c.case_id AND l.id > asg.id AND l.created_by_role = ANY (specialists)
                  ORDER BY l.id LIMIT 1) sp ON true
          ORDER BY c.case_id;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.mi_first_actions(timestamptz, timestamptz) IS
-    'MI: for each case created in [from_ts, to_ts) (NULL = unbounded): seconds from creation to the first operator log other than CASE_CREATED (access, any level; action, HIGH or above), and from the first assignment log (REFSP, MANALC, MANREF, SPOR) to the first specialist log after it. Columns: case_id, created, seconds_to_operator_access, seconds_to_operator_action, seconds_to_specialist_access, and the four instants. "Operator"/"specialist" is the log''s created_by_role; "first" is the lowest log id';
+    'MI: for each case created in [from_ts, to_ts) (NULL = unbounded): seconds from creation to the first operator log other than CASE_CREATED (access, any level; action, HIGH or above), and from the first assignment log (REFSP, MANALC, MANREF, SPOR) to the first specialist log after it. Columns: case_id, created, seconds_to_operator_access, seconds_to_operator_action, seconds_to_specialist_access, and the four instants. "Operator"/"specialist" is the log''s created_by_role, or a role that is a member of it; "first" is the lowest log id';
 
 ---------------------------------------------------------------------------
 -- _cb1_callbacks: the CB1 logs whose requires_action_at lies strictly
@@ -495,6 +501,7 @@ AS $$
 DECLARE
     source_ids bigint[];
     sources text[];
+    operators text[] := @extschema@._role_family('operator');
 BEGIN
     PERFORM @extschema@._require_range('from_ts', from_ts, 'to_ts', to_ts,
         'Give the range of callback times to report on, for example a day: mi_callback_sla(''2024-03-01'', ''2024-03-02'').');
@@ -530,11 +537,11 @@ BEGIN
                  ON src.case_id = l.case_id
           LEFT JOIN LATERAL (
                 SELECT n.created FROM @extschema@.log n
-                 WHERE n.case_id = l.case_id AND n.id > l.id AND n.created_by_role = 'operator'
+                 WHERE n.case_id = l.case_id AND n.id > l.id AND n.created_by_role = ANY (operators)
                  ORDER BY n.id LIMIT 1) v ON true
           LEFT JOIN LATERAL (
                 SELECT n.created, n.code FROM @extschema@.log n
-                 WHERE n.case_id = l.case_id AND n.id > l.id AND n.created_by_role = 'operator'
+                 WHERE n.case_id = l.case_id AND n.id > l.id AND n.created_by_role = ANY (operators)
                    AND n.level >= 29 AND n.type IN ('outcome', 'event')
                  ORDER BY n.id LIMIT 1) a ON true
           LEFT JOIN LATERAL (
@@ -1654,10 +1661,15 @@ BEGIN
     RETURN n;
 END;
 $$;
-CREATE OR REPLACE FUNCTION @extschema@.event_codes(event_key text) RETURNS SETOF @extschema@.codes
+-- event_codes gains its role filter (role membership, at the end)
+DROP FUNCTION @extschema@.event_codes(text);
+CREATE FUNCTION @extschema@.event_codes(event_key text, role text DEFAULT NULL)
+    RETURNS SETOF @extschema@.codes
     LANGUAGE plpgsql STABLE
     SET search_path = pg_catalog, pg_temp
     AS $$
+DECLARE
+    lineage text[];
 BEGIN
     IF event_key IS NULL THEN
         RAISE EXCEPTION 'event key must not be null'
@@ -1667,34 +1679,51 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = 'undefined_object',
             MESSAGE = pg_catalog.format('event %s is not registered', @extschema@._reg_quote(event_key));
     END IF;
+    IF role IS NOT NULL THEN
+        lineage := @extschema@._role_lineage(role);
+        IF lineage = '{}' THEN
+            RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+                MESSAGE = pg_catalog.format('role %s is not registered', @extschema@._reg_quote(role)),
+                HINT = 'Registered roles are in cla_eventlog.role; an application adds its own with cla_eventlog.add_role().';
+        END IF;
+    END IF;
     RETURN QUERY
         SELECT v.*
           FROM @extschema@.codes AS v
           JOIN @extschema@.code AS c ON c.event_key = v.event_key AND c.code = v.code
          WHERE c.event_key = event_codes.event_key
            AND NOT c.retired
+           AND (lineage IS NULL OR c.selectable_by = '{}' OR c.selectable_by && lineage)
          ORDER BY c.sort_order, c.reg_order;
 END;
 $$;
+COMMENT ON FUNCTION @extschema@.event_codes(text, text) IS
+    'The live codes of an event in display order ("order", then registration order); given a role, only the codes it may log (selectable_by empty, or naming the role or a role it is a member of)';
+GRANT EXECUTE ON FUNCTION @extschema@.event_codes(text, text) TO PUBLIC;
 CREATE OR REPLACE FUNCTION @extschema@.selectable_codes(role text)
     RETURNS TABLE (event_key text, code text, description text, sort_order integer)
     LANGUAGE plpgsql STABLE
     SET search_path = pg_catalog, pg_temp
     AS $$
+DECLARE
+    lineage text[];
 BEGIN
     IF role IS NULL THEN
         RAISE EXCEPTION 'role must not be null'
             USING ERRCODE = 'null_value_not_allowed';
     END IF;
+    lineage := @extschema@._role_lineage(role);
     RETURN QUERY
         SELECT c.event_key, c.code, c.description, c.sort_order
           FROM @extschema@.code AS c
          WHERE NOT c.retired
            AND c.type = 'outcome'
-           AND c.selectable_by @> ARRAY[selectable_codes.role]
+           AND c.selectable_by && lineage
          ORDER BY c.event_key, c.sort_order, c.reg_order;
 END;
 $$;
+COMMENT ON FUNCTION @extschema@.selectable_codes(text) IS
+    'Live outcome codes whose selectable_by names the role or a role it is a member of (codes open to anyone are not listed), by event and display order';
 CREATE OR REPLACE FUNCTION @extschema@.autodiscover(apps text[] DEFAULT NULL,
                                          on_error text DEFAULT 'raise')
     RETURNS TABLE (app text, events integer, error text)
@@ -2125,8 +2154,10 @@ SELECT l.id AS log_id,
             THEN l.code
        END AS reject_reason,
        l.context OPERATOR(pg_catalog.->>) 'provider' AS provider,
-       CASE l.created_by_role WHEN 'operator' THEN 'OS:' OPERATOR(pg_catalog.||) l.created_by
-                              WHEN 'specialist' THEN 'SP:' OPERATOR(pg_catalog.||) l.created_by
+       CASE WHEN l.created_by_role OPERATOR(pg_catalog.=) ANY ((SELECT @extschema@._role_family('operator'))::text[])
+            THEN 'OS:' OPERATOR(pg_catalog.||) l.created_by
+            WHEN l.created_by_role OPERATOR(pg_catalog.=) ANY ((SELECT @extschema@._role_family('specialist'))::text[])
+            THEN 'SP:' OPERATOR(pg_catalog.||) l.created_by
        END AS user_id,
        CASE WHEN l.code OPERATOR(pg_catalog.=) 'NCOE' THEN 0
             WHEN t.stopped IS NOT NULL AND NOT t.cancelled
@@ -2482,3 +2513,89 @@ COMMENT ON FUNCTION @extschema@._check_standby() IS
 
 REVOKE ALL ON FUNCTION @extschema@._check_standby() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@._check_standby() TO PUBLIC;
+
+-- Issue 15 (a.6): role membership.  A role may be a member of another: it
+-- may log that role's codes, and MI counts it as that role.  The reference
+-- application's mcc_specialist is how the MCC restriction is expressed.
+ALTER TABLE @extschema@.role
+    ADD COLUMN member_of text REFERENCES @extschema@.role (name) CHECK (member_of <> name);
+COMMENT ON COLUMN @extschema@.role.member_of IS
+    'The role this one also acts as: codes selectable by it are selectable by this role, and MI counts this role as it';
+
+-- Role membership (README "Registry"): a role acts as itself and as every
+-- role it is a member of, transitively.  _role_lineage() goes up (what a
+-- role may log), _role_family() goes down (whom MI counts as a role); an
+-- unregistered role has neither.  add_role() sets member_of once, to a role
+-- that already exists, so the chains have no cycles; the depth bound only
+-- keeps a hand-edited table from looping.  SECURITY DEFINER: role names are
+-- no secret, and the MI views and a writer's event_codes() read them
+-- without SELECT on the role table.
+CREATE FUNCTION @extschema@._role_lineage(role text) RETURNS text[]
+    LANGUAGE sql STABLE PARALLEL SAFE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    BEGIN ATOMIC
+        WITH RECURSIVE up(name, member_of, depth) AS (
+            SELECT r.name, r.member_of, 1 FROM @extschema@.role r WHERE r.name = _role_lineage.role
+            UNION ALL
+            SELECT r.name, r.member_of, up.depth + 1
+              FROM up JOIN @extschema@.role r ON r.name = up.member_of
+             WHERE up.depth < 64)
+        SELECT COALESCE(array_agg(up.name ORDER BY up.depth), '{}') FROM up;
+    END;
+COMMENT ON FUNCTION @extschema@._role_lineage(text) IS
+    'Internal: the role and every role it is a member of, nearest first; empty for an unregistered role';
+
+CREATE FUNCTION @extschema@._role_family(role text) RETURNS text[]
+    LANGUAGE sql STABLE PARALLEL SAFE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    BEGIN ATOMIC
+        WITH RECURSIVE down(name, depth) AS (
+            SELECT r.name, 1 FROM @extschema@.role r WHERE r.name = _role_family.role
+            UNION ALL
+            SELECT r.name, down.depth + 1
+              FROM down JOIN @extschema@.role r ON r.member_of = down.name
+             WHERE down.depth < 64)
+        SELECT COALESCE(array_agg(down.name ORDER BY down.name), '{}') FROM down;
+    END;
+COMMENT ON FUNCTION @extschema@._role_family(text) IS
+    'Internal: the role and every role that is a member of it, transitively (MI counts them all as the role); empty for an unregistered role';
+
+REVOKE ALL ON FUNCTION @extschema@._role_lineage(text), @extschema@._role_family(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@._role_lineage(text), @extschema@._role_family(text) TO PUBLIC;
+
+DROP FUNCTION @extschema@.add_role(text);
+CREATE FUNCTION @extschema@.add_role(name text, member_of text DEFAULT NULL) RETURNS boolean
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+DECLARE
+    n       integer;
+    was     text;
+BEGIN
+    PERFORM @extschema@._reg_check_name('role', name);
+    IF member_of IS NOT NULL
+       AND NOT EXISTS (SELECT FROM @extschema@.role AS r WHERE r.name = add_role.member_of) THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = pg_catalog.format('role %s is not registered', @extschema@._reg_quote(member_of)),
+            HINT = pg_catalog.format('Add %s first; a role can only be a member of a registered role.',
+                                     @extschema@._reg_quote(member_of));
+    END IF;
+    INSERT INTO @extschema@.role AS r (name, member_of) VALUES (add_role.name, add_role.member_of)
+    ON CONFLICT ON CONSTRAINT role_pkey DO NOTHING;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    IF n = 0 THEN
+        SELECT r.member_of INTO was FROM @extschema@.role AS r WHERE r.name = add_role.name;
+        IF was IS DISTINCT FROM member_of THEN
+            RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+                MESSAGE = pg_catalog.format('role %s already exists %s', @extschema@._reg_quote(name),
+                                            COALESCE('as a member of ' OPERATOR(pg_catalog.||) @extschema@._reg_quote(was),
+                                                     'as a member of no role')),
+                HINT = 'A role''s membership is set when it is added and cannot be changed.';
+        END IF;
+    END IF;
+    RETURN n > 0;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.add_role(text, text) IS
+    'Adds a role that codes may name in selectable_by, optionally a member of an existing role (it may then log that role''s codes, and MI counts it as that role); returns false when it already exists as given';
+REVOKE ALL ON FUNCTION @extschema@.add_role(text, text) FROM PUBLIC;

@@ -279,6 +279,7 @@ extern int	cel_registry_candidates(const char *code, CelCode ***candidates);
 extern CelEvent *cel_registry_event(const char *event_key);
 extern CelEvent *cel_require_event(const char *event_key, Relation log_rel);
 extern bool cel_registry_role_exists(const char *role);
+extern bool cel_registry_role_acts_as(const char *role, const char *as);
 extern char *cel_registry_live_codes(const char *event_key);
 extern int	cel_errdetail_live_codes(const char *event_key);
 extern char *cel_quoted_list(const char *const *names, int n);

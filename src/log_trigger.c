@@ -129,7 +129,7 @@ resolve_code(Relation rel, const char *event_key, const char *code)
 	return def;
 }
 
-/* Check the acting role against the code's selectable_by */
+/* Check the acting role, or a role it is a member of, against the code's selectable_by */
 static void
 check_role(Relation rel, const CelCode *def, const char *role)
 {
@@ -154,7 +154,7 @@ check_role(Relation rel, const CelCode *def, const char *role)
 		return;
 	for (int i = 0; i < def->n_selectable; i++)
 	{
-		if (strcmp(def->selectable_by[i], role) == 0)
+		if (cel_registry_role_acts_as(role, def->selectable_by[i]))
 			return;
 	}
 	ereport(ERROR,

@@ -85,6 +85,7 @@ typedef struct EventEntry
 typedef struct RoleEntry
 {
 	NameKey		key;
+	const char *member_of;		/* the role it also acts as, or NULL */
 } RoleEntry;
 
 static MemoryContext RegistryContext = NULL;
@@ -427,14 +428,17 @@ registry_load(void)
 	{
 		uint64		n;
 
-		n = cel_read_as_owner("SELECT name FROM cla_eventlog.role", snap, "the role table");
+		n = cel_read_as_owner("SELECT name, member_of FROM cla_eventlog.role", snap,
+							  "the role table");
 		MemoryContextSwitchTo(RegistryContext);
 		for (uint64 i = 0; i < n; i++)
 		{
 			NameKey		key;
+			RoleEntry  *entry;
 
 			key.name = spi_text(SPI_tuptable->vals[i], 1);
-			(void) hash_search(roles_htab, &key, HASH_ENTER, NULL);
+			entry = hash_search(roles_htab, &key, HASH_ENTER, NULL);
+			entry->member_of = spi_text(SPI_tuptable->vals[i], 2);
 		}
 		MemoryContextSwitchTo(spicxt);
 
@@ -565,6 +569,29 @@ cel_registry_role_exists(const char *role)
 	registry_ensure();
 	key.name = role;
 	return hash_search(roles_htab, &key, HASH_FIND, NULL) != NULL;
+}
+
+/*
+ * Does the registered role "role" act as "as": is it "as", or a member of
+ * it, transitively (README "Registry")?  add_role() makes only chains
+ * without cycles; the bound keeps a hand-edited role table from looping.
+ */
+bool
+cel_registry_role_acts_as(const char *role, const char *as)
+{
+	registry_ensure();
+	for (int depth = 0; role != NULL && depth < 64; depth++)
+	{
+		NameKey		key;
+		RoleEntry  *entry;
+
+		if (strcmp(role, as) == 0)
+			return true;
+		key.name = role;
+		entry = hash_search(roles_htab, &key, HASH_FIND, NULL);
+		role = entry ? entry->member_of : NULL;
+	}
+	return false;
 }
 
 /*

@@ -6,12 +6,18 @@
 -- are filtered out so a restore does not insert them twice.
 
 -- Roles that may create codes (README "Registry").
+-- member_of: the role acts as that role too (README "Registry": a code
+-- selectable by specialist is selectable by a member of specialist, and MI
+-- counts the member as a specialist).  Set once by add_role().
 CREATE TABLE @extschema@.role (
     name        text PRIMARY KEY CHECK (name <> ''),
-    seeded      boolean NOT NULL DEFAULT false
+    seeded      boolean NOT NULL DEFAULT false,
+    member_of   text REFERENCES @extschema@.role (name) CHECK (member_of <> name)
 );
 COMMENT ON TABLE @extschema@.role IS
     'Roles that may be named in a code''s selectable_by (seeded: operator, specialist; applications may add more)';
+COMMENT ON COLUMN @extschema@.role.member_of IS
+    'The role this one also acts as: codes selectable by it are selectable by this role, and MI counts this role as it';
 INSERT INTO @extschema@.role (name, seeded) VALUES ('operator', true), ('specialist', true);
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.role', 'WHERE NOT seeded');
 

@@ -201,10 +201,51 @@ COMMENT ON COLUMN @extschema@.codes.once_per IS 'De-duplication rule: {"scope": 
 COMMENT ON COLUMN @extschema@.codes.code_resolver IS 'The event''s code resolver function (case_id bigint, params jsonb) RETURNS text, or NULL';
 COMMENT ON COLUMN @extschema@.codes.retired IS 'Retired codes are kept for old logs but refused for new ones';
 
-CREATE FUNCTION @extschema@.event_codes(event_key text) RETURNS SETOF @extschema@.codes
+-- Role membership (README "Registry"): a role acts as itself and as every
+-- role it is a member of, transitively.  _role_lineage() goes up (what a
+-- role may log), _role_family() goes down (whom MI counts as a role); an
+-- unregistered role has neither.  add_role() sets member_of once, to a role
+-- that already exists, so the chains have no cycles; the depth bound only
+-- keeps a hand-edited table from looping.  SECURITY DEFINER: role names are
+-- no secret, and the MI views and a writer's event_codes() read them
+-- without SELECT on the role table.
+CREATE FUNCTION @extschema@._role_lineage(role text) RETURNS text[]
+    LANGUAGE sql STABLE PARALLEL SAFE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    BEGIN ATOMIC
+        WITH RECURSIVE up(name, member_of, depth) AS (
+            SELECT r.name, r.member_of, 1 FROM @extschema@.role r WHERE r.name = _role_lineage.role
+            UNION ALL
+            SELECT r.name, r.member_of, up.depth + 1
+              FROM up JOIN @extschema@.role r ON r.name = up.member_of
+             WHERE up.depth < 64)
+        SELECT COALESCE(array_agg(up.name ORDER BY up.depth), '{}') FROM up;
+    END;
+COMMENT ON FUNCTION @extschema@._role_lineage(text) IS
+    'Internal: the role and every role it is a member of, nearest first; empty for an unregistered role';
+
+CREATE FUNCTION @extschema@._role_family(role text) RETURNS text[]
+    LANGUAGE sql STABLE PARALLEL SAFE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    BEGIN ATOMIC
+        WITH RECURSIVE down(name, depth) AS (
+            SELECT r.name, 1 FROM @extschema@.role r WHERE r.name = _role_family.role
+            UNION ALL
+            SELECT r.name, down.depth + 1
+              FROM down JOIN @extschema@.role r ON r.member_of = down.name
+             WHERE down.depth < 64)
+        SELECT COALESCE(array_agg(down.name ORDER BY down.name), '{}') FROM down;
+    END;
+COMMENT ON FUNCTION @extschema@._role_family(text) IS
+    'Internal: the role and every role that is a member of it, transitively (MI counts them all as the role); empty for an unregistered role';
+
+CREATE FUNCTION @extschema@.event_codes(event_key text, role text DEFAULT NULL)
+    RETURNS SETOF @extschema@.codes
     LANGUAGE plpgsql STABLE
     SET search_path = pg_catalog, pg_temp
     AS $$
+DECLARE
+    lineage text[];
 BEGIN
     IF event_key IS NULL THEN
         RAISE EXCEPTION 'event key must not be null'
@@ -214,58 +255,88 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = 'undefined_object',
             MESSAGE = pg_catalog.format('event %s is not registered', @extschema@._reg_quote(event_key));
     END IF;
+    IF role IS NOT NULL THEN
+        lineage := @extschema@._role_lineage(role);
+        IF lineage = '{}' THEN
+            RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+                MESSAGE = pg_catalog.format('role %s is not registered', @extschema@._reg_quote(role)),
+                HINT = 'Registered roles are in cla_eventlog.role; an application adds its own with cla_eventlog.add_role().';
+        END IF;
+    END IF;
     RETURN QUERY
         SELECT v.*
           FROM @extschema@.codes AS v
           JOIN @extschema@.code AS c ON c.event_key = v.event_key AND c.code = v.code
          WHERE c.event_key = event_codes.event_key
            AND NOT c.retired
+           AND (lineage IS NULL OR c.selectable_by = '{}' OR c.selectable_by && lineage)
          ORDER BY c.sort_order, c.reg_order;
 END;
 $$;
-COMMENT ON FUNCTION @extschema@.event_codes(text) IS
-    'The live codes of an event in display order ("order", then registration order)';
+COMMENT ON FUNCTION @extschema@.event_codes(text, text) IS
+    'The live codes of an event in display order ("order", then registration order); given a role, only the codes it may log (selectable_by empty, or naming the role or a role it is a member of)';
 
 CREATE FUNCTION @extschema@.selectable_codes(role text)
     RETURNS TABLE (event_key text, code text, description text, sort_order integer)
     LANGUAGE plpgsql STABLE
     SET search_path = pg_catalog, pg_temp
     AS $$
+DECLARE
+    lineage text[];
 BEGIN
     IF role IS NULL THEN
         RAISE EXCEPTION 'role must not be null'
             USING ERRCODE = 'null_value_not_allowed';
     END IF;
+    lineage := @extschema@._role_lineage(role);
     RETURN QUERY
         SELECT c.event_key, c.code, c.description, c.sort_order
           FROM @extschema@.code AS c
          WHERE NOT c.retired
            AND c.type = 'outcome'
-           AND c.selectable_by @> ARRAY[selectable_codes.role]
+           AND c.selectable_by && lineage
          ORDER BY c.event_key, c.sort_order, c.reg_order;
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.selectable_codes(text) IS
-    'Live outcome codes whose selectable_by names the role (codes open to anyone are not listed), by event and display order';
+    'Live outcome codes whose selectable_by names the role or a role it is a member of (codes open to anyone are not listed), by event and display order';
 
-CREATE FUNCTION @extschema@.add_role(name text) RETURNS boolean
+CREATE FUNCTION @extschema@.add_role(name text, member_of text DEFAULT NULL) RETURNS boolean
     LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
     AS $$
 DECLARE
-    n integer;
+    n       integer;
+    was     text;
 BEGIN
     PERFORM @extschema@._reg_check_name('role', name);
-    INSERT INTO @extschema@.role AS r (name) VALUES (add_role.name)
+    IF member_of IS NOT NULL
+       AND NOT EXISTS (SELECT FROM @extschema@.role AS r WHERE r.name = add_role.member_of) THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = pg_catalog.format('role %s is not registered', @extschema@._reg_quote(member_of)),
+            HINT = pg_catalog.format('Add %s first; a role can only be a member of a registered role.',
+                                     @extschema@._reg_quote(member_of));
+    END IF;
+    INSERT INTO @extschema@.role AS r (name, member_of) VALUES (add_role.name, add_role.member_of)
     ON CONFLICT ON CONSTRAINT role_pkey DO NOTHING;
     GET DIAGNOSTICS n = ROW_COUNT;
+    IF n = 0 THEN
+        SELECT r.member_of INTO was FROM @extschema@.role AS r WHERE r.name = add_role.name;
+        IF was IS DISTINCT FROM member_of THEN
+            RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+                MESSAGE = pg_catalog.format('role %s already exists %s', @extschema@._reg_quote(name),
+                                            COALESCE('as a member of ' OPERATOR(pg_catalog.||) @extschema@._reg_quote(was),
+                                                     'as a member of no role')),
+                HINT = 'A role''s membership is set when it is added and cannot be changed.';
+        END IF;
+    END IF;
     RETURN n > 0;
 END;
 $$;
-COMMENT ON FUNCTION @extschema@.add_role(text) IS
-    'Adds a role that codes may name in selectable_by; returns false when it already exists';
+COMMENT ON FUNCTION @extschema@.add_role(text, text) IS
+    'Adds a role that codes may name in selectable_by, optionally a member of an existing role (it may then log that role''s codes, and MI counts it as that role); returns false when it already exists as given';
 
 -- Administrative: changing the registry is for the database owner's roles.
 REVOKE ALL ON FUNCTION @extschema@.register_event(text, jsonb, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.unregister_event(text) FROM PUBLIC;
-REVOKE ALL ON FUNCTION @extschema@.add_role(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.add_role(text, text) FROM PUBLIC;

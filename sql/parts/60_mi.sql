@@ -152,8 +152,10 @@ SELECT l.id AS log_id,
             THEN l.code
        END AS reject_reason,
        l.context OPERATOR(pg_catalog.->>) 'provider' AS provider,
-       CASE l.created_by_role WHEN 'operator' THEN 'OS:' OPERATOR(pg_catalog.||) l.created_by
-                              WHEN 'specialist' THEN 'SP:' OPERATOR(pg_catalog.||) l.created_by
+       CASE WHEN l.created_by_role OPERATOR(pg_catalog.=) ANY ((SELECT @extschema@._role_family('operator'))::text[])
+            THEN 'OS:' OPERATOR(pg_catalog.||) l.created_by
+            WHEN l.created_by_role OPERATOR(pg_catalog.=) ANY ((SELECT @extschema@._role_family('specialist'))::text[])
+            THEN 'SP:' OPERATOR(pg_catalog.||) l.created_by
        END AS user_id,
        CASE WHEN l.code OPERATOR(pg_catalog.=) 'NCOE' THEN 0
             WHEN t.stopped IS NOT NULL AND NOT t.cancelled
@@ -413,6 +415,10 @@ RETURNS TABLE(case_id bigint,
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+    -- who counts as an operator or a specialist (README "Registry": members too)
+    operators   text[] := @extschema@._role_family('operator');
+    specialists text[] := @extschema@._role_family('specialist');
 BEGIN
     PERFORM @extschema@._require_range('from_ts', from_ts, 'to_ts', to_ts, NULL, nullable => true);
     PERFORM @extschema@._require_case_role('created', 'mi_first_actions measures from the case''s creation time.');
@@ -425,11 +431,11 @@ BEGIN
           FROM @extschema@._case_rows(NULL, from_ts, to_ts) c
           LEFT JOIN LATERAL (
                 SELECT l.created FROM @extschema@.log l
-                 WHERE l.case_id = c.case_id AND l.created_by_role = 'operator' AND l.code <> 'CASE_CREATED'
+                 WHERE l.case_id = c.case_id AND l.created_by_role = ANY (operators) AND l.code <> 'CASE_CREATED'
                  ORDER BY l.id LIMIT 1) acc ON true
           LEFT JOIN LATERAL (
                 SELECT l.created FROM @extschema@.log l
-                 WHERE l.case_id = c.case_id AND l.created_by_role = 'operator' AND l.code <> 'CASE_CREATED'
+                 WHERE l.case_id = c.case_id AND l.created_by_role = ANY (operators) AND l.code <> 'CASE_CREATED'
                    AND l.level >= 29
                  ORDER BY l.id LIMIT 1) act ON true
           LEFT JOIN LATERAL (
@@ -438,13 +444,13 @@ BEGIN
                  ORDER BY l.id LIMIT 1) asg ON true
           LEFT JOIN LATERAL (
                 SELECT l.created FROM @extschema@.log l
-                 WHERE l.case_id = c.case_id AND l.id > asg.id AND l.created_by_role = 'specialist'
+                 WHERE l.case_id = c.case_id AND l.id > asg.id AND l.created_by_role = ANY (specialists)
                  ORDER BY l.id LIMIT 1) sp ON true
          ORDER BY c.case_id;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.mi_first_actions(timestamptz, timestamptz) IS
-    'MI: for each case created in [from_ts, to_ts) (NULL = unbounded): seconds from creation to the first operator log other than CASE_CREATED (access, any level; action, HIGH or above), and from the first assignment log (REFSP, MANALC, MANREF, SPOR) to the first specialist log after it. Columns: case_id, created, seconds_to_operator_access, seconds_to_operator_action, seconds_to_specialist_access, and the four instants. "Operator"/"specialist" is the log''s created_by_role; "first" is the lowest log id';
+    'MI: for each case created in [from_ts, to_ts) (NULL = unbounded): seconds from creation to the first operator log other than CASE_CREATED (access, any level; action, HIGH or above), and from the first assignment log (REFSP, MANALC, MANREF, SPOR) to the first specialist log after it. Columns: case_id, created, seconds_to_operator_access, seconds_to_operator_action, seconds_to_specialist_access, and the four instants. "Operator"/"specialist" is the log''s created_by_role, or a role that is a member of it; "first" is the lowest log id';
 
 ---------------------------------------------------------------------------
 -- _cb1_callbacks: the CB1 logs whose requires_action_at lies strictly
@@ -463,6 +469,7 @@ AS $$
 DECLARE
     source_ids bigint[];
     sources text[];
+    operators text[] := @extschema@._role_family('operator');
 BEGIN
     PERFORM @extschema@._require_range('from_ts', from_ts, 'to_ts', to_ts,
         'Give the range of callback times to report on, for example a day: mi_callback_sla(''2024-03-01'', ''2024-03-02'').');
@@ -498,11 +505,11 @@ BEGIN
                  ON src.case_id = l.case_id
           LEFT JOIN LATERAL (
                 SELECT n.created FROM @extschema@.log n
-                 WHERE n.case_id = l.case_id AND n.id > l.id AND n.created_by_role = 'operator'
+                 WHERE n.case_id = l.case_id AND n.id > l.id AND n.created_by_role = ANY (operators)
                  ORDER BY n.id LIMIT 1) v ON true
           LEFT JOIN LATERAL (
                 SELECT n.created, n.code FROM @extschema@.log n
-                 WHERE n.case_id = l.case_id AND n.id > l.id AND n.created_by_role = 'operator'
+                 WHERE n.case_id = l.case_id AND n.id > l.id AND n.created_by_role = ANY (operators)
                    AND n.level >= 29 AND n.type IN ('outcome', 'event')
                  ORDER BY n.id LIMIT 1) a ON true
           LEFT JOIN LATERAL (

@@ -31,8 +31,11 @@ REVOKE ALL ON ALL SEQUENCES IN SCHEMA @extschema@ FROM PUBLIC;
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA @extschema@ FROM PUBLIC;
 
 GRANT EXECUTE ON FUNCTION
-    @extschema@.event_codes(text),
+    @extschema@.event_codes(text, text),
     @extschema@.selectable_codes(text),
+    -- role membership, for the registry readers and the MI
+    @extschema@._role_lineage(text),
+    @extschema@._role_family(text),
     @extschema@.library_version(),
     -- registry validation (register_event, with the caller's rights)
     @extschema@._check_function(text, text),

@@ -27,7 +27,7 @@ INSERT INTO copy_mix VALUES
     (0.73, 0.78, 'case',            'COMPLAINT_FLAG_TOGGLED', NULL,         1, 40, false),
     (0.78, 0.83, 'change_category', 'CATEGORY_CHANGED',       NULL,         1, 50, false),
     (0.83, 0.85, 'complaint',       'COMPLAINT_NOTE',         'operator',   1, 40, true),
-    (0.85, 0.89, 'reject_case',     'MERI',                   'specialist', 41, 50, true),
+    (0.85, 0.89, 'reject_case',     'MERI',                   'mcc_specialist', 41, 50, true),
     (0.89, 0.93, 'call_me_back',    'CB1',                    'operator',   1, 40, true),
     (0.93, 0.96, 'suspend_case',    'ABND',                   'operator',   1, 40, true),
     (0.96, 0.98, 'decline_help',    'DECL',                   'operator',   1, 40, true),

@@ -4,4 +4,4 @@
 \set user random(41, 50)
 \set n random(1, 1000000000)
 INSERT INTO cla_eventlog.log (case_id, event_key, code, created_by, created_by_role, notes)
-VALUES (:case, 'reject_case', 'MERI', :user, 'specialist', :n::text);
+VALUES (:case, 'reject_case', 'MERI', :user, 'mcc_specialist', :n::text);

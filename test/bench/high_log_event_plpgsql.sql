@@ -4,4 +4,4 @@
 \set user random(41, 50)
 \set n random(1, 1000000000)
 SELECT bench.log_event_plpgsql('reject_case', :case, :user, 'MERI', notes => :n::text,
-                               acting_role => 'specialist');
+                               acting_role => 'mcc_specialist');

@@ -6,7 +6,7 @@
 WITH i AS (
     INSERT INTO bench.plain_log (case_id, event_key, code, type, level, created_by,
                                  created_by_role, notes)
-    VALUES (:case, 'reject_case', 'MERI', 'outcome', 29, :user, 'specialist', :n::text)
+    VALUES (:case, 'reject_case', 'MERI', 'outcome', 29, :user, 'mcc_specialist', :n::text)
     RETURNING id)
 UPDATE cla_reference.legalaid_case c
    SET outcome_code = 'MERI', level = 29, outcome_code_id = i.id,

@@ -5,7 +5,7 @@
 \i test/reference.psql
 
 -- An explicit code.
-SELECT cla_eventlog.log_event('reject_case', 1, 41, 'MERI', acting_role => 'specialist') IS NOT NULL AS logged;
+SELECT cla_eventlog.log_event('reject_case', 1, 41, 'MERI', acting_role => 'mcc_specialist') IS NOT NULL AS logged;
 -- No code, one live code: accept_case has only SPOP.
 SELECT cla_eventlog.log_event('accept_case', 1, 41) AS id \gset
 SELECT code FROM cla_eventlog.log WHERE id = :id;
