@@ -23,6 +23,99 @@
 
 \echo Use "ALTER EXTENSION cla_eventlog UPDATE TO '1.1'" to load this file. \quit
 
+-- Issue 15 (a.6): role membership.  A role may be a member of another: it
+-- may log that role's codes, and MI counts it as that role.  The reference
+-- application's mcc_specialist is how the MCC restriction is expressed.
+-- First, because the MI views below use _role_family().
+ALTER TABLE @extschema@.role
+    ADD COLUMN member_of text REFERENCES @extschema@.role (name) CHECK (member_of <> name);
+COMMENT ON COLUMN @extschema@.role.member_of IS
+    'The role this one also acts as: codes selectable by it are selectable by this role, and MI counts this role as it';
+
+-- Role membership (README "Registry"): a role acts as itself and as every
+-- role it is a member of, transitively.  _role_lineage() goes up (what a
+-- role may log), _role_family() goes down (whom MI counts as a role); an
+-- unregistered role has neither.  add_role() refuses a membership that
+-- would make a cycle; the depth bound only keeps a hand-edited table from
+-- looping.  SECURITY DEFINER: role names are
+-- no secret, and the MI views and a writer's event_codes() read them
+-- without SELECT on the role table.
+CREATE FUNCTION @extschema@._role_lineage(role text) RETURNS text[]
+    LANGUAGE sql STABLE PARALLEL SAFE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    BEGIN ATOMIC
+        WITH RECURSIVE up(name, member_of, depth) AS (
+            SELECT r.name, r.member_of, 1 FROM @extschema@.role r WHERE r.name = _role_lineage.role
+            UNION ALL
+            SELECT r.name, r.member_of, up.depth + 1
+              FROM up JOIN @extschema@.role r ON r.name = up.member_of
+             WHERE up.depth < 64)
+        SELECT COALESCE(array_agg(up.name ORDER BY up.depth), '{}') FROM up;
+    END;
+COMMENT ON FUNCTION @extschema@._role_lineage(text) IS
+    'Internal: the role and every role it is a member of, nearest first; empty for an unregistered role';
+
+CREATE FUNCTION @extschema@._role_family(role text) RETURNS text[]
+    LANGUAGE sql STABLE PARALLEL SAFE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    BEGIN ATOMIC
+        WITH RECURSIVE down(name, depth) AS (
+            SELECT r.name, 1 FROM @extschema@.role r WHERE r.name = _role_family.role
+            UNION ALL
+            SELECT r.name, down.depth + 1
+              FROM down JOIN @extschema@.role r ON r.member_of = down.name
+             WHERE down.depth < 64)
+        SELECT COALESCE(array_agg(down.name ORDER BY down.name), '{}') FROM down;
+    END;
+COMMENT ON FUNCTION @extschema@._role_family(text) IS
+    'Internal: the role and every role that is a member of it, transitively (MI counts them all as the role); empty for an unregistered role';
+
+REVOKE ALL ON FUNCTION @extschema@._role_lineage(text), @extschema@._role_family(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@._role_lineage(text), @extschema@._role_family(text) TO PUBLIC;
+
+DROP FUNCTION @extschema@.add_role(text);
+CREATE FUNCTION @extschema@.add_role(name text, member_of text DEFAULT NULL) RETURNS boolean
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+DECLARE
+    n       integer;
+BEGIN
+    PERFORM @extschema@._reg_check_name('role', name);
+    IF member_of IS NOT NULL THEN
+        -- one membership change at a time, so that two cannot make a cycle
+        -- together; logging only reads the table and is not blocked
+        LOCK TABLE @extschema@.role IN SHARE ROW EXCLUSIVE MODE;
+        IF NOT EXISTS (SELECT FROM @extschema@.role AS r WHERE r.name = add_role.member_of) THEN
+            RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+                MESSAGE = pg_catalog.format('role %s is not registered', @extschema@._reg_quote(member_of)),
+                HINT = pg_catalog.format('Add %s first; a role can only be a member of a registered role.',
+                                         @extschema@._reg_quote(member_of));
+        END IF;
+        IF name = ANY (@extschema@._role_lineage(member_of)) THEN
+            RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+                MESSAGE = pg_catalog.format('role %s cannot be a member of %s', @extschema@._reg_quote(name),
+                                            @extschema@._reg_quote(member_of)),
+                DETAIL = pg_catalog.format('%s already acts as %s: %s.', @extschema@._reg_quote(member_of),
+                                           @extschema@._reg_quote(name),
+                                           pg_catalog.array_to_string(@extschema@._role_lineage(member_of), ' -> ')),
+                HINT = 'Memberships may not form a cycle.';
+        END IF;
+    END IF;
+    -- a given member_of is set (also on an existing role); none leaves an
+    -- existing role's membership as it is
+    INSERT INTO @extschema@.role AS r (name, member_of) VALUES (add_role.name, add_role.member_of)
+    ON CONFLICT ON CONSTRAINT role_pkey DO UPDATE
+        SET member_of = excluded.member_of
+        WHERE excluded.member_of IS NOT NULL AND r.member_of IS DISTINCT FROM excluded.member_of;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN n > 0;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.add_role(text, text) IS
+    'Adds a role that codes may name in selectable_by, or makes an existing role a member of member_of (it may then log that role''s codes, and MI counts it as that role); returns false when nothing changed';
+REVOKE ALL ON FUNCTION @extschema@.add_role(text, text) FROM PUBLIC;
+
 -- Issue 13: one definition per fact.  The level names (codes view,
 -- case_history), the quoted lists of error messages, the case-column
 -- roles with their accepted types (bind_case_table, status check
@@ -1699,6 +1792,7 @@ END;
 $$;
 COMMENT ON FUNCTION @extschema@.event_codes(text, text) IS
     'The live codes of an event in display order ("order", then registration order); given a role, only the codes it may log (selectable_by empty, or naming the role or a role it is a member of)';
+REVOKE ALL ON FUNCTION @extschema@.event_codes(text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@.event_codes(text, text) TO PUBLIC;
 CREATE OR REPLACE FUNCTION @extschema@.selectable_codes(role text)
     RETURNS TABLE (event_key text, code text, description text, sort_order integer)
@@ -2514,88 +2608,3 @@ COMMENT ON FUNCTION @extschema@._check_standby() IS
 REVOKE ALL ON FUNCTION @extschema@._check_standby() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@._check_standby() TO PUBLIC;
 
--- Issue 15 (a.6): role membership.  A role may be a member of another: it
--- may log that role's codes, and MI counts it as that role.  The reference
--- application's mcc_specialist is how the MCC restriction is expressed.
-ALTER TABLE @extschema@.role
-    ADD COLUMN member_of text REFERENCES @extschema@.role (name) CHECK (member_of <> name);
-COMMENT ON COLUMN @extschema@.role.member_of IS
-    'The role this one also acts as: codes selectable by it are selectable by this role, and MI counts this role as it';
-
--- Role membership (README "Registry"): a role acts as itself and as every
--- role it is a member of, transitively.  _role_lineage() goes up (what a
--- role may log), _role_family() goes down (whom MI counts as a role); an
--- unregistered role has neither.  add_role() sets member_of once, to a role
--- that already exists, so the chains have no cycles; the depth bound only
--- keeps a hand-edited table from looping.  SECURITY DEFINER: role names are
--- no secret, and the MI views and a writer's event_codes() read them
--- without SELECT on the role table.
-CREATE FUNCTION @extschema@._role_lineage(role text) RETURNS text[]
-    LANGUAGE sql STABLE PARALLEL SAFE SECURITY DEFINER
-    SET search_path = pg_catalog, pg_temp
-    BEGIN ATOMIC
-        WITH RECURSIVE up(name, member_of, depth) AS (
-            SELECT r.name, r.member_of, 1 FROM @extschema@.role r WHERE r.name = _role_lineage.role
-            UNION ALL
-            SELECT r.name, r.member_of, up.depth + 1
-              FROM up JOIN @extschema@.role r ON r.name = up.member_of
-             WHERE up.depth < 64)
-        SELECT COALESCE(array_agg(up.name ORDER BY up.depth), '{}') FROM up;
-    END;
-COMMENT ON FUNCTION @extschema@._role_lineage(text) IS
-    'Internal: the role and every role it is a member of, nearest first; empty for an unregistered role';
-
-CREATE FUNCTION @extschema@._role_family(role text) RETURNS text[]
-    LANGUAGE sql STABLE PARALLEL SAFE SECURITY DEFINER
-    SET search_path = pg_catalog, pg_temp
-    BEGIN ATOMIC
-        WITH RECURSIVE down(name, depth) AS (
-            SELECT r.name, 1 FROM @extschema@.role r WHERE r.name = _role_family.role
-            UNION ALL
-            SELECT r.name, down.depth + 1
-              FROM down JOIN @extschema@.role r ON r.member_of = down.name
-             WHERE down.depth < 64)
-        SELECT COALESCE(array_agg(down.name ORDER BY down.name), '{}') FROM down;
-    END;
-COMMENT ON FUNCTION @extschema@._role_family(text) IS
-    'Internal: the role and every role that is a member of it, transitively (MI counts them all as the role); empty for an unregistered role';
-
-REVOKE ALL ON FUNCTION @extschema@._role_lineage(text), @extschema@._role_family(text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION @extschema@._role_lineage(text), @extschema@._role_family(text) TO PUBLIC;
-
-DROP FUNCTION @extschema@.add_role(text);
-CREATE FUNCTION @extschema@.add_role(name text, member_of text DEFAULT NULL) RETURNS boolean
-    LANGUAGE plpgsql
-    SET search_path = pg_catalog, pg_temp
-    AS $$
-DECLARE
-    n       integer;
-    was     text;
-BEGIN
-    PERFORM @extschema@._reg_check_name('role', name);
-    IF member_of IS NOT NULL
-       AND NOT EXISTS (SELECT FROM @extschema@.role AS r WHERE r.name = add_role.member_of) THEN
-        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
-            MESSAGE = pg_catalog.format('role %s is not registered', @extschema@._reg_quote(member_of)),
-            HINT = pg_catalog.format('Add %s first; a role can only be a member of a registered role.',
-                                     @extschema@._reg_quote(member_of));
-    END IF;
-    INSERT INTO @extschema@.role AS r (name, member_of) VALUES (add_role.name, add_role.member_of)
-    ON CONFLICT ON CONSTRAINT role_pkey DO NOTHING;
-    GET DIAGNOSTICS n = ROW_COUNT;
-    IF n = 0 THEN
-        SELECT r.member_of INTO was FROM @extschema@.role AS r WHERE r.name = add_role.name;
-        IF was IS DISTINCT FROM member_of THEN
-            RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
-                MESSAGE = pg_catalog.format('role %s already exists %s', @extschema@._reg_quote(name),
-                                            COALESCE('as a member of ' OPERATOR(pg_catalog.||) @extschema@._reg_quote(was),
-                                                     'as a member of no role')),
-                HINT = 'A role''s membership is set when it is added and cannot be changed.';
-        END IF;
-    END IF;
-    RETURN n > 0;
-END;
-$$;
-COMMENT ON FUNCTION @extschema@.add_role(text, text) IS
-    'Adds a role that codes may name in selectable_by, optionally a member of an existing role (it may then log that role''s codes, and MI counts it as that role); returns false when it already exists as given';
-REVOKE ALL ON FUNCTION @extschema@.add_role(text, text) FROM PUBLIC;

@@ -428,8 +428,13 @@ registry_load(void)
 	{
 		uint64		n;
 
-		n = cel_read_as_owner("SELECT name, member_of FROM cla_eventlog.role", snap,
-							  "the role table");
+		/*
+		 * member_of through to_jsonb(): a database still at 1.0 has no such
+		 * column, and this library serves it too (its roles are members of
+		 * nothing)
+		 */
+		n = cel_read_as_owner("SELECT r.name, pg_catalog.to_jsonb(r) OPERATOR(pg_catalog.->>) 'member_of'"
+							  " FROM cla_eventlog.role r", snap, "the role table");
 		MemoryContextSwitchTo(RegistryContext);
 		for (uint64 i = 0; i < n; i++)
 		{

@@ -8,7 +8,8 @@
 # cluster and prints "N passed, N failed".  Exits non-zero on any failure.
 #
 # Environment: CEL_TEST_PORT (default 55432) to run beside another cluster;
-# CEL_ONLY="regress|isolation|scripts" to run one kind only.
+# CEL_ONLY="regress|isolation|scripts" to run one kind only; CEL_SCRIPTS=glob
+# (e.g. "upgrade") to run only the matching script tests.
 set -u
 cd "$(dirname "$0")/.."
 top=$(pwd)
@@ -70,7 +71,7 @@ fi
 if [ "$only" = all ] || [ "$only" = scripts ]; then
     # Script tests: each test/t/*.sh gets the cluster's coordinates and
     # exits 0 on success.
-    for t in test/t/*.sh; do
+    for t in test/t/${CEL_SCRIPTS:-*}.sh; do
         [ -e "$t" ] || continue
         echo "== script: $t"
         # 9>&-: a script's stray background process must not hold the lock

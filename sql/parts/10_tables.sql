@@ -8,7 +8,7 @@
 -- Roles that may create codes (README "Registry").
 -- member_of: the role acts as that role too (README "Registry": a code
 -- selectable by specialist is selectable by a member of specialist, and MI
--- counts the member as a specialist).  Set once by add_role().
+-- counts the member as a specialist).  Set by add_role().
 CREATE TABLE @extschema@.role (
     name        text PRIMARY KEY CHECK (name <> ''),
     seeded      boolean NOT NULL DEFAULT false,

@@ -204,9 +204,9 @@ COMMENT ON COLUMN @extschema@.codes.retired IS 'Retired codes are kept for old l
 -- Role membership (README "Registry"): a role acts as itself and as every
 -- role it is a member of, transitively.  _role_lineage() goes up (what a
 -- role may log), _role_family() goes down (whom MI counts as a role); an
--- unregistered role has neither.  add_role() sets member_of once, to a role
--- that already exists, so the chains have no cycles; the depth bound only
--- keeps a hand-edited table from looping.  SECURITY DEFINER: role names are
+-- unregistered role has neither.  add_role() refuses a membership that
+-- would make a cycle; the depth bound only keeps a hand-edited table from
+-- looping.  SECURITY DEFINER: role names are
 -- no secret, and the MI views and a writer's event_codes() read them
 -- without SELECT on the role table.
 CREATE FUNCTION @extschema@._role_lineage(role text) RETURNS text[]
@@ -307,34 +307,40 @@ CREATE FUNCTION @extschema@.add_role(name text, member_of text DEFAULT NULL) RET
     AS $$
 DECLARE
     n       integer;
-    was     text;
 BEGIN
     PERFORM @extschema@._reg_check_name('role', name);
-    IF member_of IS NOT NULL
-       AND NOT EXISTS (SELECT FROM @extschema@.role AS r WHERE r.name = add_role.member_of) THEN
-        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
-            MESSAGE = pg_catalog.format('role %s is not registered', @extschema@._reg_quote(member_of)),
-            HINT = pg_catalog.format('Add %s first; a role can only be a member of a registered role.',
-                                     @extschema@._reg_quote(member_of));
-    END IF;
-    INSERT INTO @extschema@.role AS r (name, member_of) VALUES (add_role.name, add_role.member_of)
-    ON CONFLICT ON CONSTRAINT role_pkey DO NOTHING;
-    GET DIAGNOSTICS n = ROW_COUNT;
-    IF n = 0 THEN
-        SELECT r.member_of INTO was FROM @extschema@.role AS r WHERE r.name = add_role.name;
-        IF was IS DISTINCT FROM member_of THEN
+    IF member_of IS NOT NULL THEN
+        -- one membership change at a time, so that two cannot make a cycle
+        -- together; logging only reads the table and is not blocked
+        LOCK TABLE @extschema@.role IN SHARE ROW EXCLUSIVE MODE;
+        IF NOT EXISTS (SELECT FROM @extschema@.role AS r WHERE r.name = add_role.member_of) THEN
             RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
-                MESSAGE = pg_catalog.format('role %s already exists %s', @extschema@._reg_quote(name),
-                                            COALESCE('as a member of ' OPERATOR(pg_catalog.||) @extschema@._reg_quote(was),
-                                                     'as a member of no role')),
-                HINT = 'A role''s membership is set when it is added and cannot be changed.';
+                MESSAGE = pg_catalog.format('role %s is not registered', @extschema@._reg_quote(member_of)),
+                HINT = pg_catalog.format('Add %s first; a role can only be a member of a registered role.',
+                                         @extschema@._reg_quote(member_of));
+        END IF;
+        IF name = ANY (@extschema@._role_lineage(member_of)) THEN
+            RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+                MESSAGE = pg_catalog.format('role %s cannot be a member of %s', @extschema@._reg_quote(name),
+                                            @extschema@._reg_quote(member_of)),
+                DETAIL = pg_catalog.format('%s already acts as %s: %s.', @extschema@._reg_quote(member_of),
+                                           @extschema@._reg_quote(name),
+                                           pg_catalog.array_to_string(@extschema@._role_lineage(member_of), ' -> ')),
+                HINT = 'Memberships may not form a cycle.';
         END IF;
     END IF;
+    -- a given member_of is set (also on an existing role); none leaves an
+    -- existing role's membership as it is
+    INSERT INTO @extschema@.role AS r (name, member_of) VALUES (add_role.name, add_role.member_of)
+    ON CONFLICT ON CONSTRAINT role_pkey DO UPDATE
+        SET member_of = excluded.member_of
+        WHERE excluded.member_of IS NOT NULL AND r.member_of IS DISTINCT FROM excluded.member_of;
+    GET DIAGNOSTICS n = ROW_COUNT;
     RETURN n > 0;
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.add_role(text, text) IS
-    'Adds a role that codes may name in selectable_by, optionally a member of an existing role (it may then log that role''s codes, and MI counts it as that role); returns false when it already exists as given';
+    'Adds a role that codes may name in selectable_by, or makes an existing role a member of member_of (it may then log that role''s codes, and MI counts it as that role); returns false when nothing changed';
 
 -- Administrative: changing the registry is for the database owner's roles.
 REVOKE ALL ON FUNCTION @extschema@.register_event(text, jsonb, text) FROM PUBLIC;

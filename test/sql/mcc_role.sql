@@ -53,11 +53,17 @@ SELECT cla_eventlog.log_event('reject_case', 5, 1, 'COI', acting_role => 'operat
 SELECT code, created_by_role, user_id FROM cla_eventlog.mi_outcomes ORDER BY log_id;
 
 -- add_role(name, member_of): a member of an unregistered role is refused;
--- adding the same role again is false; with another membership, an error.
+-- adding the same role again changes nothing (false), also without
+-- member_of, which leaves a membership as it is; a membership that would
+-- make a cycle is refused; a new member_of moves the role (true).
 SELECT cla_eventlog.add_role('supervisor', member_of => 'manager');
 SELECT cla_eventlog.add_role('mcc_specialist', member_of => 'specialist') AS added_again;
-SELECT cla_eventlog.add_role('mcc_specialist');
-SELECT cla_eventlog.add_role('specialist', member_of => 'operator');
+SELECT cla_eventlog.add_role('mcc_specialist') AS added_again;
+SELECT member_of FROM cla_eventlog.role WHERE name = 'mcc_specialist';
+SELECT cla_eventlog.add_role('specialist', member_of => 'mcc_specialist');
+SELECT cla_eventlog.add_role('lead', member_of => 'operator') AS added,
+       cla_eventlog.add_role('lead', member_of => 'specialist') AS moved;
+SELECT member_of FROM cla_eventlog.role WHERE name = 'lead';
 -- Chains work transitively: a trainee MCC specialist may log MERI and
 -- SPOP, and MI still counts it as a specialist.
 SELECT cla_eventlog.add_role('mcc_trainee', member_of => 'mcc_specialist') AS added;

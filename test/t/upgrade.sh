@@ -62,21 +62,33 @@ echo "   installed update path $old -> $new: ${path:-none}"
 [ "$path" = "$old--$new" ] || fail "no direct update script $old--$new is installed"
 
 # The same application, binding and data in both databases, so that the
-# binding's foreign keys are on both sides of the comparison.
-app_setup="SET client_min_messages = warning;
-\\i $top/test/fixtures/cla_reference.sql
+# binding's foreign keys are on both sides of the comparison.  $old has no
+# role membership: there the reference application adds its MCC role
+# without one, and its next deployment on $new (add_role() with member_of,
+# after the update) declares the membership.
+tmp=$(mktemp -d /tmp/cel_upgrade.XXXXXX)
+trap 'cleanup; rm -rf "$tmp"' EXIT
+sed "s/add_role('mcc_specialist', member_of => 'specialist')/add_role('mcc_specialist')/" \
+    "$top/test/fixtures/cla_reference.sql" > "$tmp/cla_reference_$old.sql"
+grep -q "add_role('mcc_specialist');" "$tmp/cla_reference_$old.sql" || fail "the $old variant of the reference application was not made"
+app_setup() {
+    cat <<SQL
+SET client_min_messages = warning;
+\\i $1
 SELECT cla_reference.register_events() \\g /dev/null
 SELECT cla_reference.bind() \\g /dev/null
 SELECT cla_eventlog.add_role('supervisor') \\g /dev/null
 INSERT INTO cla_reference.legalaid_case (id, source)
 SELECT i, (ARRAY['WEB', 'PHONE', 'SMS', 'VOICEMAIL'])[1 + i % 4] FROM generate_series(1, 40) i;
-SELECT setval('cla_reference.legalaid_case_id_seq', 40) \\g /dev/null"
+SELECT setval('cla_reference.legalaid_case_id_seq', 40) \\g /dev/null
+SQL
+}
 
 echo "== $upd: CREATE EXTENSION cla_eventlog VERSION '$old', in use"
 psql_ -d "$upd" <<SQL
 SET client_min_messages = warning;
 CREATE EXTENSION cla_eventlog VERSION '$old';
-$app_setup
+$(app_setup "$tmp/cla_reference_$old.sql")
 DO \$\$
 DECLARE
     c int;
@@ -110,7 +122,7 @@ echo "== $fresh: CREATE EXTENSION cla_eventlog (default version)"
 psql_ -d "$fresh" <<SQL
 SET client_min_messages = warning;
 CREATE EXTENSION cla_eventlog;
-$app_setup
+$(app_setup "$top/test/fixtures/cla_reference.sql")
 SELECT cla_eventlog.register_event('change_category', '{
     "CATEGORY_CHECKED": {"type": "system", "level": 11, "selectable_by": ["supervisor"], "description": "Category checked", "stops_timer": false}}') \g /dev/null
 SQL
@@ -119,7 +131,7 @@ SQL
 new_sequences="'erasure_id_seq', 'log_change_id_seq'"
 checks=(
   "codes|SELECT count(*) || ' ' || md5(string_agg(c::text, '|' ORDER BY c.event_key, c.code)) FROM cla_eventlog.codes c"
-  "roles|SELECT count(*) || ' ' || md5(string_agg(r::text, '|' ORDER BY r.name)) FROM cla_eventlog.role r"
+  "roles|SELECT count(*) || ' ' || md5(string_agg(r.name || ' ' || r.seeded, '|' ORDER BY r.name)) FROM cla_eventlog.role r"
   "events|SELECT count(*) || ' ' || md5(string_agg(e::text, '|' ORDER BY e.key)) FROM cla_eventlog.event e"
   "log|SELECT count(*) || ' ' || md5(string_agg(l::text, '|' ORDER BY l.id)) FROM cla_eventlog.log l"
   "timers|SELECT count(*) || ' ' || md5(string_agg(t::text, '|' ORDER BY t.id)) FROM cla_eventlog.timer t"
@@ -150,6 +162,14 @@ for chk in "${checks[@]}"; do
     else
         printf '   %-13s CHANGED: %s, before %s\n' "$name" "$got" "${before[$name]}"; failed=1
     fi
+done
+
+echo "== $upd: the application's next deployment declares its role membership"
+psql_ -d "$upd" -At -c "SELECT cla_eventlog.add_role('mcc_specialist', member_of => 'specialist')" > /dev/null
+for db in "$upd" "$fresh"; do
+    got=$(psql_ -d "$db" -At -c "SELECT string_agg(r.name || ' member of ' || r.member_of, ', ' ORDER BY r.name) FROM cla_eventlog.role r WHERE r.member_of IS NOT NULL")
+    echo "   $db: $got"
+    [ "$got" = "mcc_specialist member of specialist" ] || fail "$db: unexpected role membership"
 done
 
 # Every member object of the extension with its definition, one line each.
@@ -240,8 +260,6 @@ SELECT 'extension schema ' || n.nspname || ' owner ' || n.nspowner::regrole || '
 ORDER BY 1
 SQL
 )
-tmp=$(mktemp -d /tmp/cel_upgrade.XXXXXX)
-trap 'cleanup; rm -rf "$tmp"' EXIT
 psql_ -d "$upd" -At -c "$describe" > "$tmp/updated.txt"
 psql_ -d "$fresh" -At -c "$describe" > "$tmp/fresh.txt"
 members=$(grep -c '^member ' "$tmp/fresh.txt" || true)
