@@ -22,10 +22,12 @@
  *	    restore_archived_logs() (sql/parts/77_log_maintenance.sql);
  *	  - _set_log_contexts(), the one sanctioned change of a row's context
  *	    (add_sla_72h(), audited in log_change);
+ *	  - _import_logs(), the history import's rows, stored as given
+ *	    (import_history(), sql/parts/79_history_import.sql);
  *	  - a superuser's restore of a dump (cel_loading_dump): the log triggers
  *	    store a restored row as given, since it was checked and applied
  *	    when it was first written; so do they for a row _restore_logs()
- *	    puts back.
+ *	    puts back and for an imported row.
  *
  *-------------------------------------------------------------------------
  */
@@ -50,6 +52,7 @@ PG_FUNCTION_INFO_V1(cel_reset_test_data);
 PG_FUNCTION_INFO_V1(cel_archive_logs);
 PG_FUNCTION_INFO_V1(cel_restore_logs);
 PG_FUNCTION_INFO_V1(cel_set_log_contexts);
+PG_FUNCTION_INFO_V1(cel_import_logs);
 
 /* Django's test runner names its databases test_<name> */
 #define TEST_DATABASE_PREFIX	"test_"
@@ -263,4 +266,23 @@ cel_set_log_contexts(PG_FUNCTION_ARGS)
 										   " FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS v(id, context)"
 										   " WHERE l.id OPERATOR(pg_catalog.=) v.id",
 										   2, argtypes, values, SPI_OK_UPDATE));
+}
+
+/*
+ * _import_logs() RETURNS bigint: store the staged rows of the history
+ * import (pg_temp.cel_import_log, those without a problem) in the log as
+ * given: the service's history, with its ids, times and duplicates; no rule
+ * re-applied, no side effect replayed (README "Moving an existing
+ * cla_backend database").  The number stored.  Only import_history() calls
+ * it (PUBLIC has no EXECUTE), through _import_batch(), which staged them.
+ */
+Datum
+cel_import_logs(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT64((int64) run_sanctioned("INSERT INTO cla_eventlog.log"
+										   " SELECT id, case_id, timer_id, event_key, code, type, level,"
+										   " created_by, created_by_role, notes, patch, context, content_type,"
+										   " object_id, created, modified"
+										   " FROM pg_temp.cel_import_log WHERE problem IS NULL",
+										   0, NULL, NULL, SPI_OK_INSERT));
 }
