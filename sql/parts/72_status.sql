@@ -366,7 +366,9 @@ DECLARE
     others text[];
 BEGIN
     SELECT array_agg(format('%s on %s %s', split_part(w.name, '.', 2), split_part(w.name, '.', 1),
-                            CASE WHEN t.oid IS NULL THEN 'is missing' ELSE 'is disabled' END)
+                            CASE WHEN t.oid IS NULL THEN 'is missing'
+                                 WHEN t.tgenabled = 'D' THEN 'is disabled'
+                                 ELSE 'fires for local rows only, not for replicated ones' END)
                      ORDER BY w.name)
       INTO problems
       FROM unnest(own) w(name)
@@ -400,6 +402,10 @@ BEGIN
            array_agg(t.what ORDER BY t.relname, t.tgname) FILTER (WHERE NOT (t.before_row AND t.tgenabled <> 'D'))
       INTO foreign_, others
       FROM t;
+    IF problems IS NOT NULL THEN
+        problems[cardinality(problems)] := problems[cardinality(problems)]
+            || '; enable them with ALTER TABLE ... ENABLE TRIGGER (registry_replicated: ENABLE REPLICA TRIGGER)';
+    END IF;
     problems := COALESCE(problems, '{}') || CASE WHEN foreign_ IS NULL THEN '{}'::text[] ELSE ARRAY[
         array_to_string(foreign_, ', ') || ' can change, skip or redirect a row before the extension''s rules see it; drop it (partition or archive the log only as README "A logical copy" says)'] END;
 
@@ -432,8 +438,6 @@ BEGIN
     ok := cardinality(problems) = 0;
     detail := CASE WHEN ok THEN format('the %s triggers of the log and the registry are enabled', cardinality(own))
                    ELSE array_to_string(problems, '; ')
-                        || CASE WHEN problems[1] LIKE '% is missing' OR problems[1] LIKE '% is disabled'
-                                THEN '; enable them with ALTER TABLE ... ENABLE TRIGGER' ELSE '' END
               END
               || CASE WHEN others IS NULL THEN ''
                       ELSE '; other triggers (they cannot change the row the rules check): ' || array_to_string(others, ', ') END;
