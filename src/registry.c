@@ -137,7 +137,7 @@ cel_registry_init(void)
  * case_binding (and row trigger on role, event and code, for replicated
  * rows): queue a relcache invalidation of the changed table, which every
  * backend's callback turns into "cache stale".  Repeated invalidations of
- * one table in a transaction are queued once.
+ * one table within a command are queued once.
  */
 Datum
 cel_registry_changed(PG_FUNCTION_ARGS)

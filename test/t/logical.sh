@@ -305,13 +305,17 @@ expect "a role without USAGE on the schema still runs its DDL" \
 echo "$(date +%T) == switchover: the subscriber becomes the writer (README \"A logical copy\", switchover)"
 wait_caught_up
 expect "caught up: the same rows" "$(compare)" same
-sub -c "DROP SUBSCRIPTION cla_eventlog_sub" 2>&1 | grep -v 'dropped replication slot' || true
 out=$(sub -c "SELECT cla_eventlog.log_event('case', 6, 8, 'CASE_VIEWED')" 2>&1 || true)
 expect "before sync_sequences(), log_event collides with a replicated id" "$out" "*duplicate key value violates unique constraint \"log_pkey\"*"
+out=$(sub -c "SELECT count(*) FROM cla_eventlog.sync_sequences()" 2>&1)
+expect "sync_sequences() warns while the subscription is enabled" "$out" "*WARNING:  subscription \"cla_eventlog_sub\" is still enabled*5"
+sub -c "DROP SUBSCRIPTION cla_eventlog_sub" 2>&1 | grep -v 'dropped replication slot' || true
 sub -c "SELECT sequence_name || ' ' || COALESCE(data_max::text, '-') || ' ' || COALESCE(last_value::text, '-') FROM cla_eventlog.sync_sequences()" | sed 's/^/   /'
 expect "sync_sequences() moved log_id_seq to the log's largest id" \
     "$(sub -c "SELECT pg_sequence_last_value('cla_eventlog.log_id_seq') = (SELECT max(id) FROM cla_eventlog.log)")" t
-expect "a second call changes nothing" "$(sub -c "SELECT count(*) FILTER (WHERE data_max IS DISTINCT FROM last_value AND data_max IS NOT NULL) FROM cla_eventlog.sync_sequences()")" 0
+expect "a second call changes nothing, and does not warn" "$(sub -c "SELECT count(*) FILTER (WHERE data_max IS DISTINCT FROM last_value AND data_max IS NOT NULL) FROM cla_eventlog.sync_sequences()" 2>&1)" 0
+sub -c "SELECT setval('cla_eventlog.timer_id_seq', 1000)" > /dev/null
+expect "never backwards" "$(sub -c "SELECT last_value FROM cla_eventlog.sync_sequences() WHERE sequence_name = 'cla_eventlog.timer_id_seq'")" 1000
 expect "the new writer logs" "$(sub -c "SELECT cla_eventlog.log_event('case', 6, 8, 'CASE_VIEWED') > (SELECT max(id) FROM cla_eventlog.log WHERE case_id <> 6)")" t
 expect "... starts and stops timers" "$(sub -c "SELECT (cla_eventlog.start_timer(11)).id > 1; SELECT cla_eventlog.log_event('case', 7, 11, 'CLOSED', acting_role => 'operator') IS NOT NULL")" "t*t"
 expect "... registers codes after the replicated ones" "$(sub -c "SELECT cla_eventlog.register_event('other', '{\"X\": {\"type\": \"event\", \"level\": 11, \"selectable_by\": [], \"description\": \"x\", \"stops_timer\": false}}');
