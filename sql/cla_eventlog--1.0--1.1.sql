@@ -16,6 +16,11 @@
 --                           _require_binding; _case_expected's columns
 --                           named after the roles they fill; errors
 --                           raised with RAISE ... USING (_reg_error goes)
+--   a logical copy          (issue 16) sync_sequences(), the event trigger
+--                           cla_eventlog_no_inheritance, row triggers
+--                           registry_replicated, role REPLICA IDENTITY
+--                           FULL; status checks database, standby and
+--                           triggers know subscribers and foreign triggers
 -- The C library of 1.1 also serves 1.0's SQL objects unchanged; status check
 -- library_version says "not ok" until this update has run.
 

@@ -6,9 +6,9 @@
 #   1. the documented publication syncs with no manual step (the seeded
 #      rows of role and opening_hours are not published), data match, and
 #      INSERT, UPDATE and DELETE on the primary replicate;
-#   2. a long-lived session on the subscriber sees a code registered and a
-#      code retired on the primary (the registry cache follows replicated
-#      rows);
+#   2. a long-lived session on the subscriber sees a code registered, a
+#      code retired (also by raw DML) and a role added on the primary (the
+#      registry cache follows replicated rows);
 #   3. status() on the subscriber names its subscription and is green; a
 #      disabled subscription turns check standby red; the streaming standby
 #      says it is one;
@@ -232,6 +232,16 @@ expect "the same session refuses a code retired by raw DML on the primary" "$(tr
 pri -c "UPDATE cla_eventlog.code SET retired = false WHERE code = 'NEW_CODE'" > /dev/null
 wait_caught_up
 expect "... and logs it again once un-retired" "$(try_log NEW_CODE)" "logged *"
+out=$(session "BEGIN; SET LOCAL cla_eventlog.allow_explicit_ids = on;
+    INSERT INTO cla_eventlog.log (id, case_id, event_key, code, created_by, created_by_role)
+         VALUES (2000000, 11, 'case', 'CASE_VIEWED', 9, 'duty_solicitor') RETURNING 'logged as ' || created_by_role; ROLLBACK;" | tr '\n' ' ')
+expect "the session refuses a role not added yet" "$out" "*ERROR:*duty_solicitor*"
+pri -c "SELECT cla_eventlog.add_role('duty_solicitor')" > /dev/null
+wait_caught_up
+out=$(session "BEGIN; SET LOCAL cla_eventlog.allow_explicit_ids = on;
+    INSERT INTO cla_eventlog.log (id, case_id, event_key, code, created_by, created_by_role)
+         VALUES (2000001, 11, 'case', 'CASE_VIEWED', 9, 'duty_solicitor') RETURNING 'logged as ' || created_by_role; ROLLBACK;" | tr '\n' ' ')
+expect "the same session accepts the role added on the primary" "$out" "logged as duty_solicitor*"
 expect "it was one session all along" "$(session "SELECT pg_backend_pid()")" "$spid"
 
 echo "$(date +%T) == status() on the subscriber"
@@ -313,6 +323,11 @@ sub -c "DROP SUBSCRIPTION cla_eventlog_sub" 2>&1 | grep -v 'dropped replication 
 sub -c "SELECT sequence_name || ' ' || COALESCE(data_max::text, '-') || ' ' || COALESCE(last_value::text, '-') FROM cla_eventlog.sync_sequences()" | sed 's/^/   /'
 expect "sync_sequences() moved log_id_seq to the log's largest id" \
     "$(sub -c "SELECT pg_sequence_last_value('cla_eventlog.log_id_seq') = (SELECT max(id) FROM cla_eventlog.log)")" t
+expect "sync_sequences() covers every sequence of the extension" \
+    "$(sub -c "SELECT string_agg(d.objid::regclass::text, ', ') FROM pg_depend d JOIN pg_class c ON c.oid = d.objid AND c.relkind = 'S'
+                 WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
+                   AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'cla_eventlog')
+                   AND d.objid::regclass::text NOT IN (SELECT sequence_name FROM cla_eventlog.sync_sequences())")" ""
 expect "a second call changes nothing, and does not warn" "$(sub -c "SELECT count(*) FILTER (WHERE data_max IS DISTINCT FROM last_value AND data_max IS NOT NULL) FROM cla_eventlog.sync_sequences()" 2>&1)" 0
 sub -c "SELECT setval('cla_eventlog.timer_id_seq', 1000)" > /dev/null
 expect "never backwards" "$(sub -c "SELECT last_value FROM cla_eventlog.sync_sequences() WHERE sequence_name = 'cla_eventlog.timer_id_seq'")" 1000
