@@ -20,6 +20,11 @@
 --                           _require_binding; _case_expected's columns
 --                           named after the roles they fill; errors
 --                           raised with RAISE ... USING (_reg_error goes)
+--   a logical copy          (issue 16) sync_sequences(), the event trigger
+--                           cla_eventlog_no_inheritance, row triggers
+--                           registry_replicated, role REPLICA IDENTITY
+--                           FULL; status checks database, standby and
+--                           triggers know subscribers and foreign triggers
 -- The C library of 1.1 also serves 1.0's SQL objects unchanged; status check
 -- library_version says "not ok" until this update has run.
 
@@ -2609,6 +2614,350 @@ COMMENT ON FUNCTION @extschema@._check_standby() IS
 
 REVOKE ALL ON FUNCTION @extschema@._check_standby() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@._check_standby() TO PUBLIC;
+
+-- Issue 16: a logical copy and the rules that nothing bypasses (README "A
+-- logical copy").  The role table's whole row is its replica identity (the
+-- publication's row filter names seeded); row triggers enabled REPLICA
+-- invalidate the registry cache for replicated rows; status names a
+-- subscriber's subscriptions and flags foreign BEFORE triggers, rules and
+-- inheritance on the log; sync_sequences(); the event trigger
+-- cla_eventlog_no_inheritance.
+ALTER TABLE @extschema@.role REPLICA IDENTITY FULL;
+CREATE TRIGGER registry_replicated AFTER INSERT OR UPDATE OR DELETE
+    ON @extschema@.role FOR EACH ROW EXECUTE FUNCTION @extschema@._registry_changed();
+CREATE TRIGGER registry_replicated AFTER INSERT OR UPDATE OR DELETE
+    ON @extschema@.event FOR EACH ROW EXECUTE FUNCTION @extschema@._registry_changed();
+CREATE TRIGGER registry_replicated AFTER INSERT OR UPDATE OR DELETE
+    ON @extschema@.code FOR EACH ROW EXECUTE FUNCTION @extschema@._registry_changed();
+ALTER TABLE @extschema@.role ENABLE REPLICA TRIGGER registry_replicated;
+ALTER TABLE @extschema@.event ENABLE REPLICA TRIGGER registry_replicated;
+ALTER TABLE @extschema@.code ENABLE REPLICA TRIGGER registry_replicated;
+
+-- The logical subscriptions of this database (README "A logical copy"):
+-- each one's state, the tables it has synchronised, and how long ago the
+-- publisher's last message was sent (how far behind it is at most; the
+-- exact WAL distance is the publisher's confirmed_flush_lsn).  ok: enabled,
+-- its apply worker running, every table ready.  Reads only the columns of
+-- pg_subscription that every role may read, so a pg_monitor probe gets it.
+CREATE FUNCTION @extschema@._subscriptions()
+RETURNS TABLE(name text, ok boolean, detail text)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT s.subname::text,
+           s.subenabled AND w.pid IS NOT NULL AND r.n_ready = r.n_tables,
+           format('subscription %s to %s: %s, %s of %s tables ready, %s',
+                  s.subname, array_to_string(s.subpublications, ', '),
+                  CASE WHEN NOT s.subenabled THEN 'disabled'
+                       WHEN w.pid IS NULL THEN 'enabled but its apply worker is not running (the publisher unreachable?)'
+                       ELSE 'streaming' END,
+                  r.n_ready, r.n_tables,
+                  CASE WHEN w.last_msg_send_time IS NULL THEN 'no message from the publisher yet'
+                       ELSE format('behind by at most %s (the publisher''s last message sent at %s, received up to WAL %s)',
+                                   date_trunc('second', greatest(now() - w.last_msg_send_time, interval '0')),
+                                   date_trunc('second', w.last_msg_send_time), w.received_lsn) END)
+      FROM pg_subscription s
+      LEFT JOIN pg_stat_subscription w ON w.subid = s.oid AND w.relid IS NULL
+      CROSS JOIN LATERAL (SELECT count(*) AS n_tables, count(*) FILTER (WHERE sr.srsubstate = 'r') AS n_ready
+                            FROM pg_subscription_rel sr WHERE sr.srsubid = s.oid) r
+     WHERE s.subdbid = (SELECT d.oid FROM pg_database d WHERE d.datname = current_database())
+     ORDER BY s.subname
+$$;
+COMMENT ON FUNCTION @extschema@._subscriptions() IS
+    'Internal: the logical subscriptions of this database with their state, tables ready and lag, for status checks database and standby';
+
+-- The detail of status check database: the primary, a standby, or a
+-- logical subscriber and its subscriptions.
+CREATE FUNCTION @extschema@._database_detail() RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE WHEN pg_is_in_recovery() THEN 'answers (a standby, read-only)'
+                WHEN count(*) = 0 THEN 'answers (the primary)'
+                ELSE 'answers (a logical subscriber: ' || string_agg(s.detail, '; ' ORDER BY s.name) || ')' END
+      FROM @extschema@._subscriptions() s
+$$;
+COMMENT ON FUNCTION @extschema@._database_detail() IS
+    'Internal: the detail of status check database (the primary, a standby, or a logical subscriber with its subscriptions)';
+
+REVOKE ALL ON FUNCTION @extschema@._subscriptions() FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@._database_detail() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@._subscriptions(), @extschema@._database_detail() TO PUBLIC;
+
+-- standby: on a standby, the WAL receiver is streaming and replay is at
+-- most cla_eventlog.max_standby_lag behind (nothing to replay counts as no
+-- lag, so an idle primary does not turn it red); a cut-off standby, whose
+-- reports go stale, is red.  On a logical subscriber: every subscription
+-- is enabled, its apply worker runs and its tables are ready.  On the
+-- primary: ok.
+CREATE OR REPLACE FUNCTION @extschema@._check_standby(OUT ok boolean, OUT detail text)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    receiver text;
+    lag interval;
+    limit_ interval := current_setting('cla_eventlog.max_standby_lag')::interval;
+BEGIN
+    IF NOT pg_is_in_recovery() THEN
+        SELECT COALESCE(bool_and(s.ok), true), string_agg(s.detail, '; ' ORDER BY s.name)
+          INTO ok, detail FROM @extschema@._subscriptions() s;
+        detail := CASE WHEN detail IS NULL THEN 'the primary'
+                       WHEN ok THEN 'a logical subscriber: ' || detail
+                       ELSE 'a logical subscriber: ' || detail || '; reports read here go stale: enable the subscription, reconnect the publisher, or drop the subscription after a switchover'
+                  END;
+        RETURN;
+    END IF;
+    SELECT r.status INTO receiver FROM pg_stat_wal_receiver r;
+    lag := CASE WHEN pg_last_wal_receive_lsn() IS NOT DISTINCT FROM pg_last_wal_replay_lsn() THEN interval '0'
+                ELSE now() - pg_last_xact_replay_timestamp() END;
+    ok := receiver IS NOT DISTINCT FROM 'streaming' AND COALESCE(lag <= limit_, false);
+    detail := CASE
+        WHEN receiver IS DISTINCT FROM 'streaming' THEN
+            format('the WAL receiver is %s: this standby no longer follows its primary (last transaction replayed at %s); reports read here go stale',
+                   COALESCE(receiver, 'not running'), COALESCE(pg_last_xact_replay_timestamp()::text, 'never'))
+        ELSE format('streaming, replay %s behind (limit %s)', date_trunc('second', COALESCE(lag, interval '0')), limit_)
+    END;
+END
+$$;
+COMMENT ON FUNCTION @extschema@._check_standby() IS
+    'Internal: status check standby: on a standby, the WAL receiver streams and replay is at most cla_eventlog.max_standby_lag behind; on a logical subscriber, every subscription is enabled, applying and synchronised; ok on the primary';
+
+-- triggers: the extension's triggers are present and enabled (a disabled
+-- trigger lets rows past the rules, or leaves backend caches stale), and
+-- nothing else on the log or the timers can change, skip or redirect a row
+-- before those rules see it (README "Status checks", check triggers): no
+-- foreign BEFORE row trigger that is not disabled (pg_partman's
+-- trigger-based partitioning fires before log_validate, alphabetically, and
+-- stores the raw row elsewhere), no rule, no inheritance or partitioning
+-- (inserts through a parent into its other partitions bypass the log's
+-- triggers, and pg_dump does not keep the attachment; the event trigger
+-- cla_eventlog_no_inheritance refuses it, see 78_replication.sql).  Other
+-- foreign triggers are named in the detail.
+CREATE OR REPLACE FUNCTION @extschema@._check_triggers(OUT ok boolean, OUT detail text)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    -- the extension's own: table, trigger, the states it must be in
+    own constant text[] := ARRAY[
+        'log.log_validate', 'log.log_apply', 'log.log_append_only', 'log.log_no_truncate',
+        'role.registry_changed', 'event.registry_changed', 'code.registry_changed',
+        'case_binding.binding_changed',
+        'role.registry_replicated', 'event.registry_replicated', 'code.registry_replicated'];
+    problems text[];
+    foreign_ text[];
+    others text[];
+BEGIN
+    SELECT array_agg(format('%s on %s %s', split_part(w.name, '.', 2), split_part(w.name, '.', 1),
+                            CASE WHEN t.oid IS NULL THEN 'is missing'
+                                 WHEN t.tgenabled = 'D' THEN 'is disabled'
+                                 ELSE 'fires for local rows only, not for replicated ones' END)
+                     ORDER BY w.name)
+      INTO problems
+      FROM unnest(own) w(name)
+      LEFT JOIN pg_trigger t
+             ON t.tgrelid = to_regclass('@extschema@.' || split_part(w.name, '.', 1))
+            AND t.tgname = split_part(w.name, '.', 2)
+     WHERE t.oid IS NULL
+        OR t.tgenabled <> ALL (CASE WHEN t.tgname = 'registry_replicated' THEN '{R,A}'::"char"[]
+                                    ELSE '{O,A}'::"char"[] END);
+
+    -- every other trigger of the log and the timers (foreign keys' internal
+    -- triggers aside), as name (timing events level, function, state)
+    WITH t AS (
+        SELECT c.relname, t.tgname, t.tgenabled,
+               (t.tgtype & 1) <> 0 AND (t.tgtype & 2) <> 0 AS before_row,
+               format('trigger %s on %s (%s %s for each %s, %s, %s)', t.tgname, c.relname,
+                      CASE WHEN (t.tgtype & 2) <> 0 THEN 'BEFORE' WHEN (t.tgtype & 64) <> 0 THEN 'INSTEAD OF' ELSE 'AFTER' END,
+                      array_to_string(ARRAY[CASE WHEN (t.tgtype & 4) <> 0 THEN 'INSERT' END,
+                                            CASE WHEN (t.tgtype & 16) <> 0 THEN 'UPDATE' END,
+                                            CASE WHEN (t.tgtype & 8) <> 0 THEN 'DELETE' END,
+                                            CASE WHEN (t.tgtype & 32) <> 0 THEN 'TRUNCATE' END], ' OR '),
+                      CASE WHEN (t.tgtype & 1) <> 0 THEN 'row' ELSE 'statement' END,
+                      t.tgfoid::regprocedure,
+                      CASE t.tgenabled WHEN 'O' THEN 'enabled' WHEN 'D' THEN 'disabled'
+                                       WHEN 'R' THEN 'enabled replica' ELSE 'enabled always' END) AS what
+          FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+         WHERE t.tgrelid IN ('@extschema@.log'::regclass, '@extschema@.timer'::regclass)
+           AND NOT t.tgisinternal
+           AND c.relname || '.' || t.tgname <> ALL (own))
+    SELECT array_agg(t.what ORDER BY t.relname, t.tgname) FILTER (WHERE t.before_row AND t.tgenabled <> 'D'),
+           array_agg(t.what ORDER BY t.relname, t.tgname) FILTER (WHERE NOT (t.before_row AND t.tgenabled <> 'D'))
+      INTO foreign_, others
+      FROM t;
+    IF problems IS NOT NULL THEN
+        problems[cardinality(problems)] := problems[cardinality(problems)]
+            || '; enable them with ALTER TABLE ... ENABLE TRIGGER (registry_replicated: ENABLE REPLICA TRIGGER)';
+    END IF;
+    problems := COALESCE(problems, '{}') || CASE WHEN foreign_ IS NULL THEN '{}'::text[] ELSE ARRAY[
+        array_to_string(foreign_, ', ') || ' can change, skip or redirect a row before the extension''s rules see it; drop it (partition or archive the log only as README "A logical copy" says)'] END;
+
+    -- rules and inheritance: rows that go around the triggers
+    problems := problems || ARRAY(
+        SELECT format('rule %s on %s can redirect rows around the triggers; drop it', r.rulename, c.relname)
+          FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class
+         WHERE r.ev_class IN ('@extschema@.log'::regclass, '@extschema@.timer'::regclass)
+           AND r.rulename <> '_RETURN'
+         ORDER BY c.relname, r.rulename);
+    problems := problems || ARRAY(
+        SELECT format('%s is %s of %s: %s; detach it (ALTER TABLE %s %s %s)',
+                      i.inhrelid::regclass, CASE WHEN p.relkind = 'p' THEN 'a partition' ELSE 'an inheritance child' END,
+                      i.inhparent::regclass,
+                      CASE WHEN i.inhrelid IN ('@extschema@.log'::regclass, '@extschema@.timer'::regclass)
+                           THEN format('rows inserted through %s into its other tables bypass the rules, and pg_dump does not keep the attachment', i.inhparent::regclass)
+                           ELSE format('its rows are read as the extension''s but were never checked by its rules') END,
+                      CASE WHEN p.relkind = 'p' THEN i.inhparent::regclass ELSE i.inhrelid::regclass END,
+                      CASE WHEN p.relkind = 'p' THEN 'DETACH PARTITION' ELSE 'NO INHERIT' END,
+                      CASE WHEN p.relkind = 'p' THEN i.inhrelid::regclass ELSE i.inhparent::regclass END)
+          FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent
+         WHERE '@extschema@.log'::regclass IN (i.inhrelid, i.inhparent)
+            OR '@extschema@.timer'::regclass IN (i.inhrelid, i.inhparent)
+         ORDER BY 1);
+    IF NOT EXISTS (SELECT 1 FROM pg_event_trigger e
+                    WHERE e.evtname = 'cla_eventlog_no_inheritance' AND e.evtenabled <> 'D') THEN
+        problems := problems || 'event trigger cla_eventlog_no_inheritance is missing or disabled; ALTER EVENT TRIGGER cla_eventlog_no_inheritance ENABLE ALWAYS'::text;
+    END IF;
+
+    ok := cardinality(problems) = 0;
+    detail := CASE WHEN ok THEN format('the %s triggers of the log and the registry are enabled', cardinality(own))
+                   ELSE array_to_string(problems, '; ')
+              END
+              || CASE WHEN others IS NULL THEN ''
+                      ELSE '; other triggers (they cannot change the row the rules check): ' || array_to_string(others, ', ') END;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@._check_triggers() IS
+    'Internal: status check triggers (the log''s and the registry''s triggers exist and are enabled; no foreign BEFORE row trigger, rule, inheritance or partitioning on the log or the timers)';
+
+-- status(): the health probe.
+CREATE OR REPLACE FUNCTION @extschema@.status()
+RETURNS TABLE(check_name text, ok boolean, detail text)
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    call text;
+BEGIN
+    -- database: this function ran, so the database answers.
+    check_name := 'database';
+    ok := true;
+    detail := @extschema@._database_detail();
+    RETURN NEXT;
+
+    FOR check_name, call IN
+        VALUES ('library_version', '_check_library_version()'),
+               ('registry', '_check_registry()'),
+               ('case_binding', '_check_case_binding()'),
+               ('denormalised_outcomes', '_check_sampled_cases(''denormalised_outcomes'')'),
+               ('billable_time', '_check_sampled_cases(''billable_time'')'),
+               ('stale_timers', '_check_stale_timers()'),
+               ('log_id_headroom', '_check_log_id_headroom()'),
+               ('triggers', '_check_triggers()'),
+               ('disk_space', '_check_disk_space()'),
+               ('standby', '_check_standby()')
+    LOOP
+        BEGIN
+            EXECUTE 'SELECT c.ok, c.detail FROM @extschema@.' || call || ' c' INTO ok, detail;
+        EXCEPTION WHEN OTHERS THEN
+            ok := false;
+            detail := 'the check failed: ' || SQLERRM;
+        END;
+        RETURN NEXT;
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.status() IS
+    'Health probe: one row per check (database, library_version, registry, case_binding, denormalised_outcomes, billable_time, stale_timers, log_id_headroom, triggers, disk_space, standby) with ok and a detail; cheap (index lookups only). See the README for what each check means';
+
+-- sync_sequences(): the switchover step.  Each extension sequence is set
+-- past the largest value of the columns it fills (log ids also live in
+-- log_archive), so the next nextval() issues a new one.
+CREATE FUNCTION @extschema@.sync_sequences()
+RETURNS TABLE(sequence_name text, data_max bigint, last_value bigint)
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    seq text;
+    query text;
+    sub text;
+    prev bigint;
+BEGIN
+    SELECT s.name INTO sub FROM @extschema@._subscriptions() s
+      JOIN pg_subscription p ON p.subname = s.name AND p.subenabled
+     ORDER BY s.name LIMIT 1;
+    IF sub IS NOT NULL THEN
+        RAISE WARNING 'subscription "%" is still enabled', sub
+            USING DETAIL = 'Rows it applies after this call may carry ids past the values set now.',
+                  HINT = 'At a switchover, stop the writers on the publisher, wait until the subscriber has caught up, drop the subscription, then call cla_eventlog.sync_sequences().';
+    END IF;
+    FOR seq, query IN VALUES
+        ('log_id_seq', 'SELECT greatest((SELECT max(l.id) FROM @extschema@.log l), (SELECT max(a.id) FROM @extschema@.log_archive a))'),
+        ('timer_id_seq', 'SELECT max(t.id) FROM @extschema@.timer t'),
+        ('code_reg_order_seq', 'SELECT max(c.reg_order) FROM @extschema@.code c'),
+        ('erasure_id_seq', 'SELECT max(e.id) FROM @extschema@.erasure e'),
+        ('log_change_id_seq', 'SELECT max(c.id) FROM @extschema@.log_change c')
+    LOOP
+        sequence_name := '@extschema@.' || seq;
+        EXECUTE query INTO data_max;
+        prev := pg_sequence_last_value(sequence_name::regclass);
+        last_value := greatest(data_max, prev);
+        IF last_value IS NOT NULL AND last_value IS DISTINCT FROM prev THEN
+            PERFORM setval(sequence_name::regclass, last_value, true);
+        END IF;
+        RETURN NEXT;
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.sync_sequences() IS
+    'Switchover step of a logical copy: sets each of the extension''s sequences to the largest value its replicated data holds (never backwards), so the new writer''s log_event() and timers issue new ids; returns each sequence, its data''s maximum and its value now';
+REVOKE ALL ON FUNCTION @extschema@.sync_sequences() FROM PUBLIC;
+
+-- The event trigger: after any ALTER TABLE or CREATE TABLE, the log and
+-- the timers must still have no pg_inherits row (ATTACH PARTITION, INHERIT,
+-- CREATE TABLE ... INHERITS / PARTITION OF).  Enabled ALWAYS, so a session
+-- with session_replication_role = replica is refused too.
+CREATE FUNCTION @extschema@._no_inheritance() RETURNS event_trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    child regclass;
+    parent regclass;
+    ours regclass;
+BEGIN
+    -- by name through the catalogs, which every role may read: this runs
+    -- for every role's DDL, also one without USAGE on the schema
+    SELECT i.inhrelid::regclass, i.inhparent::regclass, c.oid::regclass
+      INTO child, parent, ours
+      FROM pg_class c
+      JOIN pg_namespace n ON n.oid = c.relnamespace
+      JOIN pg_inherits i ON c.oid IN (i.inhrelid, i.inhparent)
+     WHERE n.nspname = '@extschema@' AND c.relname IN ('log', 'timer')
+     ORDER BY c.relname
+     LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'table "%" cannot be a partition, an inheritance child or an inheritance parent', ours
+            USING ERRCODE = 'invalid_table_definition',
+                  DETAIL = format('%s would make "%s" a child of "%s": %s', tg_tag, child, parent,
+                                  CASE WHEN child = ours
+                                       THEN format('rows inserted through "%s" into its other tables would bypass the rules of "%s", and pg_dump does not keep the attachment.', parent, ours)
+                                       ELSE format('the rows of "%s" would be read as rows of "%s" without having passed its rules.', child, ours) END),
+                  HINT = 'Keep the extension''s tables on their own; to keep the log small, see README "A logical copy" (partitioning and archiving).';
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION @extschema@._no_inheritance() IS
+    'Internal: event trigger function refusing DDL that makes the log or the timers a partition, an inheritance child or parent';
+CREATE EVENT TRIGGER cla_eventlog_no_inheritance ON ddl_command_end
+    WHEN TAG IN ('ALTER TABLE', 'CREATE TABLE')
+    EXECUTE FUNCTION @extschema@._no_inheritance();
+ALTER EVENT TRIGGER cla_eventlog_no_inheritance ENABLE ALWAYS;
+COMMENT ON EVENT TRIGGER cla_eventlog_no_inheritance IS
+    'Refuses ALTER TABLE ... ATTACH PARTITION / INHERIT and CREATE TABLE ... INHERITS that would make cla_eventlog.log or cla_eventlog.timer a partition, an inheritance child or parent (README "A logical copy")';
+REVOKE ALL ON FUNCTION @extschema@._no_inheritance() FROM PUBLIC;
 
 -- Issue 14: moving an existing cla_backend database: the compatibility
 -- views and the history import (new objects; administrators only).

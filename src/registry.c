@@ -18,6 +18,10 @@
  *	  trigger _registry_changed(), which queues that invalidation; it takes
  *	  effect locally at the next command and in other backends when the
  *	  writing transaction commits (and is undone locally if it aborts).
+ *	  Rows applied by logical replication fire no statement trigger; they
+ *	  fire the row trigger registry_replicated (ENABLE REPLICA), which calls
+ *	  the same function, so a subscriber's backends see a replicated
+ *	  registration when the apply worker commits (README "A logical copy").
  *	- Callbacks only mark the cache stale; the next lookup reloads it.
  *	- Lookups are hash probes: their cost does not depend on the number of
  *	  registered codes.  Entries live in RegistryContext, a child of
@@ -131,8 +135,10 @@ cel_registry_init(void)
 
 /*
  * _registry_changed() statement trigger on role, event, code and
- * case_binding: queue a relcache invalidation of the changed table, which
- * every backend's callback turns into "cache stale".
+ * case_binding (and row trigger on role, event and code, for replicated
+ * rows): queue a relcache invalidation of the changed table, which every
+ * backend's callback turns into "cache stale".  Repeated invalidations of
+ * one table within a command are queued once.
  */
 Datum
 cel_registry_changed(PG_FUNCTION_ARGS)

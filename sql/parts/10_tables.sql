@@ -20,6 +20,12 @@ COMMENT ON COLUMN @extschema@.role.member_of IS
     'The role this one also acts as: codes selectable by it are selectable by this role, and MI counts this role as it';
 INSERT INTO @extschema@.role (name, seeded) VALUES ('operator', true), ('specialist', true);
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.role', 'WHERE NOT seeded');
+-- A logical copy publishes the role table WHERE (NOT seeded) (README "A
+-- logical copy"): the subscriber seeds its own.  A row filter of a
+-- publication that replicates UPDATE and DELETE may name only replica
+-- identity columns, and seeded is not in the key, so the whole row is the
+-- identity (a handful of rows, rarely changed).
+ALTER TABLE @extschema@.role REPLICA IDENTITY FULL;
 
 -- Registered events (README "Registry").
 CREATE TABLE @extschema@.event (

@@ -29,5 +29,19 @@ CREATE TRIGGER registry_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
     ON @extschema@.event FOR EACH STATEMENT EXECUTE FUNCTION @extschema@._registry_changed();
 CREATE TRIGGER registry_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
     ON @extschema@.code FOR EACH STATEMENT EXECUTE FUNCTION @extschema@._registry_changed();
+-- Rows applied by logical replication fire no statement trigger, and only
+-- the triggers enabled REPLICA or ALWAYS (README "A logical copy"): the same
+-- invalidation as a row trigger that fires only there (and in a session
+-- with session_replication_role = replica), so a subscriber's backends see
+-- a replicated registration at its commit.
+CREATE TRIGGER registry_replicated AFTER INSERT OR UPDATE OR DELETE
+    ON @extschema@.role FOR EACH ROW EXECUTE FUNCTION @extschema@._registry_changed();
+CREATE TRIGGER registry_replicated AFTER INSERT OR UPDATE OR DELETE
+    ON @extschema@.event FOR EACH ROW EXECUTE FUNCTION @extschema@._registry_changed();
+CREATE TRIGGER registry_replicated AFTER INSERT OR UPDATE OR DELETE
+    ON @extschema@.code FOR EACH ROW EXECUTE FUNCTION @extschema@._registry_changed();
+ALTER TABLE @extschema@.role ENABLE REPLICA TRIGGER registry_replicated;
+ALTER TABLE @extschema@.event ENABLE REPLICA TRIGGER registry_replicated;
+ALTER TABLE @extschema@.code ENABLE REPLICA TRIGGER registry_replicated;
 CREATE TRIGGER binding_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
     ON @extschema@.case_binding FOR EACH STATEMENT EXECUTE FUNCTION @extschema@._registry_changed();

@@ -199,10 +199,59 @@ $$;
 -- holds one (the case's outcome_code_id; Django makes it integer): red from
 -- 90 % of that column's largest value, long before a HIGH outcome fails
 -- with "integer out of range".
+-- The logical subscriptions of this database (README "A logical copy"):
+-- each one's state, the tables it has synchronised, and how long ago the
+-- publisher's last message was sent (how far behind it is at most; the
+-- exact WAL distance is the publisher's confirmed_flush_lsn).  ok: enabled,
+-- its apply worker running, every table ready.  Reads only the columns of
+-- pg_subscription that every role may read, so a pg_monitor probe gets it.
+CREATE FUNCTION @extschema@._subscriptions()
+RETURNS TABLE(name text, ok boolean, detail text)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT s.subname::text,
+           s.subenabled AND w.pid IS NOT NULL AND r.n_ready = r.n_tables,
+           format('subscription %s to %s: %s, %s of %s tables ready, %s',
+                  s.subname, array_to_string(s.subpublications, ', '),
+                  CASE WHEN NOT s.subenabled THEN 'disabled'
+                       WHEN w.pid IS NULL THEN 'enabled but its apply worker is not running (the publisher unreachable?)'
+                       ELSE 'streaming' END,
+                  r.n_ready, r.n_tables,
+                  CASE WHEN w.last_msg_send_time IS NULL THEN 'no message from the publisher yet'
+                       ELSE format('behind by at most %s (the publisher''s last message sent at %s, received up to WAL %s)',
+                                   date_trunc('second', greatest(now() - w.last_msg_send_time, interval '0')),
+                                   date_trunc('second', w.last_msg_send_time), w.received_lsn) END)
+      FROM pg_subscription s
+      LEFT JOIN pg_stat_subscription w ON w.subid = s.oid AND w.relid IS NULL
+      CROSS JOIN LATERAL (SELECT count(*) AS n_tables, count(*) FILTER (WHERE sr.srsubstate = 'r') AS n_ready
+                            FROM pg_subscription_rel sr WHERE sr.srsubid = s.oid) r
+     WHERE s.subdbid = (SELECT d.oid FROM pg_database d WHERE d.datname = current_database())
+     ORDER BY s.subname
+$$;
+COMMENT ON FUNCTION @extschema@._subscriptions() IS
+    'Internal: the logical subscriptions of this database with their state, tables ready and lag, for status checks database and standby';
+
+-- The detail of status check database: the primary, a standby, or a
+-- logical subscriber and its subscriptions.
+CREATE FUNCTION @extschema@._database_detail() RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE WHEN pg_is_in_recovery() THEN 'answers (a standby, read-only)'
+                WHEN count(*) = 0 THEN 'answers (the primary)'
+                ELSE 'answers (a logical subscriber: ' || string_agg(s.detail, '; ' ORDER BY s.name) || ')' END
+      FROM @extschema@._subscriptions() s
+$$;
+COMMENT ON FUNCTION @extschema@._database_detail() IS
+    'Internal: the detail of status check database (the primary, a standby, or a logical subscriber with its subscriptions)';
+
 -- standby: on a standby, the WAL receiver is streaming and replay is at
 -- most cla_eventlog.max_standby_lag behind (nothing to replay counts as no
 -- lag, so an idle primary does not turn it red); a cut-off standby, whose
--- reports go stale, is red.  On the primary: ok.
+-- reports go stale, is red.  On a logical subscriber: every subscription
+-- is enabled, its apply worker runs and its tables are ready.  On the
+-- primary: ok.
 CREATE FUNCTION @extschema@._check_standby(OUT ok boolean, OUT detail text)
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -213,8 +262,12 @@ DECLARE
     limit_ interval := current_setting('cla_eventlog.max_standby_lag')::interval;
 BEGIN
     IF NOT pg_is_in_recovery() THEN
-        ok := true;
-        detail := 'the primary';
+        SELECT COALESCE(bool_and(s.ok), true), string_agg(s.detail, '; ' ORDER BY s.name)
+          INTO ok, detail FROM @extschema@._subscriptions() s;
+        detail := CASE WHEN detail IS NULL THEN 'the primary'
+                       WHEN ok THEN 'a logical subscriber: ' || detail
+                       ELSE 'a logical subscriber: ' || detail || '; reports read here go stale: enable the subscription, reconnect the publisher, or drop the subscription after a switchover'
+                  END;
         RETURN;
     END IF;
     SELECT r.status INTO receiver FROM pg_stat_wal_receiver r;
@@ -230,7 +283,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@._check_standby() IS
-    'Internal: status check standby: on a standby, the WAL receiver streams and replay is at most cla_eventlog.max_standby_lag behind; ok on the primary';
+    'Internal: status check standby: on a standby, the WAL receiver streams and replay is at most cla_eventlog.max_standby_lag behind; on a logical subscriber, every subscription is enabled, applying and synchronised; ok on the primary';
 
 -- disk_space: the data directory and pg_wal each have more than
 -- cla_eventlog.min_free_disk_percent of their disk free (the service's
@@ -287,28 +340,107 @@ END
 $$;
 
 -- triggers: the extension's triggers are present and enabled (a disabled
--- trigger lets rows past the rules, or leaves backend caches stale).
+-- trigger lets rows past the rules, or leaves backend caches stale), and
+-- nothing else on the log or the timers can change, skip or redirect a row
+-- before those rules see it (README "Status checks", check triggers): no
+-- foreign BEFORE row trigger that is not disabled (pg_partman's
+-- trigger-based partitioning fires before log_validate, alphabetically, and
+-- stores the raw row elsewhere), no rule, no inheritance or partitioning
+-- (inserts through a parent into its other partitions bypass the log's
+-- triggers, and pg_dump does not keep the attachment; the event trigger
+-- cla_eventlog_no_inheritance refuses it, see 78_replication.sql).  Other
+-- foreign triggers are named in the detail.
 CREATE FUNCTION @extschema@._check_triggers(OUT ok boolean, OUT detail text)
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
+    -- the extension's own: table, trigger, the states it must be in
+    own constant text[] := ARRAY[
+        'log.log_validate', 'log.log_apply', 'log.log_append_only', 'log.log_no_truncate',
+        'role.registry_changed', 'event.registry_changed', 'code.registry_changed',
+        'case_binding.binding_changed',
+        'role.registry_replicated', 'event.registry_replicated', 'code.registry_replicated'];
     problems text[];
+    foreign_ text[];
+    others text[];
 BEGIN
-    SELECT array_agg(format('%s on %s %s', w.tgname, w.relname,
-                            CASE WHEN t.oid IS NULL THEN 'is missing' ELSE 'is disabled' END)
-                     ORDER BY w.relname, w.tgname)
+    SELECT array_agg(format('%s on %s %s', split_part(w.name, '.', 2), split_part(w.name, '.', 1),
+                            CASE WHEN t.oid IS NULL THEN 'is missing'
+                                 WHEN t.tgenabled = 'D' THEN 'is disabled'
+                                 ELSE 'fires for local rows only, not for replicated ones' END)
+                     ORDER BY w.name)
       INTO problems
-      FROM (VALUES ('log', 'log_validate'), ('log', 'log_apply'), ('log', 'log_append_only'), ('log', 'log_no_truncate'),
-                   ('role', 'registry_changed'), ('event', 'registry_changed'),
-                   ('code', 'registry_changed'), ('case_binding', 'binding_changed')) w(relname, tgname)
+      FROM unnest(own) w(name)
       LEFT JOIN pg_trigger t
-             ON t.tgrelid = to_regclass('@extschema@.' || w.relname) AND t.tgname = w.tgname
-     WHERE t.oid IS NULL OR t.tgenabled NOT IN ('O', 'A');
-    ok := problems IS NULL;
-    detail := CASE WHEN ok THEN 'the 8 triggers of the log and the registry are enabled'
-                   ELSE array_to_string(problems, '; ') || '; enable them with ALTER TABLE ... ENABLE TRIGGER'
-              END;
+             ON t.tgrelid = to_regclass('@extschema@.' || split_part(w.name, '.', 1))
+            AND t.tgname = split_part(w.name, '.', 2)
+     WHERE t.oid IS NULL
+        OR t.tgenabled <> ALL (CASE WHEN t.tgname = 'registry_replicated' THEN '{R,A}'::"char"[]
+                                    ELSE '{O,A}'::"char"[] END);
+
+    -- every other trigger of the log and the timers (foreign keys' internal
+    -- triggers aside), as name (timing events level, function, state)
+    WITH t AS (
+        SELECT c.relname, t.tgname, t.tgenabled,
+               (t.tgtype & 1) <> 0 AND (t.tgtype & 2) <> 0 AS before_row,
+               format('trigger %s on %s (%s %s for each %s, %s, %s)', t.tgname, c.relname,
+                      CASE WHEN (t.tgtype & 2) <> 0 THEN 'BEFORE' WHEN (t.tgtype & 64) <> 0 THEN 'INSTEAD OF' ELSE 'AFTER' END,
+                      array_to_string(ARRAY[CASE WHEN (t.tgtype & 4) <> 0 THEN 'INSERT' END,
+                                            CASE WHEN (t.tgtype & 16) <> 0 THEN 'UPDATE' END,
+                                            CASE WHEN (t.tgtype & 8) <> 0 THEN 'DELETE' END,
+                                            CASE WHEN (t.tgtype & 32) <> 0 THEN 'TRUNCATE' END], ' OR '),
+                      CASE WHEN (t.tgtype & 1) <> 0 THEN 'row' ELSE 'statement' END,
+                      t.tgfoid::regprocedure,
+                      CASE t.tgenabled WHEN 'O' THEN 'enabled' WHEN 'D' THEN 'disabled'
+                                       WHEN 'R' THEN 'enabled replica' ELSE 'enabled always' END) AS what
+          FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+         WHERE t.tgrelid IN ('@extschema@.log'::regclass, '@extschema@.timer'::regclass)
+           AND NOT t.tgisinternal
+           AND c.relname || '.' || t.tgname <> ALL (own))
+    SELECT array_agg(t.what ORDER BY t.relname, t.tgname) FILTER (WHERE t.before_row AND t.tgenabled <> 'D'),
+           array_agg(t.what ORDER BY t.relname, t.tgname) FILTER (WHERE NOT (t.before_row AND t.tgenabled <> 'D'))
+      INTO foreign_, others
+      FROM t;
+    IF problems IS NOT NULL THEN
+        problems[cardinality(problems)] := problems[cardinality(problems)]
+            || '; enable them with ALTER TABLE ... ENABLE TRIGGER (registry_replicated: ENABLE REPLICA TRIGGER)';
+    END IF;
+    problems := COALESCE(problems, '{}') || CASE WHEN foreign_ IS NULL THEN '{}'::text[] ELSE ARRAY[
+        array_to_string(foreign_, ', ') || ' can change, skip or redirect a row before the extension''s rules see it; drop it (partition or archive the log only as README "A logical copy" says)'] END;
+
+    -- rules and inheritance: rows that go around the triggers
+    problems := problems || ARRAY(
+        SELECT format('rule %s on %s can redirect rows around the triggers; drop it', r.rulename, c.relname)
+          FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class
+         WHERE r.ev_class IN ('@extschema@.log'::regclass, '@extschema@.timer'::regclass)
+           AND r.rulename <> '_RETURN'
+         ORDER BY c.relname, r.rulename);
+    problems := problems || ARRAY(
+        SELECT format('%s is %s of %s: %s; detach it (ALTER TABLE %s %s %s)',
+                      i.inhrelid::regclass, CASE WHEN p.relkind = 'p' THEN 'a partition' ELSE 'an inheritance child' END,
+                      i.inhparent::regclass,
+                      CASE WHEN i.inhrelid IN ('@extschema@.log'::regclass, '@extschema@.timer'::regclass)
+                           THEN format('rows inserted through %s into its other tables bypass the rules, and pg_dump does not keep the attachment', i.inhparent::regclass)
+                           ELSE format('its rows are read as the extension''s but were never checked by its rules') END,
+                      CASE WHEN p.relkind = 'p' THEN i.inhparent::regclass ELSE i.inhrelid::regclass END,
+                      CASE WHEN p.relkind = 'p' THEN 'DETACH PARTITION' ELSE 'NO INHERIT' END,
+                      CASE WHEN p.relkind = 'p' THEN i.inhrelid::regclass ELSE i.inhparent::regclass END)
+          FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent
+         WHERE '@extschema@.log'::regclass IN (i.inhrelid, i.inhparent)
+            OR '@extschema@.timer'::regclass IN (i.inhrelid, i.inhparent)
+         ORDER BY 1);
+    IF NOT EXISTS (SELECT 1 FROM pg_event_trigger e
+                    WHERE e.evtname = 'cla_eventlog_no_inheritance' AND e.evtenabled <> 'D') THEN
+        problems := problems || 'event trigger cla_eventlog_no_inheritance is missing or disabled; ALTER EVENT TRIGGER cla_eventlog_no_inheritance ENABLE ALWAYS'::text;
+    END IF;
+
+    ok := cardinality(problems) = 0;
+    detail := CASE WHEN ok THEN format('the %s triggers of the log and the registry are enabled', cardinality(own))
+                   ELSE array_to_string(problems, '; ')
+              END
+              || CASE WHEN others IS NULL THEN ''
+                      ELSE '; other triggers (they cannot change the row the rules check): ' || array_to_string(others, ', ') END;
 END
 $$;
 
@@ -325,7 +457,7 @@ COMMENT ON FUNCTION @extschema@._check_stale_timers() IS
 COMMENT ON FUNCTION @extschema@._check_log_id_headroom() IS
     'Internal: status check log_id_headroom (the log id sequence is below 90 % of the largest value of the bound outcome_code_id column)';
 COMMENT ON FUNCTION @extschema@._check_triggers() IS
-    'Internal: status check triggers (the log''s and the registry''s triggers exist and are enabled)';
+    'Internal: status check triggers (the log''s and the registry''s triggers exist and are enabled; no foreign BEFORE row trigger, rule, inheritance or partitioning on the log or the timers)';
 
 ---------------------------------------------------------------------------
 -- status(): the health probe.
@@ -340,7 +472,7 @@ BEGIN
     -- database: this function ran, so the database answers.
     check_name := 'database';
     ok := true;
-    detail := CASE WHEN pg_is_in_recovery() THEN 'answers (a standby, read-only)' ELSE 'answers (the primary)' END;
+    detail := @extschema@._database_detail();
     RETURN NEXT;
 
     FOR check_name, call IN

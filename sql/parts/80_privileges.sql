@@ -79,7 +79,9 @@ GRANT EXECUTE ON FUNCTION
     @extschema@._check_triggers(),
     @extschema@._disk_space(),
     @extschema@._check_disk_space(),
-    @extschema@._check_standby()
+    @extschema@._check_standby(),
+    @extschema@._subscriptions(),
+    @extschema@._database_detail()
 TO PUBLIC;
 
 -- The working-hours calendar is reference data: anyone may read it and

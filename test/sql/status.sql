@@ -139,6 +139,29 @@ SELECT ok FROM cla_eventlog.status() WHERE check_name = 'stale_timers';
 ALTER TABLE cla_eventlog.log DISABLE TRIGGER log_apply;
 SELECT ok, detail FROM cla_eventlog.status() WHERE check_name = 'triggers';
 ALTER TABLE cla_eventlog.log ENABLE TRIGGER log_apply;
+-- triggers: a registry trigger for replicated rows enabled the ordinary way
+-- (ORIGIN) would not fire in a logical replication apply worker.
+ALTER TABLE cla_eventlog.code ENABLE TRIGGER registry_replicated;
+SELECT ok, detail FROM cla_eventlog.status() WHERE check_name = 'triggers';
+ALTER TABLE cla_eventlog.code ENABLE REPLICA TRIGGER registry_replicated;
+-- triggers: a foreign BEFORE row trigger on the timers can change or skip a
+-- row (red, whatever it does); a foreign AFTER statement trigger on the log
+-- cannot, and is only named.
+CREATE FUNCTION public.pass_row() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+CREATE TRIGGER a_timer_touch BEFORE INSERT OR UPDATE ON cla_eventlog.timer
+    FOR EACH ROW EXECUTE FUNCTION public.pass_row();
+CREATE TRIGGER z_log_notify AFTER INSERT ON cla_eventlog.log
+    FOR EACH STATEMENT EXECUTE FUNCTION public.pass_row();
+SELECT ok, detail FROM cla_eventlog.status() WHERE check_name = 'triggers';
+DROP TRIGGER a_timer_touch ON cla_eventlog.timer;
+SELECT ok, detail FROM cla_eventlog.status() WHERE check_name = 'triggers';
+DROP TRIGGER z_log_notify ON cla_eventlog.log;
+DROP FUNCTION public.pass_row();
+-- The log is never a partition (the event trigger refuses it; test/t/logical.sh
+-- shows check triggers red when it was disabled meanwhile).
+CREATE TABLE public.all_logs (LIKE cla_eventlog.log) PARTITION BY RANGE (id);
+ALTER TABLE public.all_logs ATTACH PARTITION cla_eventlog.log FOR VALUES FROM (0) TO (1000);
+DROP TABLE public.all_logs;
 
 -- Healthy again.
 SELECT j -> 'ok' AS ok FROM cla_eventlog.status_json() j;
