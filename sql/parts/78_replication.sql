@@ -44,7 +44,8 @@ BEGIN
         ('timer_id_seq', 'SELECT max(t.id) FROM @extschema@.timer t'),
         ('code_reg_order_seq', 'SELECT max(c.reg_order) FROM @extschema@.code c'),
         ('erasure_id_seq', 'SELECT max(e.id) FROM @extschema@.erasure e'),
-        ('log_change_id_seq', 'SELECT max(c.id) FROM @extschema@.log_change c')
+        ('log_change_id_seq', 'SELECT max(c.id) FROM @extschema@.log_change c'),
+        ('import_run_id_seq', 'SELECT max(r.id) FROM @extschema@.import_run r')
     LOOP
         sequence_name := '@extschema@.' || seq;
         EXECUTE query INTO data_max;
