@@ -83,3 +83,35 @@ bench_copy_load() {
     t1=$(date +%s.%N)
     awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }'
 }
+
+# Workload 6, the history import.  bench_import_prepare DB CASES: the
+# Django-shaped source of CASES cases (test/fixtures/django_source.sql)
+# and the extension beside it (import_setup.sql).
+bench_import_prepare() {
+    "$bench_bindir/dropdb" --if-exists "$1" 2>/dev/null
+    "$bench_bindir/createdb" "$1"
+    (cd "$top" && bench_psql -d "$1" -v cases="$2" -o /dev/null -f test/fixtures/django_source.sql &&
+                  bench_psql -d "$1" -o /dev/null -f "$bench_dir/import_setup.sql")
+}
+# bench_import_reset DB: nothing imported, baseline copies empty
+bench_import_reset() {
+    bench_psql -d "$1" -o /dev/null -f "$bench_dir/import_reset.sql"
+}
+# bench_import_load DB: CALL import_history(); prints "seconds rows
+# vm_hwm_kb rss_anon_kb problems"
+bench_import_load() {
+    local t0 t1 line
+    t0=$(date +%s.%N)
+    line=$(bench_psql -At -F ' ' -d "$1" -f "$bench_dir/import_run.sql" 2>/dev/null) || return 1
+    t1=$(date +%s.%N)
+    echo "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }') $line"
+}
+# bench_import_baseline DB: the same rows by INSERT ... SELECT into the
+# untriggered copies; prints seconds
+bench_import_baseline() {
+    local t0 t1
+    t0=$(date +%s.%N)
+    bench_psql -d "$1" -o /dev/null -f "$bench_dir/import_baseline.sql" || return 1
+    t1=$(date +%s.%N)
+    awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }'
+}

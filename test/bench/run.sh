@@ -28,6 +28,9 @@
 #   4  workload 2 as a plain INSERT into the log (trigger path)
 #                                               vs log_event and vs the limit
 #   5  bulk COPY of BENCH_COPY_ROWS rows into the log vs into bench.plain_log
+#   6  history import of BENCH_IMPORT_CASES cases of Django-shaped history
+#      (import_history()) vs INSERT ... SELECT of the same rows into
+#      untriggered copies (rows/s, BENCH_IMPORT_ROUNDS alternating runs)
 #   registry size (72 vs BENCH_CODES codes), log size (empty vs BENCH_LOG_ROWS),
 #   registry cache memory.
 #
@@ -59,6 +62,8 @@ log_rows=${BENCH_LOG_ROWS:-1000000}
 codes=${BENCH_CODES:-10000}
 copy_rows=${BENCH_COPY_ROWS:-1000000}
 copy_rounds=${BENCH_COPY_ROUNDS:-3}
+import_cases=${BENCH_IMPORT_CASES:-168800}
+import_rounds=${BENCH_IMPORT_ROUNDS:-3}
 port=${BENCH_PORT:-55434}
 shared_buffers=${BENCH_SHARED_BUFFERS:-2GB}
 seed=${BENCH_SEED:-1}
@@ -68,6 +73,8 @@ if [ "$mode" = smoke ]; then
     codes=${BENCH_CODES:-500}
     copy_rows=${BENCH_COPY_ROWS:-100}
     copy_rounds=1
+    import_cases=${BENCH_IMPORT_CASES:-200}
+    import_rounds=1
 fi
 
 . test/lib.sh
@@ -148,7 +155,13 @@ if [ "$mode" = smoke ]; then
         echo "FAIL COPY"; fail=1
     fi
     rm -f "$copy_file"
-    [ "$fail" -eq 0 ] && echo "smoke: every pgbench script and the COPY ran without error"
+    if bench_import_prepare benchimport "$import_cases" && r=$(bench_import_load benchimport) &&
+       bench_import_baseline benchimport >/dev/null; then
+        echo "ok   history import of $import_cases cases (seconds rows peak-RSS-kB private-kB problems: $r) and its baseline"
+    else
+        echo "FAIL history import"; fail=1
+    fi
+    [ "$fail" -eq 0 ] && echo "smoke: every pgbench script, the COPY and the import ran without error"
     exit "$fail"
 fi
 
@@ -238,6 +251,27 @@ stored=$(bench_psql -At -d benchcopy -c 'SELECT count(*) FROM cla_eventlog.log')
 echo "   log rows stored by the last load: $stored of $copy_rows (the rest skipped by the debounce)"
 rm -f "$copy_file"
 
+echo "== 6 history import: $import_cases cases of Django-shaped history, import_history() vs INSERT ... SELECT, $import_rounds rounds"
+t0=$(date +%s)
+bench_import_prepare benchimport "$import_cases"
+echo "   source generated in $(( $(date +%s) - t0 ))s: $(bench_psql -At -d benchimport -c "SELECT (SELECT count(*) FROM cla_eventlog_log) || ' logs, ' || (SELECT count(*) FROM timer_timer) || ' timers'")"
+: > "$work/import.tsv"
+for r in $(seq 1 "$import_rounds"); do
+    bench_import_reset benchimport
+    quiesce benchimport
+    read -r secs rows hwm anon problems < <(bench_import_load benchimport) || exit 1
+    printf '%s\t%s\t%s\t%s\n' "6 history import" "import_history()" "$r" "$(awk -v n="$rows" -v s="$secs" 'BEGIN { printf "%.1f", n / s }')" >> "$results"
+    printf '%s\t%s\t%s\t%s\n' "$r" "$secs" "$hwm" "$anon" >> "$work/import.tsv"
+    printf '   round %s %-40s %8.2fs %10.1f rows/s (%s rows, %s problems; peak RSS %s kB, private %s kB)\n' \
+        "$r" "import_history()" "$secs" "$(awk -v n="$rows" -v s="$secs" 'BEGIN { print n / s }')" "$rows" "$problems" "$hwm" "$anon"
+    quiesce benchimport
+    secs=$(bench_import_baseline benchimport) || exit 1
+    printf '%s\t%s\t%s\t%s\n' "6 history import" "INSERT ... SELECT (limit)" "$r" "$(awk -v n="$rows" -v s="$secs" 'BEGIN { printf "%.1f", n / s }')" >> "$results"
+    printf '   round %s %-40s %8.2fs %10.1f rows/s\n' "$r" "INSERT ... SELECT (limit)" "$secs" "$(awk -v n="$rows" -v s="$secs" 'BEGIN { print n / s }')"
+done
+import_hwm=$(cut -f3 "$work/import.tsv" | sort -g | tail -1)
+import_anon=$(cut -f4 "$work/import.tsv" | sort -g | tail -1)
+
 echo "== registry cache memory (one session, after one log_event)"
 mem() {   # mem DB: bytes of the cla_eventlog contexts, and their list
     bench_psql -At -F ' ' -d "$1" <<'SQL'
@@ -308,12 +342,15 @@ mem_met=$(awk -v m="$mem10k" 'BEGIN { print (m > 0 && m < 10 * 1024 * 1024 ? "ye
     row "4 INSERT into the log" "log_event" "INSERT into the log" info 0 "2 HIGH outcome"
     row "4 INSERT into the log" "INSERT+UPDATE (limit)" "INSERT into the log" info 0 "2 HIGH outcome"
     row "5 bulk COPY (rows/s)" "COPY into plain table (limit)" "COPY into the log" atleast 0.5 "5 bulk COPY"
+    row "6 history import (rows/s)" "INSERT ... SELECT (limit)" "import_history()" atleast 0.5 "6 history import"
     row "registry size" "72 codes" "$codes codes" within 0.05
     row "log size" "empty log" "$log_rows rows in log" within 0.15
     printf '| registry cache memory | %s codes | %s bytes (%.2f MB) | | < 10 MB | %s |\n' \
         "$codes" "$mem10k" "$(awk -v m="$mem10k" 'BEGIN { print m / 1048576 }')" "$mem_met"
     echo
     echo "Memory contexts (bench10k): $ctx10k; with 72 codes (bench72): $mem72 bytes."
+    echo
+    echo "Workload 6: $import_cases cases of test/fixtures/django_source.sql, rows = logs + timers stored; the importing backend's peak resident set $import_hwm kB (VmHWM, the shared buffers it touched included), its private memory at the end $import_anon kB (RssAnon); the limit writes the same rows into untriggered copies (test/bench/import_baseline.sql)."
     echo
     echo "MI and status on benchlog ($cases cases, $log_rows log rows), EXPLAIN (ANALYZE, BUFFERS), best of 3 (test/bench/mi_scale.sql):"
     echo
