@@ -2657,7 +2657,7 @@ COMMENT ON COLUMN @extschema@.retention_run.max_log_id IS
 COMMENT ON COLUMN @extschema@.retention_run.last_log_id IS
     'The scan''s position: every log row older than the cutoff up to this id has been looked at';
 COMMENT ON COLUMN @extschema@.retention_run.kept_rows IS
-    'Log rows older than the cutoff that were kept: each case''s latest HIGH outcome, and once_per case rows';
+    'Log rows older than the cutoff that were kept: each case''s latest HIGH outcome, once_per case rows, and the rows MI of the retained days reads';
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.retention_run', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.retention_run_id_seq', '');
 
@@ -2732,6 +2732,8 @@ DECLARE
     ids bigint[];
     high_cases bigint[];
     keep bigint[];
+    read_cases bigint[];
+    read_from bigint[];
     gone bigint[];
     last_id bigint;
     removed bigint := 0;
@@ -2772,16 +2774,40 @@ BEGIN
             -- new statements: they see every outcome the lock waited for
             SELECT array_agg(e.outcome_code_id) INTO keep
               FROM @extschema@._case_expected(high_cases) e WHERE e.outcome_code_id IS NOT NULL;
+            -- per case of the batch, the first row a report of the retained
+            -- days reads: a callback booked for the retained days (the
+            -- callback reports read it and the case's rows after it), the
+            -- first row of an application object (a complaint) that has a
+            -- row after the cutoff
+            SELECT array_agg(p.case_id), array_agg(p.first_id) INTO read_cases, read_from
+              FROM (SELECT c.case_id, least(cb.id, ob.id) AS first_id
+                      FROM (SELECT DISTINCT l.case_id FROM @extschema@.log l WHERE l.id = ANY (ids)) c
+                      LEFT JOIN LATERAL (
+                            SELECT min(l.id) AS id FROM @extschema@.log l
+                             WHERE l.case_id = c.case_id AND l.context ? 'requires_action_at'
+                               AND @extschema@._iso_time(l.context ->> 'requires_action_at') >= r.cutoff) cb ON true
+                      LEFT JOIN LATERAL (
+                            SELECT min(o.id) AS id FROM @extschema@.log o
+                             WHERE o.case_id = c.case_id AND o.content_type IS NOT NULL
+                               AND EXISTS (SELECT 1 FROM @extschema@.log n
+                                            WHERE n.case_id = o.case_id AND n.content_type = o.content_type
+                                              AND n.object_id = o.object_id AND n.created >= r.cutoff)) ob ON true) p
+             WHERE p.first_id IS NOT NULL;
             SELECT array_agg(l.id ORDER BY l.id) INTO gone
               FROM @extschema@.log l
+              LEFT JOIN unnest(read_cases, read_from) AS rd(case_id, first_id) ON rd.case_id = l.case_id
              WHERE l.id = ANY (ids)
                AND NOT l.id = ANY (COALESCE(keep, '{}'))
                AND NOT EXISTS (SELECT 1 FROM @extschema@.code k
                                 WHERE k.event_key = l.event_key AND k.code = l.code
-                                  AND k.once_per ->> 'scope' = 'case');
+                                  AND k.once_per ->> 'scope' = 'case')
+               AND (rd.first_id IS NULL OR l.id < rd.first_id);
             SELECT COALESCE(sum(h.log_rows), 0) INTO removed
               FROM @extschema@._remove_history(gone, NULL, r.archive, r.run_by, r.reason) h;
             kept := cardinality(ids) - COALESCE(cardinality(gone), 0);
+            IF cardinality(ids) < r.batch_size THEN
+                last_id := r.max_log_id;    -- a short batch ends the scan
+            END IF;
         END IF;
         UPDATE @extschema@.retention_run x
            SET last_log_id = last_id, batches = x.batches + 1, log_rows = x.log_rows + removed,
@@ -2801,6 +2827,9 @@ BEGIN
         ELSE
             SELECT COALESCE(sum(h.timer_rows), 0) INTO removed
               FROM @extschema@._remove_history(NULL, ids, r.archive, r.run_by, r.reason) h;
+            IF cardinality(ids) < r.batch_size THEN
+                last_id := r.max_timer_id;
+            END IF;
         END IF;
         UPDATE @extschema@.retention_run x
            SET last_timer_id = last_id, batches = x.batches + 1, timer_rows = x.timer_rows + removed,
@@ -2849,7 +2878,7 @@ BEGIN
 END
 $$;
 COMMENT ON PROCEDURE @extschema@.apply_retention(timestamptz, boolean, integer, text) IS
-    'Maintenance: removes log rows older than cutoff (deleted, or moved to log_archive when archive) except each case''s latest HIGH outcome and once_per case rows, then finished timers that bill nothing and that no row names, in batches of batch_size, committing each, NOTICE per batch, audited in retention_run. CALL it outside a transaction block; for the roles granted EXECUTE on it and on _retention_start and _retention_step';
+    'Maintenance: removes log rows older than cutoff (deleted, or moved to log_archive when archive) except each case''s latest HIGH outcome, once_per case rows and the rows MI of the retained days reads (callbacks booked for them and what follows, complaints still active), then finished timers that bill nothing and that no row names, in batches of batch_size, committing each, NOTICE per batch, audited in retention_run. CALL it outside a transaction block; for the roles granted EXECUTE on it and on _retention_start and _retention_step';
 REVOKE ALL ON PROCEDURE @extschema@.apply_retention(timestamptz, boolean, integer, text) FROM PUBLIC;
 REVOKE ALL ON TABLE @extschema@.retention_run FROM PUBLIC;
 REVOKE ALL ON SEQUENCE @extschema@.retention_run_id_seq FROM PUBLIC;
