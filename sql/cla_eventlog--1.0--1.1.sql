@@ -2743,6 +2743,11 @@ BEGIN
         RAISE EXCEPTION 'run_id must not be null'
             USING ERRCODE = 'null_value_not_allowed';
     END IF;
+    -- A batch's statements are planned for thousands of rows each, which
+    -- makes JIT compile them every time: a second a batch, more than
+    -- the work.  Off for this transaction, which is the batch's own when
+    -- apply_retention() calls it.
+    PERFORM set_config('jit', 'off', true);
     -- one step of a run at a time
     SELECT * INTO r FROM @extschema@.retention_run x WHERE x.id = run_id FOR UPDATE;
     IF NOT FOUND THEN
@@ -2797,7 +2802,7 @@ BEGIN
               FROM @extschema@.log l
               LEFT JOIN unnest(read_cases, read_from) AS rd(case_id, first_id) ON rd.case_id = l.case_id
              WHERE l.id = ANY (ids)
-               AND NOT l.id = ANY (COALESCE(keep, '{}'))
+               AND NOT EXISTS (SELECT 1 FROM unnest(keep) k(id) WHERE k.id = l.id)
                AND NOT EXISTS (SELECT 1 FROM @extschema@.code k
                                 WHERE k.event_key = l.event_key AND k.code = l.code
                                   AND k.once_per ->> 'scope' = 'case')
