@@ -155,10 +155,13 @@ BEGIN
         RAISE EXCEPTION 'run_id must not be null'
             USING ERRCODE = 'null_value_not_allowed';
     END IF;
-    -- A batch's statements are planned for thousands of rows each, which
-    -- makes JIT compile them every time: a second a batch, more than
-    -- the work.  Off for this transaction, which is the batch's own when
+    -- A batch's statements work on arrays of thousands of ids.  Planned
+    -- for their values every time (a generic plan guesses 10 elements and
+    -- joins them by nested loops, quadratic in the batch), and without JIT
+    -- (it compiled them anew every batch: a second, more than the work).
+    -- For this transaction only, which is the batch's own when
     -- apply_retention() calls it.
+    PERFORM set_config('plan_cache_mode', 'force_custom_plan', true);
     PERFORM set_config('jit', 'off', true);
     -- one step of a run at a time
     SELECT * INTO r FROM @extschema@.retention_run x WHERE x.id = run_id FOR UPDATE;
