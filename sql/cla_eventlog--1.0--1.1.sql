@@ -1228,11 +1228,13 @@ COMMENT ON FUNCTION @extschema@._caller() IS
     'Internal: the role that called a SECURITY DEFINER maintenance function (SET ROLE''s, else the login role), for its audit';
 REVOKE ALL ON FUNCTION @extschema@._caller() FROM PUBLIC;
 
-CREATE FUNCTION @extschema@._erase_logs(case_ids bigint[]) RETURNS bigint
+-- (Issue 16 replaced _erase_logs(case_ids), whose C symbol is gone, by
+-- _delete_logs(log_ids): created here, where erasure first needs it.)
+CREATE FUNCTION @extschema@._delete_logs(log_ids bigint[]) RETURNS bigint
     LANGUAGE c VOLATILE
-    AS 'MODULE_PATHNAME', 'cel_erase_logs';
-COMMENT ON FUNCTION @extschema@._erase_logs(bigint[]) IS
-    'Internal: deletes every log row of the given cases past the append-only guard; only erase_cases() calls it';
+    AS 'MODULE_PATHNAME', 'cel_delete_logs';
+COMMENT ON FUNCTION @extschema@._delete_logs(bigint[]) IS
+    'Internal: deletes the given log rows past the append-only guard; only _remove_history() calls it';
 
 ---------------------------------------------------------------------------
 -- erase_cases(case_ids, reason): remove the cases' log rows and timers and
@@ -1311,7 +1313,7 @@ COMMENT ON FUNCTION @extschema@.reset_test_data() IS
     'Empties the log, the timers, the erasure audit, log_archive and log_change, in a database whose name begins with test_ only, for the owner of those tables: Django''s TransactionTestCase can then flush';
 REVOKE ALL ON TABLE @extschema@.erasure FROM PUBLIC;
 REVOKE ALL ON SEQUENCE @extschema@.erasure_id_seq FROM PUBLIC;
-REVOKE ALL ON FUNCTION @extschema@._erase_logs(bigint[]), @extschema@.erase_cases(bigint[], text),
+REVOKE ALL ON FUNCTION @extschema@._delete_logs(bigint[]), @extschema@.erase_cases(bigint[], text),
     @extschema@.reset_test_data() FROM PUBLIC;
 COMMENT ON FUNCTION @extschema@._log_guard() IS
     'Internal: refuses UPDATE, DELETE and TRUNCATE on the log, except for erase_cases(), reset_test_data(), cla_eventlog.allow_log_maintenance and the TRUNCATE of an empty log';
@@ -2899,7 +2901,8 @@ BEGIN
         ('code_reg_order_seq', 'SELECT max(c.reg_order) FROM @extschema@.code c'),
         ('erasure_id_seq', 'SELECT max(e.id) FROM @extschema@.erasure e'),
         ('log_change_id_seq', 'SELECT max(c.id) FROM @extschema@.log_change c'),
-        ('import_run_id_seq', 'SELECT max(r.id) FROM @extschema@.import_run r')
+        ('import_run_id_seq', 'SELECT max(r.id) FROM @extschema@.import_run r'),
+        ('retention_run_id_seq', 'SELECT max(r.id) FROM @extschema@.retention_run r')
     LOOP
         sequence_name := '@extschema@.' || seq;
         EXECUTE query INTO data_max;
@@ -2959,6 +2962,415 @@ ALTER EVENT TRIGGER cla_eventlog_no_inheritance ENABLE ALWAYS;
 COMMENT ON EVENT TRIGGER cla_eventlog_no_inheritance IS
     'Refuses ALTER TABLE ... ATTACH PARTITION / INHERIT and CREATE TABLE ... INHERITS that would make cla_eventlog.log or cla_eventlog.timer a partition, an inheritance child or parent (README "A logical copy")';
 REVOKE ALL ON FUNCTION @extschema@._no_inheritance() FROM PUBLIC;
+
+-- Issue 16, retention (sql/parts/78_retention.sql; README "Retention"):
+-- apply_retention() and its audit retention_run; log rows and timers leave
+-- through one path, _remove_history() (sql/parts/75_erasure.sql), which
+-- erase_cases() now uses too (and erases the cases' archived rows).
+CREATE INDEX log_archive_case ON @extschema@.log_archive (case_id);
+CREATE INDEX log_archive_timer ON @extschema@.log_archive (timer_id) WHERE timer_id IS NOT NULL;
+COMMENT ON TABLE @extschema@.log_archive IS
+    'Log rows moved out of the log by remove_duplicate_outcomes() and apply_retention(archive => true), whole, with who moved them, when and why; restore_archived_logs() puts them back';
+COMMENT ON FUNCTION @extschema@._archive_logs(bigint[], text, text) IS
+    'Internal: moves the given log rows into log_archive past the append-only guard; only remove_duplicate_outcomes() and _remove_history() call it';
+
+---------------------------------------------------------------------------
+-- _remove_history(log_ids, timer_ids, archive, who, reason): the one path
+-- by which log rows and timers leave the extension, for erase_cases() and
+-- apply_retention() (README "Retention").  The log rows are deleted, or
+-- moved to log_archive with who and why (archive); then the given timers
+-- are deleted, except one that a log row or an archived row still names
+-- (the log's foreign key, and restore_archived_logs(), need it) or that a
+-- concurrent writer holds (it is left for a later run).  Per case: how many
+-- log rows and timers went.  The callers lock the cases whose state the
+-- rows decide and write their own audit; the rows' cases are not repaired
+-- here.
+CREATE FUNCTION @extschema@._remove_history(log_ids bigint[], timer_ids bigint[], archive boolean,
+                                            who text, reason text)
+RETURNS TABLE (case_id bigint, log_rows bigint, timer_rows bigint)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    log_cases bigint[];
+    log_counts bigint[];
+    locked bigint[];
+    timer_cases bigint[];
+    timer_counts bigint[];
+BEGIN
+    IF log_ids IS NOT NULL AND cardinality(log_ids) > 0 THEN
+        SELECT array_agg(g.case_id ORDER BY g.case_id), array_agg(g.n ORDER BY g.case_id)
+          INTO log_cases, log_counts
+          FROM (SELECT l.case_id, count(*) AS n FROM @extschema@.log l
+                 WHERE l.id = ANY (log_ids) GROUP BY l.case_id) g;
+        IF archive THEN
+            PERFORM @extschema@._archive_logs(log_ids, who, reason);
+        ELSE
+            PERFORM @extschema@._delete_logs(log_ids);
+        END IF;
+    END IF;
+    IF timer_ids IS NOT NULL AND cardinality(timer_ids) > 0 THEN
+        -- A writer naming one of these timers in a new log row holds it
+        -- (its foreign-key check): skip it.  Locked, a timer cannot gain a
+        -- log row before this transaction ends, so the next statement's
+        -- check that none names it holds until the DELETE.
+        SELECT array_agg(t.id) INTO locked
+          FROM (SELECT t.id FROM @extschema@.timer t WHERE t.id = ANY (timer_ids)
+                 ORDER BY t.id FOR UPDATE SKIP LOCKED) t;
+        WITH gone AS (
+            DELETE FROM @extschema@.timer t
+             WHERE t.id = ANY (locked)
+               AND NOT EXISTS (SELECT 1 FROM @extschema@.log l WHERE l.timer_id = t.id)
+               AND NOT EXISTS (SELECT 1 FROM @extschema@.log_archive a WHERE a.timer_id = t.id)
+            RETURNING t.linked_case)
+        SELECT array_agg(g.linked_case ORDER BY g.linked_case), array_agg(g.n ORDER BY g.linked_case)
+          INTO timer_cases, timer_counts
+          FROM (SELECT gone.linked_case, count(*) AS n FROM gone GROUP BY gone.linked_case) g;
+    END IF;
+    RETURN QUERY
+        SELECT u.id, sum(u.l)::bigint, sum(u.t)::bigint
+          FROM (SELECT l.id, l.n, 0 FROM unnest(log_cases, log_counts) l(id, n)
+                UNION ALL
+                SELECT t.id, 0, t.n FROM unnest(timer_cases, timer_counts) t(id, n)) u(id, l, t)
+         GROUP BY u.id ORDER BY u.id;
+END
+$$;
+COMMENT ON FUNCTION @extschema@._remove_history(bigint[], bigint[], boolean, text, text) IS
+    'Internal: deletes (or, archive, moves to log_archive) the given log rows, then deletes the given timers that no log or archived row names; per case the rows that went. The one path of erase_cases() and apply_retention()';
+
+CREATE OR REPLACE FUNCTION @extschema@.erase_cases(case_ids bigint[], reason text)
+RETURNS TABLE (case_id bigint, log_rows bigint, timer_rows bigint)
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    -- the caller (current_user is this function's owner here)
+    who constant text := @extschema@._caller();
+    b record;
+    ids bigint[];
+    logs bigint[];
+    timers bigint[];
+    archived_rows bigint[];
+BEGIN
+    IF case_ids IS NULL THEN
+        RAISE EXCEPTION 'case_ids must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF reason IS NULL OR btrim(reason) = '' THEN
+        RAISE EXCEPTION 'an erasure needs a reason'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Say why, for example the retention rule or the request it carries out: it is kept in cla_eventlog.erasure.';
+    END IF;
+    b := @extschema@._require_binding();
+    IF to_regclass(format('%I.%I', b.case_schema, b.case_table)) IS NOT NULL
+       AND NOT has_table_privilege(who, format('%I.%I', b.case_schema, b.case_table), 'DELETE') THEN
+        RAISE EXCEPTION 'permission denied to erase cases of %.%', b.case_schema, b.case_table
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = format('Erasing a case''s history is for a role that may delete the case; role %s has no DELETE on the table.', who),
+                  HINT = 'Erase as the role that deletes cases, or have the table''s owner GRANT DELETE on it.';
+    END IF;
+    SELECT array_agg(DISTINCT u.id ORDER BY u.id) INTO ids FROM unnest(case_ids) u(id) WHERE u.id IS NOT NULL;
+    IF ids IS NULL THEN
+        RETURN;
+    END IF;
+
+    -- FOR UPDATE: a new log row for one of these cases (its foreign key
+    -- takes FOR KEY SHARE) waits for this transaction, and fails once the
+    -- application has deleted the case in it.
+    PERFORM @extschema@._case_lock(ids, true);
+    -- their rows in the log and in the archive (remove_duplicate_outcomes(),
+    -- apply_retention(archive => true)) go; so do their timers, except one
+    -- that another case's log still names: it is only unlinked
+    WITH gone AS (
+        DELETE FROM @extschema@.log_archive a WHERE a.case_id = ANY (ids) RETURNING a.case_id)
+    SELECT array_agg((SELECT count(*) FROM gone g WHERE g.case_id = u.id) ORDER BY u.id)
+      INTO archived_rows FROM unnest(ids) u(id);
+    SELECT array_agg(u.n + COALESCE(r.log_rows, 0) ORDER BY u.id), array_agg(COALESCE(r.timer_rows, 0) ORDER BY u.id)
+      INTO logs, timers
+      FROM unnest(ids, archived_rows) u(id, n)
+      LEFT JOIN @extschema@._remove_history(
+                    ARRAY(SELECT l.id FROM @extschema@.log l WHERE l.case_id = ANY (ids) ORDER BY l.id),
+                    ARRAY(SELECT t.id FROM @extschema@.timer t WHERE t.linked_case = ANY (ids) ORDER BY t.id),
+                    false, who, reason) r ON r.case_id = u.id;
+    UPDATE @extschema@.timer t SET linked_case = NULL, modified = now()
+     WHERE t.linked_case = ANY (ids);
+    -- the cases now have no history: their outcome columns say so until
+    -- the application deletes them
+    PERFORM @extschema@.repair_cases(ids);
+    INSERT INTO @extschema@.erasure (erased_by, reason, case_id, log_rows, timer_rows)
+    SELECT who, reason, u.id, u.l, u.t FROM unnest(ids, logs, timers) u(id, l, t);
+    RETURN QUERY SELECT u.id, u.l, u.t FROM unnest(ids, logs, timers) u(id, l, t);
+END
+$$;
+COMMENT ON FUNCTION @extschema@.erase_cases(bigint[], text) IS
+    'Deletes the given cases'' log rows (also those in log_archive) and their timers, clears their outcome columns and records each case in cla_eventlog.erasure; the application then deletes the cases. For a role granted EXECUTE that holds DELETE on the case table';
+
+-- One row per run: who, when, why, the cutoff, where it is, how much went.
+CREATE SEQUENCE @extschema@.retention_run_id_seq;
+CREATE TABLE @extschema@.retention_run (
+    id              bigint PRIMARY KEY DEFAULT pg_catalog.nextval('@extschema@.retention_run_id_seq'),
+    started_at      timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    updated_at      timestamptz,
+    finished_at     timestamptz,
+    run_by          text NOT NULL,
+    reason          text NOT NULL CHECK (pg_catalog.btrim(reason) <> ''),
+    cutoff          timestamptz NOT NULL,
+    archive         boolean NOT NULL,
+    batch_size      integer NOT NULL CHECK (batch_size > 0),
+    max_log_id      bigint NOT NULL,
+    last_log_id     bigint NOT NULL,
+    max_timer_id    bigint NOT NULL,
+    last_timer_id   bigint NOT NULL,
+    batches         integer NOT NULL DEFAULT 0,
+    log_rows        bigint NOT NULL DEFAULT 0,
+    kept_rows       bigint NOT NULL DEFAULT 0,
+    timer_rows      bigint NOT NULL DEFAULT 0
+);
+ALTER SEQUENCE @extschema@.retention_run_id_seq OWNED BY @extschema@.retention_run.id;
+COMMENT ON TABLE @extschema@.retention_run IS
+    'Audit of apply_retention(): one row per run, with the role that ran it, why, the cutoff, its progress (updated per committed batch; finished_at NULL while it runs or when it was interrupted) and how many log rows went (deleted, or archived), were kept, and how many timers went';
+COMMENT ON COLUMN @extschema@.retention_run.max_log_id IS
+    'The largest id of a log row older than the cutoff when the run started: the end of its scan';
+COMMENT ON COLUMN @extschema@.retention_run.last_log_id IS
+    'The scan''s position: every log row older than the cutoff up to this id has been looked at';
+COMMENT ON COLUMN @extschema@.retention_run.kept_rows IS
+    'Log rows older than the cutoff that were kept: each case''s latest HIGH outcome, once_per case rows, and the rows MI of the retained days reads';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.retention_run', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.retention_run_id_seq', '');
+
+-- _retention_start(cutoff, archive, batch_size, reason): check the
+-- arguments and record a new run; its id.
+CREATE FUNCTION @extschema@._retention_start(cutoff timestamptz, archive boolean,
+                                             batch_size integer, reason text)
+RETURNS bigint
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    run bigint;
+BEGIN
+    IF cutoff IS NULL THEN
+        RAISE EXCEPTION 'cutoff must not be null'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Give the time before which logs go, for example now() - interval ''6 years''.';
+    END IF;
+    IF cutoff > now() THEN
+        RAISE EXCEPTION 'cutoff "%" is in the future', cutoff
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('Retention removes the logs older than the cutoff; the current time is %s.', now()),
+                  HINT = 'Give a time in the past, for example now() - interval ''6 years''.';
+    END IF;
+    IF archive IS NULL THEN
+        RAISE EXCEPTION 'archive must not be null'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Say false to delete the rows, true to move them to cla_eventlog.log_archive.';
+    END IF;
+    IF batch_size IS NULL THEN
+        RAISE EXCEPTION 'batch_size must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF batch_size <= 0 THEN
+        RAISE EXCEPTION 'batch_size % is not positive', batch_size
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Give the number of rows per committed batch, for example 10000.';
+    END IF;
+    IF reason IS NULL OR btrim(reason) = '' THEN
+        RAISE EXCEPTION 'a retention run needs a reason'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Say why, for example the retention rule it carries out: it is kept in cla_eventlog.retention_run.';
+    END IF;
+    INSERT INTO @extschema@.retention_run (run_by, reason, cutoff, archive, batch_size,
+                                           max_log_id, last_log_id, max_timer_id, last_timer_id)
+    SELECT @extschema@._caller(), reason, cutoff, archive, batch_size,
+           COALESCE(l.max_id, 0), COALESCE(l.min_id - 1, 0), COALESCE(t.max_id, 0), COALESCE(t.min_id - 1, 0)
+      FROM (SELECT max(l.id) AS max_id, min(l.id) AS min_id
+              FROM @extschema@.log l WHERE l.created < cutoff) l,
+           (SELECT max(t.id) AS max_id, min(t.id) AS min_id
+              FROM @extschema@.timer t WHERE t.stopped < cutoff) t
+    RETURNING id INTO run;
+    RETURN run;
+END
+$$;
+COMMENT ON FUNCTION @extschema@._retention_start(timestamptz, boolean, integer, text) IS
+    'Internal: checks apply_retention()''s arguments and records a new run in retention_run; returns its id';
+
+-- _retention_step(run_id): one batch of the run, or its end: whether the
+-- run is done, and a message and a detail for its progress.
+CREATE FUNCTION @extschema@._retention_step(run_id bigint)
+RETURNS TABLE (done boolean, message text, detail text)
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    r @extschema@.retention_run;
+    verb text;
+    ids bigint[];
+    high_cases bigint[];
+    keep bigint[];
+    read_cases bigint[];
+    read_from bigint[];
+    gone bigint[];
+    last_id bigint;
+    removed bigint := 0;
+    kept bigint := 0;
+BEGIN
+    IF run_id IS NULL THEN
+        RAISE EXCEPTION 'run_id must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    -- A batch's statements work on arrays of thousands of ids.  Planned
+    -- for their values every time (a generic plan guesses 10 elements and
+    -- joins them by nested loops, quadratic in the batch), and without JIT
+    -- (it compiled them anew every batch: a second, more than the work).
+    -- For this transaction only, which is the batch's own when
+    -- apply_retention() calls it.
+    PERFORM set_config('plan_cache_mode', 'force_custom_plan', true);
+    PERFORM set_config('jit', 'off', true);
+    -- one step of a run at a time
+    SELECT * INTO r FROM @extschema@.retention_run x WHERE x.id = run_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'retention run % does not exist', run_id
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'The runs are in cla_eventlog.retention_run.';
+    END IF;
+    verb := CASE WHEN r.archive THEN 'archived' ELSE 'deleted' END;
+    done := r.finished_at IS NOT NULL;
+    IF done THEN
+        message := format('retention run %s is finished', r.id);
+        RETURN NEXT;
+        RETURN;
+    END IF;
+
+    IF r.last_log_id < r.max_log_id THEN
+        SELECT array_agg(c.id ORDER BY c.id), max(c.id),
+               array_agg(DISTINCT c.case_id) FILTER (WHERE c.type = 'outcome' AND c.level >= 29)
+          INTO ids, last_id, high_cases
+          FROM (SELECT l.id, l.case_id, l.type, l.level FROM @extschema@.log l
+                 WHERE l.id > r.last_log_id AND l.id <= r.max_log_id AND l.created < r.cutoff
+                 ORDER BY l.id LIMIT r.batch_size) c;
+        IF ids IS NULL THEN
+            last_id := r.max_log_id;
+        ELSE
+            IF high_cases IS NOT NULL THEN
+                PERFORM @extschema@._case_lock(high_cases);
+            END IF;
+            -- new statements: they see every outcome the lock waited for
+            SELECT array_agg(e.outcome_code_id) INTO keep
+              FROM @extschema@._case_expected(high_cases) e WHERE e.outcome_code_id IS NOT NULL;
+            -- per case of the batch, the first row a report of the retained
+            -- days reads: a callback booked for the retained days (the
+            -- callback reports read it and the case's rows after it), the
+            -- first row of an application object (a complaint) that has a
+            -- row after the cutoff
+            SELECT array_agg(p.case_id), array_agg(p.first_id) INTO read_cases, read_from
+              FROM (SELECT c.case_id, least(cb.id, ob.id) AS first_id
+                      FROM (SELECT DISTINCT l.case_id FROM @extschema@.log l WHERE l.id = ANY (ids)) c
+                      LEFT JOIN LATERAL (
+                            SELECT min(l.id) AS id FROM @extschema@.log l
+                             WHERE l.case_id = c.case_id AND l.context ? 'requires_action_at'
+                               AND @extschema@._iso_time(l.context ->> 'requires_action_at') >= r.cutoff) cb ON true
+                      LEFT JOIN LATERAL (
+                            SELECT min(o.id) AS id FROM @extschema@.log o
+                             WHERE o.case_id = c.case_id AND o.content_type IS NOT NULL
+                               AND EXISTS (SELECT 1 FROM @extschema@.log n
+                                            WHERE n.case_id = o.case_id AND n.content_type = o.content_type
+                                              AND n.object_id = o.object_id AND n.created >= r.cutoff)) ob ON true) p
+             WHERE p.first_id IS NOT NULL;
+            SELECT array_agg(l.id ORDER BY l.id) INTO gone
+              FROM @extschema@.log l
+              LEFT JOIN unnest(read_cases, read_from) AS rd(case_id, first_id) ON rd.case_id = l.case_id
+             WHERE l.id = ANY (ids)
+               AND NOT EXISTS (SELECT 1 FROM unnest(keep) k(id) WHERE k.id = l.id)
+               AND NOT EXISTS (SELECT 1 FROM @extschema@.code k
+                                WHERE k.event_key = l.event_key AND k.code = l.code
+                                  AND k.once_per ->> 'scope' = 'case')
+               AND (rd.first_id IS NULL OR l.id < rd.first_id);
+            SELECT COALESCE(sum(h.log_rows), 0) INTO removed
+              FROM @extschema@._remove_history(gone, NULL, r.archive, r.run_by, r.reason) h;
+            kept := cardinality(ids) - COALESCE(cardinality(gone), 0);
+            IF cardinality(ids) < r.batch_size THEN
+                last_id := r.max_log_id;    -- a short batch ends the scan
+            END IF;
+        END IF;
+        UPDATE @extschema@.retention_run x
+           SET last_log_id = last_id, batches = x.batches + 1, log_rows = x.log_rows + removed,
+               kept_rows = x.kept_rows + kept, updated_at = clock_timestamp()
+         WHERE x.id = r.id
+        RETURNING * INTO r;
+        message := format('retention run %s: log rows up to id %s of %s: %s %s, %s kept',
+                          r.id, last_id, r.max_log_id, removed, verb, kept);
+    ELSIF r.last_timer_id < r.max_timer_id THEN
+        SELECT array_agg(c.id ORDER BY c.id), max(c.id) INTO ids, last_id
+          FROM (SELECT t.id FROM @extschema@.timer t
+                 WHERE t.id > r.last_timer_id AND t.id <= r.max_timer_id
+                   AND t.stopped < r.cutoff AND (t.cancelled OR t.linked_case IS NULL)
+                 ORDER BY t.id LIMIT r.batch_size) c;
+        IF ids IS NULL THEN
+            last_id := r.max_timer_id;
+        ELSE
+            SELECT COALESCE(sum(h.timer_rows), 0) INTO removed
+              FROM @extschema@._remove_history(NULL, ids, r.archive, r.run_by, r.reason) h;
+            IF cardinality(ids) < r.batch_size THEN
+                last_id := r.max_timer_id;
+            END IF;
+        END IF;
+        UPDATE @extschema@.retention_run x
+           SET last_timer_id = last_id, batches = x.batches + 1, timer_rows = x.timer_rows + removed,
+               updated_at = clock_timestamp()
+         WHERE x.id = r.id
+        RETURNING * INTO r;
+        message := format('retention run %s: timers up to id %s of %s: %s deleted', r.id, last_id, r.max_timer_id, removed);
+    ELSE
+        UPDATE @extschema@.retention_run x SET finished_at = clock_timestamp(), updated_at = clock_timestamp()
+         WHERE x.id = r.id
+        RETURNING * INTO r;
+        done := true;
+        message := format('retention run %s done: %s log rows %s, %s kept, %s timers deleted, in %s batches',
+                          r.id, r.log_rows, verb, r.kept_rows, r.timer_rows, r.batches);
+    END IF;
+    detail := format('%s rows per second since the run started at %s.',
+                     round((r.log_rows + r.kept_rows + r.timer_rows)
+                           / greatest(EXTRACT(EPOCH FROM r.updated_at - r.started_at), 0.001)),
+                     r.started_at);
+    RETURN NEXT;
+END
+$$;
+COMMENT ON FUNCTION @extschema@._retention_step(bigint) IS
+    'Internal: one committed batch of an apply_retention() run (log rows, then timers), or its end; returns whether it is done and its progress message';
+
+---------------------------------------------------------------------------
+-- apply_retention(cutoff, archive, batch_size, reason): the run, a batch per
+-- transaction.  Called with CALL outside a transaction block.
+CREATE PROCEDURE @extschema@.apply_retention(cutoff timestamptz, archive boolean DEFAULT false,
+                                             batch_size integer DEFAULT 10000,
+                                             reason text DEFAULT 'retention')
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    run bigint;
+    s record;
+BEGIN
+    run := @extschema@._retention_start(cutoff, archive, batch_size, reason);
+    COMMIT;
+    LOOP
+        SELECT * INTO s FROM @extschema@._retention_step(run);
+        COMMIT;
+        RAISE NOTICE '%', s.message USING DETAIL = s.detail;
+        EXIT WHEN s.done;
+    END LOOP;
+END
+$$;
+COMMENT ON PROCEDURE @extschema@.apply_retention(timestamptz, boolean, integer, text) IS
+    'Maintenance: removes log rows older than cutoff (deleted, or moved to log_archive when archive) except each case''s latest HIGH outcome, once_per case rows and the rows MI of the retained days reads (callbacks booked for them and what follows, complaints still active), then finished timers that bill nothing and that no row names, in batches of batch_size, committing each, NOTICE per batch, audited in retention_run. CALL it outside a transaction block; for the roles granted EXECUTE on it and on _retention_start and _retention_step';
+REVOKE ALL ON PROCEDURE @extschema@.apply_retention(timestamptz, boolean, integer, text) FROM PUBLIC;
+REVOKE ALL ON TABLE @extschema@.retention_run FROM PUBLIC;
+REVOKE ALL ON SEQUENCE @extschema@.retention_run_id_seq FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@._remove_history(bigint[], bigint[], boolean, text, text),
+    @extschema@._retention_start(timestamptz, boolean, integer, text),
+    @extschema@._retention_step(bigint) FROM PUBLIC;
 
 -- Issue 14: moving an existing cla_backend database: the compatibility
 -- views and the history import (new objects; administrators only).

@@ -10,8 +10,9 @@
  *	  This file is also every way past the guard, each for one purpose
  *	  (README "Erasing a case, resetting a test database"):
  *	  - cla_eventlog.allow_log_maintenance, a superuser's session switch;
- *	  - _erase_logs(), the log rows of the cases erase_cases() erases and
- *	    audits (sql/parts/75_erasure.sql);
+ *	  - _delete_logs(), the log rows that erase_cases() and
+ *	    apply_retention() remove, through their one path _remove_history()
+ *	    (sql/parts/75_erasure.sql; README "Retention"), which audits them;
  *	  - reset_test_data(), which empties the log and the timers of a test
  *	    database;
  *	  - TRUNCATE of a log that is already empty, which loses nothing: after
@@ -47,7 +48,7 @@
 #include "utils/snapmgr.h"
 
 PG_FUNCTION_INFO_V1(cel_log_guard);
-PG_FUNCTION_INFO_V1(cel_erase_logs);
+PG_FUNCTION_INFO_V1(cel_delete_logs);
 PG_FUNCTION_INFO_V1(cel_reset_test_data);
 PG_FUNCTION_INFO_V1(cel_archive_logs);
 PG_FUNCTION_INFO_V1(cel_restore_logs);
@@ -164,19 +165,21 @@ run_sanctioned(const char *sql, int nargs, Oid *argtypes, Datum *values,
 }
 
 /*
- * _erase_logs(case_ids bigint[]) RETURNS bigint: delete every log row of the
- * given cases; the number deleted.  Only erase_cases() calls it (PUBLIC has
- * no EXECUTE), after it has locked the cases and before it audits.
+ * _delete_logs(log_ids bigint[]) RETURNS bigint: delete the given log rows;
+ * the number deleted (a row already gone is not counted).  Only
+ * _remove_history() calls it (PUBLIC has no EXECUTE), for erase_cases() and
+ * apply_retention(), after they have locked the cases whose state the rows
+ * decide and before they audit.
  */
 Datum
-cel_erase_logs(PG_FUNCTION_ARGS)
+cel_delete_logs(PG_FUNCTION_ARGS)
 {
 	Oid			argtypes[1] = {INT8ARRAYOID};
 	Datum		values[1];
 
-	values[0] = cel_arg(fcinfo, 0, "case_ids");
+	values[0] = cel_arg(fcinfo, 0, "log_ids");
 	PG_RETURN_INT64((int64) run_sanctioned("DELETE FROM cla_eventlog.log"
-										   " WHERE case_id OPERATOR(pg_catalog.=) ANY ($1)",
+										   " WHERE id OPERATOR(pg_catalog.=) ANY ($1)",
 										   1, argtypes, values, SPI_OK_DELETE));
 }
 

@@ -3,6 +3,8 @@
 -- application can then delete the case (the service's personal-data
 -- retention), and the reset of a test database.  Both get past the log's
 -- append-only guard through append_only.c, and nothing else does.
+-- _remove_history() is the one path by which log rows and timers leave:
+-- erase_cases() here and apply_retention() (78_retention.sql) both use it.
 
 -- One row per erased case: who, when, why and how much.  It keeps no
 -- personal data, only the case id and counts.
@@ -35,11 +37,75 @@ $$;
 COMMENT ON FUNCTION @extschema@._caller() IS
     'Internal: the role that called a SECURITY DEFINER maintenance function (SET ROLE''s, else the login role), for its audit';
 
-CREATE FUNCTION @extschema@._erase_logs(case_ids bigint[]) RETURNS bigint
+CREATE FUNCTION @extschema@._delete_logs(log_ids bigint[]) RETURNS bigint
     LANGUAGE c VOLATILE
-    AS 'MODULE_PATHNAME', 'cel_erase_logs';
-COMMENT ON FUNCTION @extschema@._erase_logs(bigint[]) IS
-    'Internal: deletes every log row of the given cases past the append-only guard; only erase_cases() calls it';
+    AS 'MODULE_PATHNAME', 'cel_delete_logs';
+COMMENT ON FUNCTION @extschema@._delete_logs(bigint[]) IS
+    'Internal: deletes the given log rows past the append-only guard; only _remove_history() calls it';
+
+---------------------------------------------------------------------------
+-- _remove_history(log_ids, timer_ids, archive, who, reason): the one path
+-- by which log rows and timers leave the extension, for erase_cases() and
+-- apply_retention() (README "Retention").  The log rows are deleted, or
+-- moved to log_archive with who and why (archive); then the given timers
+-- are deleted, except one that a log row or an archived row still names
+-- (the log's foreign key, and restore_archived_logs(), need it) or that a
+-- concurrent writer holds (it is left for a later run).  Per case: how many
+-- log rows and timers went.  The callers lock the cases whose state the
+-- rows decide and write their own audit; the rows' cases are not repaired
+-- here.
+CREATE FUNCTION @extschema@._remove_history(log_ids bigint[], timer_ids bigint[], archive boolean,
+                                            who text, reason text)
+RETURNS TABLE (case_id bigint, log_rows bigint, timer_rows bigint)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    log_cases bigint[];
+    log_counts bigint[];
+    locked bigint[];
+    timer_cases bigint[];
+    timer_counts bigint[];
+BEGIN
+    IF log_ids IS NOT NULL AND cardinality(log_ids) > 0 THEN
+        SELECT array_agg(g.case_id ORDER BY g.case_id), array_agg(g.n ORDER BY g.case_id)
+          INTO log_cases, log_counts
+          FROM (SELECT l.case_id, count(*) AS n FROM @extschema@.log l
+                 WHERE l.id = ANY (log_ids) GROUP BY l.case_id) g;
+        IF archive THEN
+            PERFORM @extschema@._archive_logs(log_ids, who, reason);
+        ELSE
+            PERFORM @extschema@._delete_logs(log_ids);
+        END IF;
+    END IF;
+    IF timer_ids IS NOT NULL AND cardinality(timer_ids) > 0 THEN
+        -- A writer naming one of these timers in a new log row holds it
+        -- (its foreign-key check): skip it.  Locked, a timer cannot gain a
+        -- log row before this transaction ends, so the next statement's
+        -- check that none names it holds until the DELETE.
+        SELECT array_agg(t.id) INTO locked
+          FROM (SELECT t.id FROM @extschema@.timer t WHERE t.id = ANY (timer_ids)
+                 ORDER BY t.id FOR UPDATE SKIP LOCKED) t;
+        WITH gone AS (
+            DELETE FROM @extschema@.timer t
+             WHERE t.id = ANY (locked)
+               AND NOT EXISTS (SELECT 1 FROM @extschema@.log l WHERE l.timer_id = t.id)
+               AND NOT EXISTS (SELECT 1 FROM @extschema@.log_archive a WHERE a.timer_id = t.id)
+            RETURNING t.linked_case)
+        SELECT array_agg(g.linked_case ORDER BY g.linked_case), array_agg(g.n ORDER BY g.linked_case)
+          INTO timer_cases, timer_counts
+          FROM (SELECT gone.linked_case, count(*) AS n FROM gone GROUP BY gone.linked_case) g;
+    END IF;
+    RETURN QUERY
+        SELECT u.id, sum(u.l)::bigint, sum(u.t)::bigint
+          FROM (SELECT l.id, l.n, 0 FROM unnest(log_cases, log_counts) l(id, n)
+                UNION ALL
+                SELECT t.id, 0, t.n FROM unnest(timer_cases, timer_counts) t(id, n)) u(id, l, t)
+         GROUP BY u.id ORDER BY u.id;
+END
+$$;
+COMMENT ON FUNCTION @extschema@._remove_history(bigint[], bigint[], boolean, text, text) IS
+    'Internal: deletes (or, archive, moves to log_archive) the given log rows, then deletes the given timers that no log or archived row names; per case the rows that went. The one path of erase_cases() and apply_retention()';
 
 ---------------------------------------------------------------------------
 -- erase_cases(case_ids, reason): remove the cases' log rows and timers and
@@ -59,6 +125,7 @@ DECLARE
     ids bigint[];
     logs bigint[];
     timers bigint[];
+    archived_rows bigint[];
 BEGIN
     IF case_ids IS NULL THEN
         RAISE EXCEPTION 'case_ids must not be null'
@@ -86,18 +153,20 @@ BEGIN
     -- takes FOR KEY SHARE) waits for this transaction, and fails once the
     -- application has deleted the case in it.
     PERFORM @extschema@._case_lock(ids, true);
-    SELECT array_agg((SELECT count(*) FROM @extschema@.log l WHERE l.case_id = u.id) ORDER BY u.id)
-      INTO logs FROM unnest(ids) u(id);
-    PERFORM @extschema@._erase_logs(ids);
-    -- the cases' timers go, except one that another case's log still names:
-    -- it is only unlinked
+    -- their rows in the log and in the archive (remove_duplicate_outcomes(),
+    -- apply_retention(archive => true)) go; so do their timers, except one
+    -- that another case's log still names: it is only unlinked
     WITH gone AS (
-        DELETE FROM @extschema@.timer t
-         WHERE t.linked_case = ANY (ids)
-           AND NOT EXISTS (SELECT 1 FROM @extschema@.log l WHERE l.timer_id = t.id)
-        RETURNING t.linked_case)
-    SELECT array_agg((SELECT count(*) FROM gone g WHERE g.linked_case = u.id) ORDER BY u.id)
-      INTO timers FROM unnest(ids) u(id);
+        DELETE FROM @extschema@.log_archive a WHERE a.case_id = ANY (ids) RETURNING a.case_id)
+    SELECT array_agg((SELECT count(*) FROM gone g WHERE g.case_id = u.id) ORDER BY u.id)
+      INTO archived_rows FROM unnest(ids) u(id);
+    SELECT array_agg(u.n + COALESCE(r.log_rows, 0) ORDER BY u.id), array_agg(COALESCE(r.timer_rows, 0) ORDER BY u.id)
+      INTO logs, timers
+      FROM unnest(ids, archived_rows) u(id, n)
+      LEFT JOIN @extschema@._remove_history(
+                    ARRAY(SELECT l.id FROM @extschema@.log l WHERE l.case_id = ANY (ids) ORDER BY l.id),
+                    ARRAY(SELECT t.id FROM @extschema@.timer t WHERE t.linked_case = ANY (ids) ORDER BY t.id),
+                    false, who, reason) r ON r.case_id = u.id;
     UPDATE @extschema@.timer t SET linked_case = NULL, modified = now()
      WHERE t.linked_case = ANY (ids);
     -- the cases now have no history: their outcome columns say so until
@@ -109,7 +178,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.erase_cases(bigint[], text) IS
-    'Deletes the given cases'' log rows and their timers, clears their outcome columns and records each case in cla_eventlog.erasure; the application then deletes the cases. For a role granted EXECUTE that holds DELETE on the case table';
+    'Deletes the given cases'' log rows (also those in log_archive) and their timers, clears their outcome columns and records each case in cla_eventlog.erasure; the application then deletes the cases. For a role granted EXECUTE that holds DELETE on the case table';
 
 CREATE FUNCTION @extschema@.reset_test_data() RETURNS void
     LANGUAGE c VOLATILE

@@ -15,8 +15,12 @@ CREATE TABLE @extschema@.log_archive (
     PRIMARY KEY (id)
 );
 COMMENT ON TABLE @extschema@.log_archive IS
-    'Log rows moved out of the log by remove_duplicate_outcomes(), whole, with who moved them, when and why; restore_archived_logs() puts them back';
+    'Log rows moved out of the log by remove_duplicate_outcomes() and apply_retention(archive => true), whole, with who moved them, when and why; restore_archived_logs() puts them back';
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.log_archive', '');
+-- An archived case's rows (erase_cases() removes them too) and the rows
+-- that name a timer (a timer they name is kept, so that they can go back).
+CREATE INDEX log_archive_case ON @extschema@.log_archive (case_id);
+CREATE INDEX log_archive_timer ON @extschema@.log_archive (timer_id) WHERE timer_id IS NOT NULL;
 
 -- Every sanctioned change of a log row's context: the row, the context
 -- before and after, who, when, which job.
@@ -41,7 +45,7 @@ CREATE FUNCTION @extschema@._archive_logs(log_ids bigint[], archived_by text, re
     LANGUAGE c VOLATILE
     AS 'MODULE_PATHNAME', 'cel_archive_logs';
 COMMENT ON FUNCTION @extschema@._archive_logs(bigint[], text, text) IS
-    'Internal: moves the given log rows into log_archive past the append-only guard; only remove_duplicate_outcomes() calls it';
+    'Internal: moves the given log rows into log_archive past the append-only guard; only remove_duplicate_outcomes() and _remove_history() call it';
 CREATE FUNCTION @extschema@._restore_logs(log_ids bigint[]) RETURNS bigint
     LANGUAGE c VOLATILE
     AS 'MODULE_PATHNAME', 'cel_restore_logs';

@@ -45,7 +45,8 @@ BEGIN
         ('code_reg_order_seq', 'SELECT max(c.reg_order) FROM @extschema@.code c'),
         ('erasure_id_seq', 'SELECT max(e.id) FROM @extschema@.erasure e'),
         ('log_change_id_seq', 'SELECT max(c.id) FROM @extschema@.log_change c'),
-        ('import_run_id_seq', 'SELECT max(r.id) FROM @extschema@.import_run r')
+        ('import_run_id_seq', 'SELECT max(r.id) FROM @extschema@.import_run r'),
+        ('retention_run_id_seq', 'SELECT max(r.id) FROM @extschema@.retention_run r')
     LOOP
         sequence_name := '@extschema@.' || seq;
         EXECUTE query INTO data_max;

@@ -12,9 +12,11 @@
 
 ---------------------------------------------------------------------------
 -- Every SECURITY DEFINER function pins search_path (none listed), and the
--- functions that pin none: C functions (every SQL they run is qualified)
--- and the SQL helpers left unpinned so the planner can inline them
--- (qualified bodies, checked below).
+-- functions that pin none: C functions (every SQL they run is qualified),
+-- the SQL helpers left unpinned so the planner can inline them
+-- (qualified bodies, checked below), and apply_retention(), a procedure
+-- that commits and so may not pin one (it runs no SQL of its own; run
+-- under the planted path below).
 ---------------------------------------------------------------------------
 SELECT p.oid::regprocedure AS definer_without_pinned_path
   FROM pg_proc p
@@ -257,6 +259,17 @@ SELECT cla_eventlog.bind_case_table('cla_reference.legalaid_case');
 SELECT cla_eventlog.bind_case_table('cla_reference.legalaid_case', '{"source": null}');
 SELECT case_id, source FROM cla_eventlog.mi_callback_sla('2024-03-01', '2024-03-02');
 SELECT count(*) AS cases FROM cla_eventlog.mi_first_actions();
+
+-- Retention, with the planted objects first in the path: the procedure
+-- commits, so it cannot pin its path; it runs no SQL of its own (its two
+-- steps pin theirs).  Everything logged above is older than the cutoff.
+SET search_path = pg_temp, public, pg_catalog;
+SET client_min_messages = warning;
+CALL cla_eventlog.apply_retention(pg_catalog.now(), reason => 'search path');
+RESET client_min_messages;
+RESET search_path;
+SELECT log_rows > 0 AS removed, kept_rows > 0 AS kept, finished_at IS NOT NULL AS finished FROM cla_eventlog.retention_run;
+SELECT * FROM cla_eventlog.verify();
 
 SET client_min_messages = warning;
 DROP SCHEMA cla_reference CASCADE;

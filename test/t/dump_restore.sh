@@ -11,7 +11,7 @@
 #    table is restored after the log all come back, and loading them
 #    changes no case and no timer (the log triggers stand aside for a
 #    dump's COPY, see cel_loading_dump());
-#  * codes, roles, events, log, timers, binding and case table have the same
+#  * codes, roles, events, log, timers, binding, retention runs and case table have the same
 #    counts and md5 checksums; the sequences continue after the restore;
 #  * pg_dump does not dump the foreign keys bind_case_table() added to the
 #    extension's tables: status() says so after the restore and
@@ -115,6 +115,12 @@ SELECT cla_eventlog.register_event('change_category', '{
 SELECT cla_eventlog.log_event('change_category', c, 1, 'CATEGORY_CHANGED') FROM generate_series(1, 9) c \g /dev/null
 SELECT cla_eventlog.register_event('change_category', '{
     "CATEGORY_CHECKED": {"type": "system", "level": 11, "selectable_by": ["supervisor"], "description": "Category checked", "stops_timer": false}}') \g /dev/null
+
+-- A retention run: nothing is older than its cutoff, but it is audited
+-- in retention_run, which comes back too.
+SET client_min_messages = warning;
+CALL cla_eventlog.apply_retention('2000-01-01', reason => 'before the dump');
+RESET client_min_messages;
 SQL
 
 # What is compared: name, then a query giving "count md5" of the rows in a
@@ -127,6 +133,7 @@ checks=(
   "log|SELECT count(*) || ' ' || md5(string_agg(l::text, '|' ORDER BY l.id)) FROM cla_eventlog.log l"
   "timers|SELECT count(*) || ' ' || md5(string_agg(t::text, '|' ORDER BY t.id)) FROM cla_eventlog.timer t"
   "case_binding|SELECT count(*) || ' ' || md5(string_agg(b::text, '|')) FROM cla_eventlog.case_binding b"
+  "retention runs|SELECT count(*) || ' ' || md5(string_agg(r::text, '|' ORDER BY r.id)) FROM cla_eventlog.retention_run r"
   "case table|SELECT count(*) || ' ' || md5(string_agg(c::text, '|' ORDER BY c.id)) FROM cla_reference.legalaid_case c"
   "sequences|SELECT string_agg(s.sequencename || '=' || COALESCE(s.last_value::text, 'unset'), ' ' ORDER BY s.sequencename) FROM pg_sequences s WHERE s.schemaname IN ('cla_eventlog', 'cla_reference')"
   "verify|SELECT count(*) FROM cla_eventlog.verify()"

@@ -119,7 +119,7 @@ CREATE PUBLICATION cla_eventlog FOR TABLE
     cla_eventlog.event, cla_eventlog.code,
     cla_eventlog.timer, cla_eventlog.log,
     cla_eventlog.log_archive, cla_eventlog.log_change, cla_eventlog.erasure,
-    cla_eventlog.import_run, cla_eventlog.import_problem,
+    cla_eventlog.import_run, cla_eventlog.import_problem, cla_eventlog.retention_run,
     cla_eventlog.bank_holiday, cla_eventlog.calendar_exception,
     public.legalaid_case;
 SQL
@@ -248,7 +248,7 @@ expect "it was one session all along" "$(session "SELECT pg_backend_pid()")" "$s
 echo "$(date +%T) == status() on the subscriber"
 row() { "$1" -c "SELECT ok || ' ' || detail FROM cla_eventlog.status() WHERE check_name = '$2'"; }
 expect "check database names the subscription" "$(row sub database)" \
-    "true answers (a logical subscriber: subscription cla_eventlog_sub to cla_eventlog: streaming, 14 of 14 tables ready, behind by at most *)"
+    "true answers (a logical subscriber: subscription cla_eventlog_sub to cla_eventlog: streaming, 15 of 15 tables ready, behind by at most *)"
 expect "check standby is green while it applies" "$(row sub standby)" "true a logical subscriber: subscription cla_eventlog_sub to cla_eventlog: streaming*"
 expect "status_json on the subscriber is ok" "$(sub -c "SELECT cla_eventlog.status_json() ->> 'ok'")" true
 sub -c "CREATE ROLE probe LOGIN; GRANT pg_monitor TO probe" > /dev/null
@@ -319,7 +319,7 @@ expect "caught up: the same rows" "$(compare)" same
 out=$(sub -c "SELECT cla_eventlog.log_event('case', 6, 8, 'CASE_VIEWED')" 2>&1 || true)
 expect "before sync_sequences(), log_event collides with a replicated id" "$out" "*duplicate key value violates unique constraint \"log_pkey\"*"
 out=$(sub -c "SELECT count(*) FROM cla_eventlog.sync_sequences()" 2>&1)
-expect "sync_sequences() warns while the subscription is enabled" "$out" "*WARNING:  subscription \"cla_eventlog_sub\" is still enabled*6"
+expect "sync_sequences() warns while the subscription is enabled" "$out" "*WARNING:  subscription \"cla_eventlog_sub\" is still enabled*7"
 sub -c "DROP SUBSCRIPTION cla_eventlog_sub" 2>&1 | grep -v 'dropped replication slot' || true
 sub -c "SELECT sequence_name || ' ' || COALESCE(data_max::text, '-') || ' ' || COALESCE(last_value::text, '-') FROM cla_eventlog.sync_sequences()" | sed 's/^/   /'
 expect "sync_sequences() moved log_id_seq to the log's largest id" \

@@ -128,7 +128,7 @@ SELECT cla_eventlog.register_event('change_category', '{
 SQL
 
 # sequences that $new adds (they have no value before the update)
-new_sequences="'erasure_id_seq', 'log_change_id_seq', 'import_run_id_seq'"
+new_sequences="'erasure_id_seq', 'log_change_id_seq', 'import_run_id_seq', 'retention_run_id_seq'"
 checks=(
   "codes|SELECT count(*) || ' ' || md5(string_agg(c::text, '|' ORDER BY c.event_key, c.code)) FROM cla_eventlog.codes c"
   "roles|SELECT count(*) || ' ' || md5(string_agg(r.name || ' ' || r.seeded, '|' ORDER BY r.name)) FROM cla_eventlog.role r"
