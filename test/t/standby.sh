@@ -218,13 +218,14 @@ mi_load() {   # mi_load SECONDS
                        SELECT pg_sleep(1.5);
                        SELECT count(*), count(DISTINCT o.case_id) FROM cla_eventlog.mi_outcomes o;
                        COMMIT" >/dev/null 2>>"$work/mi.err" || true
+        echo >> "$work/mi.runs"
     done
 }
 fatal_before=$(fatals)
 for feedback in off on; do
     on_standby -c "ALTER SYSTEM SET hot_standby_feedback = $feedback" -c "SELECT pg_reload_conf()" >/dev/null
     sleep 2     # the next status message (every second) carries the standby's xmin
-    : > "$work/mi.err"
+    : > "$work/mi.err"; : > "$work/mi.runs"
     before=$(conflicts)
     mi_load "$secs" &
     mi=$!; pids+=("$mi")
@@ -232,7 +233,7 @@ for feedback in off on; do
     wait "$mi" || true
     n=$(( $(conflicts) - before ))
     c=$(grep -c 'canceling statement due to conflict with recovery' "$work/mi.err" || true)
-    echo "   hot_standby_feedback = $feedback: $n queries cancelled by recovery conflicts (pg_stat_database_conflicts), $c reports saw the error"
+    echo "   hot_standby_feedback = $feedback: $n queries cancelled by recovery conflicts (pg_stat_database_conflicts), $c of $(wc -l < "$work/mi.runs") reports saw the error"
     eval "conflicts_$feedback=$n"
 done
 echo "   connections terminated: $(( $(fatals) - fatal_before )), of them while a statement ran: $(fatals_in_statement)"
