@@ -8,7 +8,9 @@
  *	  itself still gets it.  Available space is what an unprivileged writer
  *	  may use (f_bavail), as the service's own check counted it.  Whether it
  *	  is enough is decided in SQL (_check_disk_space) against
- *	  cla_eventlog.min_free_disk_percent.
+ *	  cla_eventlog.min_free_disk_percent.  A location statvfs cannot read
+ *	  gets NULL figures and a WARNING, not an error: the status probe must
+ *	  not raise (README "Reports on a standby").
  *
  *-------------------------------------------------------------------------
  */
