@@ -97,9 +97,9 @@ COMMENT ON FUNCTION @extschema@._require_case_role(text, text) IS
 -- and checked, and the old one dropped and the new one renamed last, just
 -- before the transaction ends.  Keys stay NOT VALID rather than going
 -- through VALIDATE CONSTRAINT: PostgreSQL would validate with a query on
--- the case table planned as the caller (the
--- extension's owner, a superuser), and planning loads the table's index
--- expressions, which may run the table owner's code.  The existing rows are
+-- the case table planned as the caller (the extension's owner, a
+-- superuser), and planning loads the table's index expressions, which may
+-- run the table owner's code.  The existing rows are
 -- checked instead through _case_rows(), as the table's owner; a log or timer
 -- row whose case is missing is an error, as validation would be.  New rows
 -- are checked by the key whether it is validated or not.
