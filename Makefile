@@ -27,7 +27,8 @@ OBJS = \
 	src/timers.o \
 	src/append_only.o \
 	src/disk.o \
-	src/import.o
+	src/import.o \
+	src/iso_time.o
 
 # The current version's install script is built from sql/parts (below);
 # released versions' scripts and the upgrade scripts are frozen files.  A new

@@ -369,6 +369,8 @@ DECLARE
     idcol smallint;
     k record;
     missing bigint;
+    replace_ boolean;
+    newname text;
 BEGIN
     b := @extschema@._require_binding();
     rel := to_regclass(format('%I.%I', b.case_schema, b.case_table));
@@ -384,12 +386,15 @@ BEGIN
                         AS v(tab, conname, col) LOOP
         CONTINUE WHEN EXISTS (SELECT 1 FROM pg_constraint c
                                WHERE c.conrelid = k.tab AND c.conname = k.conname AND c.contype = 'f'
-                                 AND c.confrelid = rel AND c.confkey = ARRAY[idcol]);
-        IF EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conrelid = k.tab AND c.conname = k.conname) THEN
-            EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', k.tab, k.conname);
-        END IF;
+                                 AND c.conkey = ARRAY[(SELECT a.attnum FROM pg_attribute a
+                                                        WHERE a.attrelid = k.tab AND a.attname = k.col)]
+                                 AND c.confrelid = rel AND c.confkey = ARRAY[idcol]
+                                 AND c.confupdtype = 'a' AND c.confdeltype = 'a' AND c.confmatchtype = 's'
+                                 AND NOT c.condeferrable);
+        replace_ := EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conrelid = k.tab AND c.conname = k.conname);
+        newname := CASE WHEN replace_ THEN k.conname || '_rebinding' ELSE k.conname END;
         EXECUTE format('ALTER TABLE %s ADD CONSTRAINT %I FOREIGN KEY (%I) REFERENCES %I.%I (%I) NOT VALID',
-                       k.tab, k.conname, k.col, b.case_schema, b.case_table, b.columns ->> 'id');
+                       k.tab, newname, k.col, b.case_schema, b.case_table, b.columns ->> 'id');
         EXECUTE format('WITH cases AS MATERIALIZED (SELECT c.case_id FROM @extschema@._case_rows(NULL) c)'
                        ' SELECT min(r.id) FROM (SELECT DISTINCT t.%1$I AS id FROM %2$s t WHERE t.%1$I IS NOT NULL) r'
                        ' WHERE NOT EXISTS (SELECT 1 FROM cases c WHERE c.case_id OPERATOR(pg_catalog.=) r.id)'
@@ -401,6 +406,11 @@ BEGIN
                             (SELECT r.relname FROM pg_class r WHERE r.oid = k.tab), k.conname
                 USING ERRCODE = 'foreign_key_violation',
                       DETAIL = format('Key (%s)=(%s) is not present in table "%s".', k.col, missing, b.case_table);
+        END IF;
+        IF replace_ THEN
+            -- the only ACCESS EXCLUSIVE locks, held the short rest of the transaction
+            EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', k.tab, k.conname);
+            EXECUTE format('ALTER TABLE %s RENAME CONSTRAINT %I TO %I', k.tab, newname, k.conname);
         END IF;
     END LOOP;
 END
@@ -860,11 +870,17 @@ LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    sample bigint[] := @extschema@._status_sample();
+    problem constant text := @extschema@._case_read_problem();
+    sample bigint[];
     bad bigint[];
     what constant text := CASE check_name WHEN 'billable_time' THEN 'timers' ELSE 'latest HIGH outcome log' END;
 BEGIN
-    PERFORM @extschema@._require_binding();
+    IF problem IS NOT NULL THEN
+        ok := false;
+        detail := 'the check failed: ' || problem;
+        RETURN;
+    END IF;
+    sample := @extschema@._status_sample();
     SELECT array_agg(m.case_id ORDER BY m.case_id) INTO bad
       FROM @extschema@._case_mismatches(sample) m WHERE m.check_name = _check_sampled_cases.check_name;
     ok := bad IS NULL;
@@ -1150,35 +1166,23 @@ RETURNS TABLE(check_name text, ok boolean, detail text)
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-    call text;
 BEGIN
     -- database: this function ran, so the database answers.
-    check_name := 'database';
-    ok := true;
-    detail := CASE WHEN pg_is_in_recovery() THEN 'answers (a standby, read-only)' ELSE 'answers (the primary)' END;
-    RETURN NEXT;
-
-    FOR check_name, call IN
-        VALUES ('library_version', '_check_library_version()'),
-               ('registry', '_check_registry()'),
-               ('case_binding', '_check_case_binding()'),
-               ('denormalised_outcomes', '_check_sampled_cases(''denormalised_outcomes'')'),
-               ('billable_time', '_check_sampled_cases(''billable_time'')'),
-               ('stale_timers', '_check_stale_timers()'),
-               ('log_id_headroom', '_check_log_id_headroom()'),
-               ('triggers', '_check_triggers()'),
-               ('disk_space', '_check_disk_space()'),
-               ('standby', '_check_standby()')
-    LOOP
-        BEGIN
-            EXECUTE 'SELECT c.ok, c.detail FROM @extschema@.' || call || ' c' INTO ok, detail;
-        EXCEPTION WHEN OTHERS THEN
-            ok := false;
-            detail := 'the check failed: ' || SQLERRM;
-        END;
-        RETURN NEXT;
-    END LOOP;
+    -- No EXCEPTION block (see the header): each check reports its own
+    -- problems as a red row.
+    RETURN QUERY
+    SELECT 'database', true, @extschema@._database_detail();
+    RETURN QUERY SELECT 'library_version', c.ok, c.detail FROM @extschema@._check_library_version() c;
+    RETURN QUERY SELECT 'registry', c.ok, c.detail FROM @extschema@._check_registry() c;
+    RETURN QUERY SELECT 'case_binding', c.ok, c.detail FROM @extschema@._check_case_binding() c;
+    RETURN QUERY SELECT 'denormalised_outcomes', c.ok, c.detail
+                   FROM @extschema@._check_sampled_cases('denormalised_outcomes') c;
+    RETURN QUERY SELECT 'billable_time', c.ok, c.detail FROM @extschema@._check_sampled_cases('billable_time') c;
+    RETURN QUERY SELECT 'stale_timers', c.ok, c.detail FROM @extschema@._check_stale_timers() c;
+    RETURN QUERY SELECT 'log_id_headroom', c.ok, c.detail FROM @extschema@._check_log_id_headroom() c;
+    RETURN QUERY SELECT 'triggers', c.ok, c.detail FROM @extschema@._check_triggers() c;
+    RETURN QUERY SELECT 'disk_space', c.ok, c.detail FROM @extschema@._check_disk_space() c;
+    RETURN QUERY SELECT 'standby', c.ok, c.detail FROM @extschema@._check_standby() c;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.status() IS
@@ -2544,10 +2548,12 @@ CREATE FUNCTION @extschema@._check_disk_space(OUT ok boolean, OUT detail text, O
 LANGUAGE sql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT bool_and(d.free_percent > m.minimum),
-           string_agg(format('%s: %s free of %s (%s %%)', d.location, pg_size_pretty(d.available),
-                             pg_size_pretty(d.total), round(d.free_percent::numeric, 1)), '; ' ORDER BY d.location)
-           || CASE WHEN bool_and(d.free_percent > m.minimum) THEN ''
+    SELECT bool_and(COALESCE(d.free_percent > m.minimum, false)),
+           string_agg(CASE WHEN d.total IS NULL THEN format('%s: its free space could not be read', d.location)
+                           ELSE format('%s: %s free of %s (%s %%)', d.location, pg_size_pretty(d.available),
+                                       pg_size_pretty(d.total), round(d.free_percent::numeric, 1)) END,
+                      '; ' ORDER BY d.location)
+           || CASE WHEN bool_and(COALESCE(d.free_percent > m.minimum, false)) THEN ''
                    ELSE format('; at most %s %% free: free space now, or the server stops writing', m.minimum) END,
            jsonb_agg(jsonb_build_object('location', d.location, 'available', d.available, 'total', d.total,
                                         'free_percent', round(d.free_percent::numeric, 2)) ORDER BY d.location)
@@ -2592,11 +2598,15 @@ AS $$
 DECLARE
     receiver text;
     lag interval;
-    limit_ interval := current_setting('cla_eventlog.max_standby_lag')::interval;
+    limit_ interval := COALESCE(current_setting('cla_eventlog.max_standby_lag', true), '5min')::interval;
 BEGIN
     IF NOT pg_is_in_recovery() THEN
-        ok := true;
-        detail := 'the primary';
+        SELECT COALESCE(bool_and(s.ok), true), string_agg(s.detail, '; ' ORDER BY s.name)
+          INTO ok, detail FROM @extschema@._subscriptions() s;
+        detail := CASE WHEN detail IS NULL THEN 'the primary'
+                       WHEN ok THEN 'a logical subscriber: ' || detail
+                       ELSE 'a logical subscriber: ' || detail || '; reports read here go stale: enable the subscription, reconnect the publisher, or drop the subscription after a switchover'
+                  END;
         RETURN;
     END IF;
     SELECT r.status INTO receiver FROM pg_stat_wal_receiver r;
@@ -2699,7 +2709,7 @@ AS $$
 DECLARE
     receiver text;
     lag interval;
-    limit_ interval := current_setting('cla_eventlog.max_standby_lag')::interval;
+    limit_ interval := COALESCE(current_setting('cla_eventlog.max_standby_lag', true), '5min')::interval;
 BEGIN
     IF NOT pg_is_in_recovery() THEN
         SELECT COALESCE(bool_and(s.ok), true), string_agg(s.detail, '; ' ORDER BY s.name)
@@ -2839,35 +2849,23 @@ RETURNS TABLE(check_name text, ok boolean, detail text)
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-    call text;
 BEGIN
     -- database: this function ran, so the database answers.
-    check_name := 'database';
-    ok := true;
-    detail := @extschema@._database_detail();
-    RETURN NEXT;
-
-    FOR check_name, call IN
-        VALUES ('library_version', '_check_library_version()'),
-               ('registry', '_check_registry()'),
-               ('case_binding', '_check_case_binding()'),
-               ('denormalised_outcomes', '_check_sampled_cases(''denormalised_outcomes'')'),
-               ('billable_time', '_check_sampled_cases(''billable_time'')'),
-               ('stale_timers', '_check_stale_timers()'),
-               ('log_id_headroom', '_check_log_id_headroom()'),
-               ('triggers', '_check_triggers()'),
-               ('disk_space', '_check_disk_space()'),
-               ('standby', '_check_standby()')
-    LOOP
-        BEGIN
-            EXECUTE 'SELECT c.ok, c.detail FROM @extschema@.' || call || ' c' INTO ok, detail;
-        EXCEPTION WHEN OTHERS THEN
-            ok := false;
-            detail := 'the check failed: ' || SQLERRM;
-        END;
-        RETURN NEXT;
-    END LOOP;
+    -- No EXCEPTION block (see the header): each check reports its own
+    -- problems as a red row.
+    RETURN QUERY
+    SELECT 'database', true, @extschema@._database_detail();
+    RETURN QUERY SELECT 'library_version', c.ok, c.detail FROM @extschema@._check_library_version() c;
+    RETURN QUERY SELECT 'registry', c.ok, c.detail FROM @extschema@._check_registry() c;
+    RETURN QUERY SELECT 'case_binding', c.ok, c.detail FROM @extschema@._check_case_binding() c;
+    RETURN QUERY SELECT 'denormalised_outcomes', c.ok, c.detail
+                   FROM @extschema@._check_sampled_cases('denormalised_outcomes') c;
+    RETURN QUERY SELECT 'billable_time', c.ok, c.detail FROM @extschema@._check_sampled_cases('billable_time') c;
+    RETURN QUERY SELECT 'stale_timers', c.ok, c.detail FROM @extschema@._check_stale_timers() c;
+    RETURN QUERY SELECT 'log_id_headroom', c.ok, c.detail FROM @extschema@._check_log_id_headroom() c;
+    RETURN QUERY SELECT 'triggers', c.ok, c.detail FROM @extschema@._check_triggers() c;
+    RETURN QUERY SELECT 'disk_space', c.ok, c.detail FROM @extschema@._check_disk_space() c;
+    RETURN QUERY SELECT 'standby', c.ok, c.detail FROM @extschema@._check_standby() c;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.status() IS
@@ -3371,6 +3369,225 @@ REVOKE ALL ON SEQUENCE @extschema@.retention_run_id_seq FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@._remove_history(bigint[], bigint[], boolean, text, text),
     @extschema@._retention_start(timestamptz, boolean, integer, text),
     @extschema@._retention_step(bigint) FROM PUBLIC;
+
+---------------------------------------------------------------------------
+-- Hot standby (issue 16): no subtransaction in the status probe or the
+-- reports (README "Reports on a standby"): _iso_time() in C, status()
+-- without exception blocks, its checks reporting what would fail them by
+-- catalog lookups (_case_read_problem()); rebind_case_table() keeps
+-- unchanged keys and takes ACCESS EXCLUSIVE only to replace one, last.
+-- (sql/parts/60_mi.sql, 72_status.sql, 30_binding.sql)
+CREATE OR REPLACE FUNCTION @extschema@._iso_time(value text) RETURNS timestamptz
+LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'cel_iso_time';
+
+CREATE OR REPLACE FUNCTION @extschema@.rebind_case_table()
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    b record;
+    rel regclass;
+    idcol smallint;
+    k record;
+    missing bigint;
+    replace_ boolean;
+    newname text;
+BEGIN
+    b := @extschema@._require_binding();
+    rel := to_regclass(format('%I.%I', b.case_schema, b.case_table));
+    IF rel IS NULL THEN
+        RAISE EXCEPTION 'bound case table %.% does not exist', quote_ident(b.case_schema), quote_ident(b.case_table)
+            USING ERRCODE = 'undefined_table',
+                  HINT = 'Bind the case table again with cla_eventlog.bind_case_table().';
+    END IF;
+    SELECT a.attnum INTO idcol FROM pg_attribute a
+     WHERE a.attrelid = rel AND a.attname = b.columns ->> 'id' AND NOT a.attisdropped;
+    FOR k IN SELECT * FROM (VALUES ('@extschema@.log'::regclass, 'log_case_fkey', 'case_id'),
+                                   ('@extschema@.timer'::regclass, 'timer_linked_case_fkey', 'linked_case'))
+                        AS v(tab, conname, col) LOOP
+        CONTINUE WHEN EXISTS (SELECT 1 FROM pg_constraint c
+                               WHERE c.conrelid = k.tab AND c.conname = k.conname AND c.contype = 'f'
+                                 AND c.conkey = ARRAY[(SELECT a.attnum FROM pg_attribute a
+                                                        WHERE a.attrelid = k.tab AND a.attname = k.col)]
+                                 AND c.confrelid = rel AND c.confkey = ARRAY[idcol]
+                                 AND c.confupdtype = 'a' AND c.confdeltype = 'a' AND c.confmatchtype = 's'
+                                 AND NOT c.condeferrable);
+        replace_ := EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conrelid = k.tab AND c.conname = k.conname);
+        newname := CASE WHEN replace_ THEN k.conname || '_rebinding' ELSE k.conname END;
+        EXECUTE format('ALTER TABLE %s ADD CONSTRAINT %I FOREIGN KEY (%I) REFERENCES %I.%I (%I) NOT VALID',
+                       k.tab, newname, k.col, b.case_schema, b.case_table, b.columns ->> 'id');
+        EXECUTE format('WITH cases AS MATERIALIZED (SELECT c.case_id FROM @extschema@._case_rows(NULL) c)'
+                       ' SELECT min(r.id) FROM (SELECT DISTINCT t.%1$I AS id FROM %2$s t WHERE t.%1$I IS NOT NULL) r'
+                       ' WHERE NOT EXISTS (SELECT 1 FROM cases c WHERE c.case_id OPERATOR(pg_catalog.=) r.id)'
+                       ' AND EXISTS (SELECT 1 FROM %2$s t WHERE t.%1$I IS NOT NULL)',
+                       k.col, k.tab)
+            INTO missing;
+        IF missing IS NOT NULL THEN
+            RAISE EXCEPTION 'insert or update on table "%" violates foreign key constraint "%"',
+                            (SELECT r.relname FROM pg_class r WHERE r.oid = k.tab), k.conname
+                USING ERRCODE = 'foreign_key_violation',
+                      DETAIL = format('Key (%s)=(%s) is not present in table "%s".', k.col, missing, b.case_table);
+        END IF;
+        IF replace_ THEN
+            -- the only ACCESS EXCLUSIVE locks, held the short rest of the transaction
+            EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', k.tab, k.conname);
+            EXECUTE format('ALTER TABLE %s RENAME CONSTRAINT %I TO %I', k.tab, newname, k.conname);
+        END IF;
+    END LOOP;
+END
+$$;
+
+CREATE FUNCTION @extschema@._case_read_problem() RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    b record;
+    rel regclass;
+    qualified text;
+    col text;
+    coltype oid;
+BEGIN
+    SELECT * INTO b FROM @extschema@.case_binding;
+    IF NOT FOUND OR NOT b.columns ? 'id' THEN
+        RETURN 'no case table is bound to cla_eventlog';
+    END IF;
+    qualified := format('%I.%I', b.case_schema, b.case_table);
+    rel := to_regclass(qualified);
+    IF rel IS NULL THEN
+        RETURN format('bound case table %s does not exist', qualified);
+    END IF;
+    IF NOT has_table_privilege(rel, 'SELECT') THEN
+        RETURN format('permission denied for table %s', qualified);
+    END IF;
+    IF row_security_active(rel) THEN
+        RETURN format('row-level security of bound case table %s applies to role %s', qualified, current_user);
+    END IF;
+    FOR col IN SELECT r.value FROM jsonb_each_text(b.columns) r ORDER BY r.key LOOP
+        SELECT a.atttypid INTO coltype FROM pg_attribute a
+         WHERE a.attrelid = rel AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped;
+        IF NOT FOUND THEN
+            RETURN format('column "%s" of bound case table %s does not exist', col, qualified);
+        END IF;
+        IF coltype >= 16384 THEN    -- FirstNormalObjectId: not a built-in type
+            RETURN format('column "%s" of bound case table %s has the user-defined type %s',
+                          col, qualified, format_type(coltype, NULL));
+        END IF;
+    END LOOP;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION @extschema@._case_read_problem() IS
+    'Internal: why _case_rows() would refuse to read the bound case table for the current user (its error message), NULL when it can; catalog lookups only, for the status probe';
+REVOKE ALL ON FUNCTION @extschema@._case_read_problem() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@._case_read_problem() TO PUBLIC;
+
+CREATE OR REPLACE FUNCTION @extschema@._check_sampled_cases(check_name text, OUT ok boolean, OUT detail text)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    problem constant text := @extschema@._case_read_problem();
+    sample bigint[];
+    bad bigint[];
+    what constant text := CASE check_name WHEN 'billable_time' THEN 'timers' ELSE 'latest HIGH outcome log' END;
+BEGIN
+    IF problem IS NOT NULL THEN
+        ok := false;
+        detail := 'the check failed: ' || problem;
+        RETURN;
+    END IF;
+    sample := @extschema@._status_sample();
+    SELECT array_agg(m.case_id ORDER BY m.case_id) INTO bad
+      FROM @extschema@._case_mismatches(sample) m WHERE m.check_name = _check_sampled_cases.check_name;
+    ok := bad IS NULL;
+    IF cardinality(sample) = 0 THEN
+        detail := 'no case has logs or timers yet';
+    ELSIF ok THEN
+        detail := format('%s recent cases sampled, all agree with their %s', cardinality(sample), what);
+    ELSE
+        detail := format('%s of %s recent cases sampled disagree with their %s: case %s%s; see cla_eventlog.verify(), fix with cla_eventlog.repair_cases()',
+                         cardinality(bad), cardinality(sample), what, array_to_string(bad[1:5], ', '),
+                         CASE WHEN cardinality(bad) > 5 THEN ', ...' ELSE '' END);
+    END IF;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@._check_disk_space(OUT ok boolean, OUT detail text, OUT locations jsonb)
+LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT bool_and(COALESCE(d.free_percent > m.minimum, false)),
+           string_agg(CASE WHEN d.total IS NULL THEN format('%s: its free space could not be read', d.location)
+                           ELSE format('%s: %s free of %s (%s %%)', d.location, pg_size_pretty(d.available),
+                                       pg_size_pretty(d.total), round(d.free_percent::numeric, 1)) END,
+                      '; ' ORDER BY d.location)
+           || CASE WHEN bool_and(COALESCE(d.free_percent > m.minimum, false)) THEN ''
+                   ELSE format('; at most %s %% free: free space now, or the server stops writing', m.minimum) END,
+           jsonb_agg(jsonb_build_object('location', d.location, 'available', d.available, 'total', d.total,
+                                        'free_percent', round(d.free_percent::numeric, 2)) ORDER BY d.location)
+      FROM @extschema@._disk_space() d,
+           (SELECT current_setting('cla_eventlog.min_free_disk_percent')::float8 AS minimum) m
+     GROUP BY m.minimum
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@._check_standby(OUT ok boolean, OUT detail text)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    receiver text;
+    lag interval;
+    limit_ interval := COALESCE(current_setting('cla_eventlog.max_standby_lag', true), '5min')::interval;
+BEGIN
+    IF NOT pg_is_in_recovery() THEN
+        SELECT COALESCE(bool_and(s.ok), true), string_agg(s.detail, '; ' ORDER BY s.name)
+          INTO ok, detail FROM @extschema@._subscriptions() s;
+        detail := CASE WHEN detail IS NULL THEN 'the primary'
+                       WHEN ok THEN 'a logical subscriber: ' || detail
+                       ELSE 'a logical subscriber: ' || detail || '; reports read here go stale: enable the subscription, reconnect the publisher, or drop the subscription after a switchover'
+                  END;
+        RETURN;
+    END IF;
+    SELECT r.status INTO receiver FROM pg_stat_wal_receiver r;
+    lag := CASE WHEN pg_last_wal_receive_lsn() IS NOT DISTINCT FROM pg_last_wal_replay_lsn() THEN interval '0'
+                ELSE now() - pg_last_xact_replay_timestamp() END;
+    ok := receiver IS NOT DISTINCT FROM 'streaming' AND COALESCE(lag <= limit_, false);
+    detail := CASE
+        WHEN receiver IS DISTINCT FROM 'streaming' THEN
+            format('the WAL receiver is %s: this standby no longer follows its primary (last transaction replayed at %s); reports read here go stale',
+                   COALESCE(receiver, 'not running'), COALESCE(pg_last_xact_replay_timestamp()::text, 'never'))
+        ELSE format('streaming, replay %s behind (limit %s)', date_trunc('second', COALESCE(lag, interval '0')), limit_)
+    END;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.status()
+RETURNS TABLE(check_name text, ok boolean, detail text)
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    -- database: this function ran, so the database answers.
+    -- No EXCEPTION block (see the header): each check reports its own
+    -- problems as a red row.
+    RETURN QUERY
+    SELECT 'database', true, @extschema@._database_detail();
+    RETURN QUERY SELECT 'library_version', c.ok, c.detail FROM @extschema@._check_library_version() c;
+    RETURN QUERY SELECT 'registry', c.ok, c.detail FROM @extschema@._check_registry() c;
+    RETURN QUERY SELECT 'case_binding', c.ok, c.detail FROM @extschema@._check_case_binding() c;
+    RETURN QUERY SELECT 'denormalised_outcomes', c.ok, c.detail
+                   FROM @extschema@._check_sampled_cases('denormalised_outcomes') c;
+    RETURN QUERY SELECT 'billable_time', c.ok, c.detail FROM @extschema@._check_sampled_cases('billable_time') c;
+    RETURN QUERY SELECT 'stale_timers', c.ok, c.detail FROM @extschema@._check_stale_timers() c;
+    RETURN QUERY SELECT 'log_id_headroom', c.ok, c.detail FROM @extschema@._check_log_id_headroom() c;
+    RETURN QUERY SELECT 'triggers', c.ok, c.detail FROM @extschema@._check_triggers() c;
+    RETURN QUERY SELECT 'disk_space', c.ok, c.detail FROM @extschema@._check_disk_space() c;
+    RETURN QUERY SELECT 'standby', c.ok, c.detail FROM @extschema@._check_standby() c;
+END
+$$;
 
 -- Issue 14: moving an existing cla_backend database: the compatibility
 -- views and the history import (new objects; administrators only).

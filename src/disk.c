@@ -8,7 +8,9 @@
  *	  itself still gets it.  Available space is what an unprivileged writer
  *	  may use (f_bavail), as the service's own check counted it.  Whether it
  *	  is enough is decided in SQL (_check_disk_space) against
- *	  cla_eventlog.min_free_disk_percent.
+ *	  cla_eventlog.min_free_disk_percent.  A location statvfs cannot read
+ *	  gets NULL figures and a WARNING, not an error: the status probe must
+ *	  not raise (README "Reports on a standby").
  *
  *-------------------------------------------------------------------------
  */
@@ -44,14 +46,20 @@ cel_disk_space(PG_FUNCTION_ARGS)
 		uint64		available;
 		uint64		total;
 
-		if (statvfs(path, &st) != 0)
-			ereport(ERROR,
-					(errcode_for_file_access(),
-					 errmsg("could not read the free space of \"%s\": %m", path)));
-		available = (uint64) st.f_bavail * st.f_frsize;
-		total = (uint64) st.f_blocks * st.f_frsize;
 		values[0] = CStringGetTextDatum(locations[i]);
 		values[1] = CStringGetTextDatum(path);
+		if (statvfs(path, &st) != 0)
+		{
+			/* the figures NULL, not an error: the probe must not raise */
+			ereport(WARNING,
+					(errcode_for_file_access(),
+					 errmsg("could not read the free space of \"%s\": %m", path)));
+			nulls[2] = nulls[3] = nulls[4] = true;
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+			continue;
+		}
+		available = (uint64) st.f_bavail * st.f_frsize;
+		total = (uint64) st.f_blocks * st.f_frsize;
 		values[2] = Int64GetDatum((int64) available);
 		values[3] = Int64GetDatum((int64) total);
 		values[4] = Float8GetDatum(total > 0 ? (double) available * 100.0 / (double) total : 0.0);

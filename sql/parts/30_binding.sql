@@ -85,11 +85,21 @@ COMMENT ON FUNCTION @extschema@._require_case_role(text, text) IS
 -- database has the binding but not its foreign keys (status check
 -- case_binding says so).
 --
--- A key that already points at the bound table's id column is kept (nothing
--- is locked or re-checked).  A new key is added NOT VALID: PostgreSQL would
--- validate it with a query on the case table planned as the caller (the
--- extension's owner, a superuser), and planning loads the table's index
--- expressions, which may run the table owner's code.  The existing rows are
+-- A key that is already as it would be made (from the same column, to the
+-- bound table's id column, NO ACTION, MATCH SIMPLE, not deferrable) is kept:
+-- nothing is locked, dropped or re-checked, so rebinding an unchanged
+-- binding takes no lock a hot standby replays (README "Case binding").  A
+-- key that must be made is added NOT VALID, which takes SHARE ROW EXCLUSIVE
+-- on both tables (writers wait, readers do not; a standby does not replay
+-- it).  Only a key that must be replaced is dropped, and that takes ACCESS
+-- EXCLUSIVE on the log or the timers and on the old referenced table, which
+-- a standby replays: so the new key is added first under a temporary name
+-- and checked, and the old one dropped and the new one renamed last, just
+-- before the transaction ends.  Keys stay NOT VALID rather than going
+-- through VALIDATE CONSTRAINT: PostgreSQL would validate with a query on
+-- the case table planned as the caller (the extension's owner, a
+-- superuser), and planning loads the table's index expressions, which may
+-- run the table owner's code.  The existing rows are
 -- checked instead through _case_rows(), as the table's owner; a log or timer
 -- row whose case is missing is an error, as validation would be.  New rows
 -- are checked by the key whether it is validated or not.
@@ -104,6 +114,8 @@ DECLARE
     idcol smallint;
     k record;
     missing bigint;
+    replace_ boolean;
+    newname text;
 BEGIN
     b := @extschema@._require_binding();
     rel := to_regclass(format('%I.%I', b.case_schema, b.case_table));
@@ -119,12 +131,15 @@ BEGIN
                         AS v(tab, conname, col) LOOP
         CONTINUE WHEN EXISTS (SELECT 1 FROM pg_constraint c
                                WHERE c.conrelid = k.tab AND c.conname = k.conname AND c.contype = 'f'
-                                 AND c.confrelid = rel AND c.confkey = ARRAY[idcol]);
-        IF EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conrelid = k.tab AND c.conname = k.conname) THEN
-            EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', k.tab, k.conname);
-        END IF;
+                                 AND c.conkey = ARRAY[(SELECT a.attnum FROM pg_attribute a
+                                                        WHERE a.attrelid = k.tab AND a.attname = k.col)]
+                                 AND c.confrelid = rel AND c.confkey = ARRAY[idcol]
+                                 AND c.confupdtype = 'a' AND c.confdeltype = 'a' AND c.confmatchtype = 's'
+                                 AND NOT c.condeferrable);
+        replace_ := EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conrelid = k.tab AND c.conname = k.conname);
+        newname := CASE WHEN replace_ THEN k.conname || '_rebinding' ELSE k.conname END;
         EXECUTE format('ALTER TABLE %s ADD CONSTRAINT %I FOREIGN KEY (%I) REFERENCES %I.%I (%I) NOT VALID',
-                       k.tab, k.conname, k.col, b.case_schema, b.case_table, b.columns ->> 'id');
+                       k.tab, newname, k.col, b.case_schema, b.case_table, b.columns ->> 'id');
         EXECUTE format('WITH cases AS MATERIALIZED (SELECT c.case_id FROM @extschema@._case_rows(NULL) c)'
                        ' SELECT min(r.id) FROM (SELECT DISTINCT t.%1$I AS id FROM %2$s t WHERE t.%1$I IS NOT NULL) r'
                        ' WHERE NOT EXISTS (SELECT 1 FROM cases c WHERE c.case_id OPERATOR(pg_catalog.=) r.id)'
@@ -136,6 +151,11 @@ BEGIN
                             (SELECT r.relname FROM pg_class r WHERE r.oid = k.tab), k.conname
                 USING ERRCODE = 'foreign_key_violation',
                       DETAIL = format('Key (%s)=(%s) is not present in table "%s".', k.col, missing, b.case_table);
+        END IF;
+        IF replace_ THEN
+            -- the only ACCESS EXCLUSIVE locks, held the short rest of the transaction
+            EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', k.tab, k.conname);
+            EXECUTE format('ALTER TABLE %s RENAME CONSTRAINT %I TO %I', k.tab, newname, k.conname);
         END IF;
     END LOOP;
 END

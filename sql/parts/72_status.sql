@@ -3,10 +3,15 @@
 --
 -- Design rules:
 --  * status() is a health probe: every check is a handful of index lookups
---    (never a scan of the log), each runs in its own exception block so one
---    broken check reports itself instead of failing the probe, and it runs
---    as the extension's owner so a monitoring role needs only EXECUTE
---    (granted to pg_monitor).
+--    (never a scan of the log), and it runs as the extension's owner so a
+--    monitoring role needs only EXECUTE (granted to pg_monitor).
+--  * No subtransaction anywhere in the probe (no EXCEPTION block, here or
+--    in what it calls): on a hot standby, a recovery conflict that arrives
+--    inside one is escalated from a cancelled statement to a terminated
+--    connection (README "Reports on a standby").  So no check may raise for
+--    what it reports: each finds the condition that would make it fail (no
+--    binding, a dropped table or column, ...) by catalog lookups first and
+--    returns a red row saying so.
 --  * The two consistency checks sample the 100 most recently logged cases
 --    (from the newest log rows, read backwards through the primary key) and
 --    the cases of the 100 newest timers, and compare them with
@@ -32,9 +37,56 @@ $$;
 COMMENT ON FUNCTION @extschema@._status_sample() IS
     'Internal: the case ids the status checks sample (recently logged cases, cases of recent timers)';
 
+-- Why _case_rows() (30_binding.sql, src/binding.c) would refuse to read the
+-- bound case table for the current user, with the message of its error;
+-- NULL when it can read it.  Catalog lookups only, so the status probe can
+-- report the problem without catching an error (no subtransaction).
+CREATE FUNCTION @extschema@._case_read_problem() RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    b record;
+    rel regclass;
+    qualified text;
+    col text;
+    coltype oid;
+BEGIN
+    SELECT * INTO b FROM @extschema@.case_binding;
+    IF NOT FOUND OR NOT b.columns ? 'id' THEN
+        RETURN 'no case table is bound to cla_eventlog';
+    END IF;
+    qualified := format('%I.%I', b.case_schema, b.case_table);
+    rel := to_regclass(qualified);
+    IF rel IS NULL THEN
+        RETURN format('bound case table %s does not exist', qualified);
+    END IF;
+    IF NOT has_table_privilege(rel, 'SELECT') THEN
+        RETURN format('permission denied for table %s', qualified);
+    END IF;
+    IF row_security_active(rel) THEN
+        RETURN format('row-level security of bound case table %s applies to role %s', qualified, current_user);
+    END IF;
+    FOR col IN SELECT r.value FROM jsonb_each_text(b.columns) r ORDER BY r.key LOOP
+        SELECT a.atttypid INTO coltype FROM pg_attribute a
+         WHERE a.attrelid = rel AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped;
+        IF NOT FOUND THEN
+            RETURN format('column "%s" of bound case table %s does not exist', col, qualified);
+        END IF;
+        IF coltype >= 16384 THEN    -- FirstNormalObjectId: not a built-in type
+            RETURN format('column "%s" of bound case table %s has the user-defined type %s',
+                          col, qualified, format_type(coltype, NULL));
+        END IF;
+    END LOOP;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION @extschema@._case_read_problem() IS
+    'Internal: why _case_rows() would refuse to read the bound case table for the current user (its error message), NULL when it can; catalog lookups only, for the status probe';
+
 ---------------------------------------------------------------------------
--- The checks of status(), one function each: (ok, detail).  An error in a
--- check is caught by status() and reported as that check failing.
+-- The checks of status(), one function each: (ok, detail).  No check
+-- raises an error for the condition it reports (see the header).
 
 -- library_version: the loaded C library is the installed SQL version.
 CREATE FUNCTION @extschema@._check_library_version(OUT ok boolean, OUT detail text)
@@ -142,11 +194,17 @@ LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    sample bigint[] := @extschema@._status_sample();
+    problem constant text := @extschema@._case_read_problem();
+    sample bigint[];
     bad bigint[];
     what constant text := CASE check_name WHEN 'billable_time' THEN 'timers' ELSE 'latest HIGH outcome log' END;
 BEGIN
-    PERFORM @extschema@._require_binding();
+    IF problem IS NOT NULL THEN
+        ok := false;
+        detail := 'the check failed: ' || problem;
+        RETURN;
+    END IF;
+    sample := @extschema@._status_sample();
     SELECT array_agg(m.case_id ORDER BY m.case_id) INTO bad
       FROM @extschema@._case_mismatches(sample) m WHERE m.check_name = _check_sampled_cases.check_name;
     ok := bad IS NULL;
@@ -259,7 +317,7 @@ AS $$
 DECLARE
     receiver text;
     lag interval;
-    limit_ interval := current_setting('cla_eventlog.max_standby_lag')::interval;
+    limit_ interval := COALESCE(current_setting('cla_eventlog.max_standby_lag', true), '5min')::interval;
 BEGIN
     IF NOT pg_is_in_recovery() THEN
         SELECT COALESCE(bool_and(s.ok), true), string_agg(s.detail, '; ' ORDER BY s.name)
@@ -300,10 +358,12 @@ CREATE FUNCTION @extschema@._check_disk_space(OUT ok boolean, OUT detail text, O
 LANGUAGE sql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT bool_and(d.free_percent > m.minimum),
-           string_agg(format('%s: %s free of %s (%s %%)', d.location, pg_size_pretty(d.available),
-                             pg_size_pretty(d.total), round(d.free_percent::numeric, 1)), '; ' ORDER BY d.location)
-           || CASE WHEN bool_and(d.free_percent > m.minimum) THEN ''
+    SELECT bool_and(COALESCE(d.free_percent > m.minimum, false)),
+           string_agg(CASE WHEN d.total IS NULL THEN format('%s: its free space could not be read', d.location)
+                           ELSE format('%s: %s free of %s (%s %%)', d.location, pg_size_pretty(d.available),
+                                       pg_size_pretty(d.total), round(d.free_percent::numeric, 1)) END,
+                      '; ' ORDER BY d.location)
+           || CASE WHEN bool_and(COALESCE(d.free_percent > m.minimum, false)) THEN ''
                    ELSE format('; at most %s %% free: free space now, or the server stops writing', m.minimum) END,
            jsonb_agg(jsonb_build_object('location', d.location, 'available', d.available, 'total', d.total,
                                         'free_percent', round(d.free_percent::numeric, 2)) ORDER BY d.location)
@@ -466,35 +526,23 @@ RETURNS TABLE(check_name text, ok boolean, detail text)
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-    call text;
 BEGIN
     -- database: this function ran, so the database answers.
-    check_name := 'database';
-    ok := true;
-    detail := @extschema@._database_detail();
-    RETURN NEXT;
-
-    FOR check_name, call IN
-        VALUES ('library_version', '_check_library_version()'),
-               ('registry', '_check_registry()'),
-               ('case_binding', '_check_case_binding()'),
-               ('denormalised_outcomes', '_check_sampled_cases(''denormalised_outcomes'')'),
-               ('billable_time', '_check_sampled_cases(''billable_time'')'),
-               ('stale_timers', '_check_stale_timers()'),
-               ('log_id_headroom', '_check_log_id_headroom()'),
-               ('triggers', '_check_triggers()'),
-               ('disk_space', '_check_disk_space()'),
-               ('standby', '_check_standby()')
-    LOOP
-        BEGIN
-            EXECUTE 'SELECT c.ok, c.detail FROM @extschema@.' || call || ' c' INTO ok, detail;
-        EXCEPTION WHEN OTHERS THEN
-            ok := false;
-            detail := 'the check failed: ' || SQLERRM;
-        END;
-        RETURN NEXT;
-    END LOOP;
+    -- No EXCEPTION block (see the header): each check reports its own
+    -- problems as a red row.
+    RETURN QUERY
+    SELECT 'database', true, @extschema@._database_detail();
+    RETURN QUERY SELECT 'library_version', c.ok, c.detail FROM @extschema@._check_library_version() c;
+    RETURN QUERY SELECT 'registry', c.ok, c.detail FROM @extschema@._check_registry() c;
+    RETURN QUERY SELECT 'case_binding', c.ok, c.detail FROM @extschema@._check_case_binding() c;
+    RETURN QUERY SELECT 'denormalised_outcomes', c.ok, c.detail
+                   FROM @extschema@._check_sampled_cases('denormalised_outcomes') c;
+    RETURN QUERY SELECT 'billable_time', c.ok, c.detail FROM @extschema@._check_sampled_cases('billable_time') c;
+    RETURN QUERY SELECT 'stale_timers', c.ok, c.detail FROM @extschema@._check_stale_timers() c;
+    RETURN QUERY SELECT 'log_id_headroom', c.ok, c.detail FROM @extschema@._check_log_id_headroom() c;
+    RETURN QUERY SELECT 'triggers', c.ok, c.detail FROM @extschema@._check_triggers() c;
+    RETURN QUERY SELECT 'disk_space', c.ok, c.detail FROM @extschema@._check_disk_space() c;
+    RETURN QUERY SELECT 'standby', c.ok, c.detail FROM @extschema@._check_standby() c;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.status() IS

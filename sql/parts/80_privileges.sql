@@ -70,6 +70,7 @@ GRANT EXECUTE ON FUNCTION
     @extschema@._case_batches(bigint[], integer),
     @extschema@._case_mismatches(bigint[]),
     @extschema@._status_sample(),
+    @extschema@._case_read_problem(),
     @extschema@._check_library_version(),
     @extschema@._check_registry(),
     @extschema@._check_case_binding(),

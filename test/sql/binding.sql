@@ -50,6 +50,33 @@ SELECT conname, conrelid::regclass, confrelid::regclass
 -- ... so a case with logs cannot be deleted behind the log's back.
 DELETE FROM bind_app.legalaid_case WHERE id = 1;
 
+-- Rebinding what has not changed keeps the keys themselves (the same
+-- constraint OIDs) and takes no ACCESS EXCLUSIVE lock, the one lock a hot
+-- standby replays and makes its readers wait for (README "Case binding").
+CREATE TEMP TABLE fk_before AS
+SELECT conname, oid FROM pg_constraint WHERE conname IN ('log_case_fkey', 'timer_linked_case_fkey');
+BEGIN;
+SELECT cla_eventlog.bind_case_table('bind_app.legalaid_case',
+    '{"billable_time": "billable_seconds", "source": null, "requires_action_by": null}');
+SELECT cla_eventlog.rebind_case_table();
+SELECT count(*) AS access_exclusive_locks FROM pg_locks
+ WHERE pid = pg_backend_pid() AND locktype = 'relation' AND mode = 'AccessExclusiveLock';
+COMMIT;
+SELECT b.conname, c.oid = b.oid AS same_key
+  FROM fk_before b JOIN pg_constraint c ON c.conname = b.conname ORDER BY 1;
+-- A key that is not as binding makes it (here a DBA's ON DELETE CASCADE)
+-- is replaced: a new key under the same name, the other key kept, no
+-- temporary key left behind.
+ALTER TABLE cla_eventlog.log DROP CONSTRAINT log_case_fkey,
+    ADD CONSTRAINT log_case_fkey FOREIGN KEY (case_id) REFERENCES bind_app.legalaid_case (id) ON DELETE CASCADE NOT VALID;
+UPDATE fk_before b SET oid = c.oid FROM pg_constraint c WHERE c.conname = b.conname;
+SELECT cla_eventlog.rebind_case_table();
+SELECT c.conname, c.oid = b.oid AS same_key, c.confdeltype
+  FROM pg_constraint c LEFT JOIN fk_before b ON b.conname = c.conname
+ WHERE c.conrelid IN ('cla_eventlog.log'::regclass, 'cla_eventlog.timer'::regclass) AND c.contype = 'f'
+ ORDER BY 1;
+DROP TABLE fk_before;
+
 -- Rebinding to another table (with an integer key in another column)
 -- replaces the binding and the foreign keys; the existing logs must then
 -- refer to cases of the new table (case 2 is not in other_case).

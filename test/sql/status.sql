@@ -212,3 +212,13 @@ RESET enable_seqscan;
 
 SET client_min_messages = warning;
 DROP SCHEMA mi_app CASCADE;
+
+-- No subtransaction in the probe or the reports: on a hot standby a
+-- recovery conflict inside one ends the connection (README "Reports on a
+-- standby").  The only functions with an exception block are the
+-- registry's write paths; status() and its checks report what would fail
+-- them as red rows instead (see the unbound case above).
+SELECT p.oid::regprocedure AS with_exception_block
+  FROM pg_proc p
+ WHERE p.pronamespace = 'cla_eventlog'::regnamespace AND p.prosrc ~* '\mexception\s+when\M'
+ ORDER BY 1;
