@@ -72,14 +72,15 @@ COMMENT ON FUNCTION @extschema@._import_logs() IS
 
 -- The patch of a source row as the log stores it: a JSON string literal
 -- whose content is JSON (what the producers stored) is unwrapped; anything
--- else is kept as it is, a string that is not JSON too.
+-- else is kept as it is, a string that is not JSON too.  No search_path of
+-- its own, so that the planner inlines it into the staging query (a body
+-- qualified throughout).
 CREATE FUNCTION @extschema@._import_patch(patch json) RETURNS jsonb
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-    SET search_path = pg_catalog, pg_temp
-    RETURN CASE WHEN json_typeof(patch) OPERATOR(pg_catalog.=) 'string'
+    RETURN CASE WHEN pg_catalog.json_typeof(patch) OPERATOR(pg_catalog.=) 'string'
                      AND @extschema@._jsonb_storable(patch OPERATOR(pg_catalog.#>>) '{}')
-                THEN (patch OPERATOR(pg_catalog.#>>) '{}')::jsonb
-                ELSE patch::jsonb END;
+                THEN (patch OPERATOR(pg_catalog.#>>) '{}')::pg_catalog.jsonb
+                ELSE patch::pg_catalog.jsonb END;
 COMMENT ON FUNCTION @extschema@._import_patch(json) IS
     'Internal: a source patch as jsonb: a JSON string literal holding JSON is unwrapped, anything else kept as it is';
 
@@ -242,17 +243,16 @@ BEGIN
                t.id IS NOT NULL,
                CASE WHEN s.cancelled AND s.stopped IS NULL THEN 'timer_cancelled_running'
                     WHEN s.stopped < s.created THEN 'timer_stopped_before_created'
-                    WHEN s.linked_case_id IS NOT NULL
-                         AND NOT EXISTS (SELECT FROM %1$I.%2$I c WHERE c.%3$I = s.linked_case_id) THEN 'case_missing'
+                    WHEN s.linked_case_id IS NOT NULL AND c.%3$I IS NULL THEN 'case_missing'
                END,
                CASE WHEN s.cancelled AND s.stopped IS NULL THEN 'the timer is cancelled but has no stop time'
                     WHEN s.stopped < s.created THEN format('stopped %%s is before created %%s', s.stopped, s.created)
-                    WHEN s.linked_case_id IS NOT NULL
-                         AND NOT EXISTS (SELECT FROM %1$I.%2$I c WHERE c.%3$I = s.linked_case_id)
+                    WHEN s.linked_case_id IS NOT NULL AND c.%3$I IS NULL
                     THEN format('linked case %%s is not in %%I.%%I', s.linked_case_id, %4$L, %5$L)
                END
           FROM %6$I.timer_timer s
           LEFT JOIN @extschema@.timer t ON t.id = s.id
+          LEFT JOIN %1$I.%2$I c ON c.%3$I = s.linked_case_id
          WHERE s.id >= $1 AND s.id < $2
            AND (t.id IS NULL
                 OR (s.modified > t.modified
@@ -309,6 +309,27 @@ BEGIN
                    THEN format('SELECT ct.id, ct.app_label || %L || ct.model AS name FROM %I.django_content_type ct', '.', source_schema)
                    ELSE 'SELECT NULL::integer AS id, NULL::text AS name WHERE false' END;
 
+    -- What the log's foreign keys would lock for each row, locked for the
+    -- batch at once (FOR KEY SHARE: the service's updates of its cases go
+    -- on; a delete of one waits): the rows are then stored without those
+    -- checks (_import_logs()), and a case or timer found here stays.
+    IF store THEN
+        EXECUTE format($q$
+            SELECT count(*) FROM (SELECT FROM %1$I.%2$I c
+                                   WHERE c.%3$I IN (SELECT s.case_id FROM %4$I.cla_eventlog_log s
+                                                     WHERE s.id >= $1 AND s.id < $2)
+                                     FOR KEY SHARE OF c) x
+            $q$, b.case_schema, b.case_table, COALESCE(b.columns ->> 'id', 'id'), source_schema)
+        USING lo, hi;
+        EXECUTE format($q$
+            SELECT count(*) FROM (SELECT FROM @extschema@.timer t
+                                   WHERE t.id IN (SELECT s.timer_id FROM %I.cla_eventlog_log s
+                                                   WHERE s.id >= $1 AND s.id < $2)
+                                     FOR KEY SHARE OF t) x
+            $q$, source_schema)
+        USING lo, hi;
+    END IF;
+
     -- the distinct (code, type, level, roles) of the batch, resolved once each
     EXECUTE format($q$
         INSERT INTO pg_temp.cel_import_combo (code, type, level, roles)
@@ -362,6 +383,7 @@ BEGIN
           JOIN pg_temp.cel_import_combo m
             ON m.code = s.code AND m.type = s.type AND m.level = s.level AND m.roles = COALESCE(u.roles, '{}')
           LEFT JOIN (%3$s) ct ON ct.id = s.content_type_id
+          LEFT JOIN %4$I.%5$I c ON c.%6$I = s.case_id
           LEFT JOIN (SELECT t.id, t.created_by FROM @extschema@.timer t
                      UNION ALL
                      SELECT st.id, st.created_by_id FROM %1$I.timer_timer st
@@ -372,11 +394,13 @@ BEGIN
                  ON t.id = s.timer_id
           CROSS JOIN LATERAL (
               SELECT CASE
-                  WHEN NOT EXISTS (SELECT FROM %4$I.%5$I c WHERE c.%6$I = s.case_id) THEN 'case_missing'
+                  WHEN c.%6$I IS NULL THEN 'case_missing'
                   WHEN s.timer_id IS NOT NULL AND t.id IS NULL THEN 'timer_not_imported'
                   WHEN t.created_by <> s.created_by_id THEN 'timer_owner'
                   WHEN json_typeof(s.context) <> 'object' THEN 'context_not_object'
-                  WHEN NOT @extschema@._jsonb_storable(s.context::text) OR NOT @extschema@._jsonb_storable(s.patch::text)
+                  -- (json that jsonb cannot hold has a \u escape: only those are parsed again)
+                  WHEN (strpos(s.context::text, '\u') > 0 AND NOT @extschema@._jsonb_storable(s.context::text))
+                       OR (strpos(s.patch::text, '\u') > 0 AND NOT @extschema@._jsonb_storable(s.patch::text))
                   THEN 'json_invalid'
                   WHEN (s.content_type_id IS NULL) <> (s.object_id IS NULL)
                        OR (s.content_type_id IS NOT NULL AND ct.id IS NULL) THEN 'content_type'
@@ -405,6 +429,28 @@ $$;
 COMMENT ON FUNCTION @extschema@._import_log_rows(text, bigint, bigint, boolean) IS
     'Internal: stages the new source log rows with ids in [lo, hi) into pg_temp.cel_import_log, each as the log stores it or with its problem; registers unknown codes first; returns the number registered';
 
+-- Record problems of one run: the one way rows get into import_problem (a
+-- row listed before gets this run's reason).
+CREATE FUNCTION @extschema@._import_note(run_id bigint, source_table text, ids bigint[],
+                                         reasons text[], details text[]) RETURNS bigint
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+DECLARE
+    n bigint;
+BEGIN
+    INSERT INTO @extschema@.import_problem AS p (source_table, source_id, reason, detail, run_id)
+    SELECT _import_note.source_table, u.id, u.reason, u.detail, _import_note.run_id
+      FROM unnest(ids, reasons, details) AS u(id, reason, detail)
+    ON CONFLICT ON CONSTRAINT import_problem_pkey DO UPDATE
+        SET reason = excluded.reason, detail = excluded.detail, run_id = excluded.run_id;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN n;
+END
+$$;
+COMMENT ON FUNCTION @extschema@._import_note(bigint, text, bigint[], text[], text[]) IS
+    'Internal: records source rows (ids, reasons, details in step) of a table as problems of a history-import run';
+
 -- Rows of the source log whose id the log already holds for another row:
 -- never imported, never silently taken as imported.
 CREATE FUNCTION @extschema@._import_id_clashes(source_schema text, lo bigint, hi bigint,
@@ -413,23 +459,28 @@ CREATE FUNCTION @extschema@._import_id_clashes(source_schema text, lo bigint, hi
     SET search_path = pg_catalog, pg_temp
     AS $$
 DECLARE
-    n bigint;
+    ids     bigint[];
+    details text[];
 BEGIN
+    -- (the first import of a range: no id of it in the log yet)
+    IF NOT EXISTS (SELECT FROM @extschema@.log l WHERE l.id >= lo AND l.id < hi) THEN
+        RETURN 0;
+    END IF;
     EXECUTE format($q$
-        INSERT INTO @extschema@.import_problem AS p (source_table, source_id, reason, detail, run_id)
-        SELECT 'cla_eventlog_log', s.id, 'id_taken',
-               format('log id %%s already holds another row (case %%s, code %%s, created %%s)', l.id, l.case_id, l.code, l.created),
-               $3
+        SELECT array_agg(s.id),
+               array_agg(format('log id %%s already holds another row (case %%s, code %%s, created %%s)',
+                                l.id, l.case_id, l.code, l.created))
           FROM %I.cla_eventlog_log s
           JOIN @extschema@.log l ON l.id = s.id
          WHERE s.id >= $1 AND s.id < $2
            AND (l.case_id, l.code, l.created) IS DISTINCT FROM (s.case_id::bigint, s.code::text, s.created)
-        ON CONFLICT (source_table, source_id) DO UPDATE
-            SET reason = excluded.reason, detail = excluded.detail, run_id = excluded.run_id
         $q$, source_schema)
-    USING lo, hi, run_id;
-    GET DIAGNOSTICS n = ROW_COUNT;
-    RETURN n;
+    INTO ids, details
+    USING lo, hi;
+    IF ids IS NULL THEN
+        RETURN 0;
+    END IF;
+    RETURN @extschema@._import_note(run_id, 'cla_eventlog_log', ids, array_fill('id_taken'::text, ARRAY[cardinality(ids)]), details);
 END
 $$;
 COMMENT ON FUNCTION @extschema@._import_id_clashes(text, bigint, bigint, bigint) IS
@@ -470,12 +521,9 @@ BEGIN
           FROM @extschema@.timer r
          WHERE s.problem IS NULL AND NOT s.existing AND s.stopped IS NULL
            AND r.created_by = s.created_by AND r.stopped IS NULL AND r.id <> s.id;
-        INSERT INTO @extschema@.import_problem AS p (source_table, source_id, reason, detail, run_id)
-        SELECT tab, s.id, s.problem, s.detail, _import_batch.run_id
-          FROM pg_temp.cel_import_timer s WHERE s.problem IS NOT NULL
-        ON CONFLICT (source_table, source_id) DO UPDATE
-            SET reason = excluded.reason, detail = excluded.detail, run_id = excluded.run_id;
-        GET DIAGNOSTICS problems = ROW_COUNT;
+        SELECT @extschema@._import_note(_import_batch.run_id, tab, array_agg(s.id), array_agg(s.problem), array_agg(s.detail))
+          INTO problems
+          FROM pg_temp.cel_import_timer s WHERE s.problem IS NOT NULL;
         IF store THEN
             INSERT INTO @extschema@.timer (id, created_by, created, stopped, linked_case, cancelled, modified)
             SELECT s.id, s.created_by, s.created, s.stopped, s.linked_case, s.cancelled, s.modified
@@ -484,12 +532,9 @@ BEGIN
         END IF;
     ELSE
         registered := @extschema@._import_log_rows(source_schema, lo, hi, store);
-        INSERT INTO @extschema@.import_problem AS p (source_table, source_id, reason, detail, run_id)
-        SELECT tab, s.id, s.problem, s.detail, _import_batch.run_id
-          FROM pg_temp.cel_import_log s WHERE s.problem IS NOT NULL
-        ON CONFLICT (source_table, source_id) DO UPDATE
-            SET reason = excluded.reason, detail = excluded.detail, run_id = excluded.run_id;
-        GET DIAGNOSTICS problems = ROW_COUNT;
+        SELECT @extschema@._import_note(_import_batch.run_id, tab, array_agg(s.id), array_agg(s.problem), array_agg(s.detail))
+          INTO problems
+          FROM pg_temp.cel_import_log s WHERE s.problem IS NOT NULL;
         problems := problems + @extschema@._import_id_clashes(source_schema, lo, hi, run_id);
         IF store THEN
             stored := @extschema@._import_logs();

@@ -106,12 +106,13 @@ bench_import_load() {
     t1=$(date +%s.%N)
     echo "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }') $line"
 }
-# bench_import_baseline DB: the same rows by INSERT ... SELECT into the
-# untriggered copies; prints seconds
-bench_import_baseline() {
+# bench_import_copy DB FILE: INSERT ... SELECT into the untriggered copies,
+# import_baseline.sql (the source rows, plainly) or import_limit.sql (the
+# imported rows, as stored); prints seconds
+bench_import_copy() {
     local t0 t1
     t0=$(date +%s.%N)
-    bench_psql -d "$1" -o /dev/null -f "$bench_dir/import_baseline.sql" || return 1
+    bench_psql -d "$1" -o /dev/null -f "$bench_dir/$2" || return 1
     t1=$(date +%s.%N)
     awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }'
 }

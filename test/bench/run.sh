@@ -29,8 +29,9 @@
 #                                               vs log_event and vs the limit
 #   5  bulk COPY of BENCH_COPY_ROWS rows into the log vs into bench.plain_log
 #   6  history import of BENCH_IMPORT_CASES cases of Django-shaped history
-#      (import_history()) vs INSERT ... SELECT of the same rows into
-#      untriggered copies (rows/s, BENCH_IMPORT_ROUNDS alternating runs)
+#      (import_history()) vs a plain INSERT ... SELECT of the same source rows
+#      into untriggered copies, and the stored rows copied (rows/s,
+#      BENCH_IMPORT_ROUNDS alternating runs)
 #   registry size (72 vs BENCH_CODES codes), log size (empty vs BENCH_LOG_ROWS),
 #   registry cache memory.
 #
@@ -156,7 +157,8 @@ if [ "$mode" = smoke ]; then
     fi
     rm -f "$copy_file"
     if bench_import_prepare benchimport "$import_cases" && r=$(bench_import_load benchimport) &&
-       bench_import_baseline benchimport >/dev/null; then
+       bench_import_copy benchimport import_limit.sql >/dev/null &&
+       bench_import_copy benchimport import_baseline.sql >/dev/null; then
         echo "ok   history import of $import_cases cases (seconds rows peak-RSS-kB private-kB problems: $r) and its baseline"
     else
         echo "FAIL history import"; fail=1
@@ -264,10 +266,13 @@ for r in $(seq 1 "$import_rounds"); do
     printf '%s\t%s\t%s\t%s\n' "$r" "$secs" "$hwm" "$anon" >> "$work/import.tsv"
     printf '   round %s %-40s %8.2fs %10.1f rows/s (%s rows, %s problems; peak RSS %s kB, private %s kB)\n' \
         "$r" "import_history()" "$secs" "$(awk -v n="$rows" -v s="$secs" 'BEGIN { print n / s }')" "$rows" "$problems" "$hwm" "$anon"
-    quiesce benchimport
-    secs=$(bench_import_baseline benchimport) || exit 1
-    printf '%s\t%s\t%s\t%s\n' "6 history import" "INSERT ... SELECT (limit)" "$r" "$(awk -v n="$rows" -v s="$secs" 'BEGIN { printf "%.1f", n / s }')" >> "$results"
-    printf '   round %s %-40s %8.2fs %10.1f rows/s\n' "$r" "INSERT ... SELECT (limit)" "$secs" "$(awk -v n="$rows" -v s="$secs" 'BEGIN { print n / s }')"
+    for v in "import_limit.sql:the stored rows copied (floor)" "import_baseline.sql:plain INSERT ... SELECT"; do
+        IFS=: read -r file label <<<"$v"
+        quiesce benchimport
+        secs=$(bench_import_copy benchimport "$file") || exit 1
+        printf '%s\t%s\t%s\t%s\n' "6 history import" "$label" "$r" "$(awk -v n="$rows" -v s="$secs" 'BEGIN { printf "%.1f", n / s }')" >> "$results"
+        printf '   round %s %-40s %8.2fs %10.1f rows/s\n' "$r" "$label" "$secs" "$(awk -v n="$rows" -v s="$secs" 'BEGIN { print n / s }')"
+    done
 done
 import_hwm=$(cut -f3 "$work/import.tsv" | sort -g | tail -1)
 import_anon=$(cut -f4 "$work/import.tsv" | sort -g | tail -1)
@@ -342,7 +347,8 @@ mem_met=$(awk -v m="$mem10k" 'BEGIN { print (m > 0 && m < 10 * 1024 * 1024 ? "ye
     row "4 INSERT into the log" "log_event" "INSERT into the log" info 0 "2 HIGH outcome"
     row "4 INSERT into the log" "INSERT+UPDATE (limit)" "INSERT into the log" info 0 "2 HIGH outcome"
     row "5 bulk COPY (rows/s)" "COPY into plain table (limit)" "COPY into the log" atleast 0.5 "5 bulk COPY"
-    row "6 history import (rows/s)" "INSERT ... SELECT (limit)" "import_history()" atleast 0.5 "6 history import"
+    row "6 history import (rows/s)" "plain INSERT ... SELECT" "import_history()" atleast 0.5 "6 history import"
+    row "6 history import (rows/s)" "the stored rows copied (floor)" "import_history()" info 0 "6 history import"
     row "registry size" "72 codes" "$codes codes" within 0.05
     row "log size" "empty log" "$log_rows rows in log" within 0.15
     printf '| registry cache memory | %s codes | %s bytes (%.2f MB) | | < 10 MB | %s |\n' \
@@ -350,7 +356,7 @@ mem_met=$(awk -v m="$mem10k" 'BEGIN { print (m > 0 && m < 10 * 1024 * 1024 ? "ye
     echo
     echo "Memory contexts (bench10k): $ctx10k; with 72 codes (bench72): $mem72 bytes."
     echo
-    echo "Workload 6: $import_cases cases of test/fixtures/django_source.sql, rows = logs + timers stored; the importing backend's peak resident set $import_hwm kB (VmHWM, the shared buffers it touched included), its private memory at the end $import_anon kB (RssAnon); the limit writes the same rows into untriggered copies (test/bench/import_baseline.sql)."
+    echo "Workload 6: $import_cases cases of test/fixtures/django_source.sql, rows = logs + timers stored; the importing backend's peak resident set $import_hwm kB (VmHWM, the shared buffers it touched included), its private memory at the end $import_anon kB (RssAnon); the plain INSERT ... SELECT copies the same source rows into untriggered copies of the log and the timers with a plain column mapping (test/bench/import_baseline.sql), the floor copies the rows as the import stored them (import_limit.sql)."
     echo
     echo "MI and status on benchlog ($cases cases, $log_rows log rows), EXPLAIN (ANALYZE, BUFFERS), best of 3 (test/bench/mi_scale.sql):"
     echo
