@@ -8,6 +8,7 @@ SET client_min_messages = warning;
 CREATE EXTENSION cla_eventlog;
 \i test/fixtures/cla_reference.sql
 SELECT cla_reference.register_events() \g /dev/null
+ALTER TABLE public.legalaid_case ALTER COLUMN outcome_code_id TYPE bigint;   -- the runbook's step 1
 SELECT cla_eventlog.bind_case_table('public.legalaid_case') \g /dev/null
 CREATE SCHEMA bench;
 CREATE TABLE bench.import_timer (LIKE cla_eventlog.timer INCLUDING ALL);

@@ -47,6 +47,7 @@ SET client_min_messages = warning;
 CREATE EXTENSION cla_eventlog;
 \i :ref
 SELECT cla_reference.register_events();
+ALTER TABLE public.legalaid_case ALTER COLUMN outcome_code_id TYPE bigint;   -- the runbook's step 1
 SELECT cla_eventlog.bind_case_table('public.legalaid_case');
 SQL
 
