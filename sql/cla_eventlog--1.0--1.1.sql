@@ -3746,6 +3746,13 @@ CREATE FUNCTION @extschema@._import_logs() RETURNS bigint
 COMMENT ON FUNCTION @extschema@._import_logs() IS
     'Internal: inserts the rows of pg_temp.cel_import_log that have no problem into the log, stored as given (no rule, no side effect); only import_history() calls it';
 
+-- The same for the staged new timers (pg_temp.cel_import_timer).
+CREATE FUNCTION @extschema@._import_timers() RETURNS bigint
+    LANGUAGE c VOLATILE
+    AS 'MODULE_PATHNAME', 'cel_import_timers';
+COMMENT ON FUNCTION @extschema@._import_timers() IS
+    'Internal: inserts the new timers of pg_temp.cel_import_timer that have no problem, with their own times and links; only import_history() calls it';
+
 -- The patch of a source row as the log stores it: a JSON string literal
 -- whose content is JSON (what the producers stored) is unwrapped; anything
 -- else is kept as it is, a string that is not JSON too.  No search_path of
@@ -3913,6 +3920,15 @@ BEGIN
         SELECT t.*, NULL::boolean AS existing, NULL::text AS problem, NULL::text AS detail
           FROM @extschema@.timer t WITH NO DATA;
     TRUNCATE pg_temp.cel_import_timer;
+    -- the linked cases, locked as the timer's foreign key would lock them
+    -- (see _import_log_rows())
+    EXECUTE format($q$
+        SELECT count(*) FROM (SELECT FROM %1$I.%2$I c
+                               WHERE c.%3$I = ANY (ARRAY(SELECT DISTINCT s.linked_case_id FROM %4$I.timer_timer s
+                                                          WHERE s.id >= $1 AND s.id < $2 AND s.linked_case_id IS NOT NULL))
+                                 FOR KEY SHARE OF c) x
+        $q$, b.case_schema, b.case_table, COALESCE(b.columns ->> 'id', 'id'), source_schema)
+    USING lo, hi;
     EXECUTE format($q$
         INSERT INTO pg_temp.cel_import_timer
         SELECT s.id, s.created_by_id, s.created, s.stopped, s.linked_case_id, s.cancelled, s.modified,
@@ -3990,17 +4006,18 @@ BEGIN
     -- on; a delete of one waits): the rows are then stored without those
     -- checks (_import_logs()), and a case or timer found here stays.
     IF store THEN
+        -- (the distinct ids as an array: an index scan of just those rows)
         EXECUTE format($q$
             SELECT count(*) FROM (SELECT FROM %1$I.%2$I c
-                                   WHERE c.%3$I IN (SELECT s.case_id FROM %4$I.cla_eventlog_log s
-                                                     WHERE s.id >= $1 AND s.id < $2)
+                                   WHERE c.%3$I = ANY (ARRAY(SELECT DISTINCT s.case_id FROM %4$I.cla_eventlog_log s
+                                                              WHERE s.id >= $1 AND s.id < $2))
                                      FOR KEY SHARE OF c) x
             $q$, b.case_schema, b.case_table, COALESCE(b.columns ->> 'id', 'id'), source_schema)
         USING lo, hi;
         EXECUTE format($q$
             SELECT count(*) FROM (SELECT FROM @extschema@.timer t
-                                   WHERE t.id IN (SELECT s.timer_id FROM %I.cla_eventlog_log s
-                                                   WHERE s.id >= $1 AND s.id < $2)
+                                   WHERE t.id = ANY (ARRAY(SELECT DISTINCT s.timer_id FROM %I.cla_eventlog_log s
+                                                            WHERE s.id >= $1 AND s.id < $2 AND s.timer_id IS NOT NULL))
                                      FOR KEY SHARE OF t) x
             $q$, source_schema)
         USING lo, hi;
@@ -4013,9 +4030,10 @@ BEGIN
           FROM %1$I.cla_eventlog_log s
           LEFT JOIN (%2$s) u ON u.user_id = s.created_by_id
          WHERE s.id >= $1 AND s.id < $2
-           AND NOT EXISTS (SELECT FROM @extschema@.log l WHERE l.id = s.id)
+           AND NOT EXISTS (SELECT FROM @extschema@.log l WHERE l.id = s.id AND l.id >= $1 AND l.id < $2)
         $q$, source_schema, users)
     USING lo, hi;
+    ANALYZE pg_temp.cel_import_combo;     -- (so that the planner joins it knowing its size)
     -- codes history has and the registry does not: registered, retired,
     -- with the type and level their rows have most
     IF store THEN
@@ -4060,14 +4078,7 @@ BEGIN
             ON m.code = s.code AND m.type = s.type AND m.level = s.level AND m.roles = COALESCE(u.roles, '{}')
           LEFT JOIN (%3$s) ct ON ct.id = s.content_type_id
           LEFT JOIN %4$I.%5$I c ON c.%6$I = s.case_id
-          LEFT JOIN (SELECT t.id, t.created_by FROM @extschema@.timer t
-                     UNION ALL
-                     SELECT st.id, st.created_by_id FROM %1$I.timer_timer st
-                      WHERE NOT $3
-                        AND NOT EXISTS (SELECT FROM @extschema@.timer t WHERE t.id = st.id)
-                        AND NOT EXISTS (SELECT FROM @extschema@.import_problem p
-                                         WHERE p.source_table = 'timer_timer' AND p.source_id = st.id)) t
-                 ON t.id = s.timer_id
+          LEFT JOIN %9$s t ON t.id = s.timer_id
           CROSS JOIN LATERAL (
               SELECT CASE
                   WHEN c.%6$I IS NULL THEN 'case_missing'
@@ -4095,10 +4106,20 @@ BEGIN
                          ELSE m.detail
                      END AS detail) p
          WHERE s.id >= $1 AND s.id < $2
-           AND NOT EXISTS (SELECT FROM @extschema@.log l WHERE l.id = s.id)
+           AND NOT EXISTS (SELECT FROM @extschema@.log l WHERE l.id = s.id AND l.id >= $1 AND l.id < $2)
         $q$, source_schema, users, ctypes, b.case_schema, b.case_table, COALESCE(b.columns ->> 'id', 'id'),
-             b.case_schema, b.case_table)
-    USING lo, hi, store;
+             b.case_schema, b.case_table,
+             -- a row's timer: imported; for the pre-check also a source
+             -- timer that will be (not imported yet, no problem listed)
+             CASE WHEN store THEN '@extschema@.timer'
+                  ELSE format($t$(SELECT t.id, t.created_by FROM @extschema@.timer t
+                                  UNION ALL
+                                  SELECT st.id, st.created_by_id FROM %I.timer_timer st
+                                   WHERE NOT EXISTS (SELECT FROM @extschema@.timer t WHERE t.id = st.id)
+                                     AND NOT EXISTS (SELECT FROM @extschema@.import_problem p
+                                                      WHERE p.source_table = 'timer_timer' AND p.source_id = st.id))$t$,
+                              source_schema) END)
+    USING lo, hi;
     RETURN reg;
 END
 $$;
@@ -4201,10 +4222,7 @@ BEGIN
           INTO problems
           FROM pg_temp.cel_import_timer s WHERE s.problem IS NOT NULL;
         IF store THEN
-            INSERT INTO @extschema@.timer (id, created_by, created, stopped, linked_case, cancelled, modified)
-            SELECT s.id, s.created_by, s.created, s.stopped, s.linked_case, s.cancelled, s.modified
-              FROM pg_temp.cel_import_timer s WHERE s.problem IS NULL AND NOT s.existing;
-            GET DIAGNOSTICS stored = ROW_COUNT;
+            stored := @extschema@._import_timers();
         END IF;
     ELSE
         registered := @extschema@._import_log_rows(source_schema, lo, hi, store);
@@ -4357,6 +4375,7 @@ COMMENT ON PROCEDURE @extschema@.import_history(text, text, integer) IS
 REVOKE ALL ON FUNCTION @extschema@.create_compat_views(text, regclass) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@._jsonb_storable(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@._import_logs() FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@._import_timers() FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@._import_patch(json) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@._import_resolve(text, text, integer, text[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@._import_register_unknown(text[], text[], integer[]) FROM PUBLIC;

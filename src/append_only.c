@@ -23,7 +23,8 @@
  *	    restore_archived_logs() (sql/parts/77_log_maintenance.sql);
  *	  - _set_log_contexts(), the one sanctioned change of a row's context
  *	    (add_sla_72h(), audited in log_change);
- *	  - _import_logs(), the history import's rows, stored as given
+ *	  - _import_logs() and _import_timers(), the history import's rows,
+ *	    stored as given
  *	    (import_history(), sql/parts/79_history_import.sql);
  *	  - a superuser's restore of a dump (cel_loading_dump): the log triggers
  *	    store a restored row as given, since it was checked and applied
@@ -54,6 +55,7 @@ PG_FUNCTION_INFO_V1(cel_archive_logs);
 PG_FUNCTION_INFO_V1(cel_restore_logs);
 PG_FUNCTION_INFO_V1(cel_set_log_contexts);
 PG_FUNCTION_INFO_V1(cel_import_logs);
+PG_FUNCTION_INFO_V1(cel_import_timers);
 
 /* Django's test runner names its databases test_<name> */
 #define TEST_DATABASE_PREFIX	"test_"
@@ -272,35 +274,56 @@ cel_set_log_contexts(PG_FUNCTION_ARGS)
 }
 
 /*
- * _import_logs() RETURNS bigint: store the staged rows of the history
- * import (pg_temp.cel_import_log, those without a problem) in the log as
- * given: the service's history, with its ids, times and duplicates; no rule
- * re-applied, no side effect replayed (README "Moving an existing
- * cla_backend database").  The number stored.  Only import_history() calls
- * it (PUBLIC has no EXECUTE), through _import_batch(), which staged them.
- *
- * The statement runs with session_replication_role = replica, so that no
- * trigger fires for it: neither the log's own (they would store the rows
- * as given anyway) nor the foreign-key checks, one query per row, which
- * made the import three times slower than writing the rows.  What those
- * checks guarantee, _import_log_rows() has made sure of for the whole
- * batch: it locks the batch's cases and timers FOR KEY SHARE, as the checks
- * would, before it stages only rows whose case and timer exist.
+ * The history import's rows are stored with session_replication_role =
+ * replica, so that no trigger fires for them: neither the log's own (they
+ * would store the rows as given anyway) nor the foreign-key checks, one
+ * query per row, which made the import three times slower than writing the
+ * rows.  What those checks guarantee, the staging functions
+ * (_import_log_rows(), _import_timer_rows()) have made sure of for the
+ * whole batch: they lock the batch's cases and timers FOR KEY SHARE, as the
+ * checks would, before they stage only rows whose case and timer exist.
  */
-Datum
-cel_import_logs(PG_FUNCTION_ARGS)
+static uint64
+run_import(const char *sql)
 {
 	int			nestlevel = NewGUCNestLevel();
 	uint64		stored;
 
 	(void) set_config_option("session_replication_role", "replica", PGC_SUSET, PGC_S_SESSION,
 							 GUC_ACTION_SAVE, true, 0, false);
-	stored = run_sanctioned("INSERT INTO cla_eventlog.log"
-							" SELECT id, case_id, timer_id, event_key, code, type, level,"
-							" created_by, created_by_role, notes, patch, context, content_type,"
-							" object_id, created, modified"
-							" FROM pg_temp.cel_import_log WHERE problem IS NULL",
-							0, NULL, NULL, SPI_OK_INSERT);
+	stored = run_sanctioned(sql, 0, NULL, NULL, SPI_OK_INSERT);
 	AtEOXact_GUC(true, nestlevel);
-	PG_RETURN_INT64((int64) stored);
+	return stored;
+}
+
+/*
+ * _import_logs() RETURNS bigint: store the staged log rows of the history
+ * import (pg_temp.cel_import_log, those without a problem) in the log as
+ * given: the service's history, with its ids, times and duplicates; no rule
+ * re-applied, no side effect replayed (README "Moving an existing
+ * cla_backend database").  The number stored.  Only import_history() calls
+ * it (PUBLIC has no EXECUTE), through _import_batch(), which staged them.
+ */
+Datum
+cel_import_logs(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT64((int64) run_import("INSERT INTO cla_eventlog.log"
+									   " SELECT id, case_id, timer_id, event_key, code, type, level,"
+									   " created_by, created_by_role, notes, patch, context, content_type,"
+									   " object_id, created, modified"
+									   " FROM pg_temp.cel_import_log WHERE problem IS NULL"));
+}
+
+/*
+ * _import_timers() RETURNS bigint: the same for the staged new timers
+ * (pg_temp.cel_import_timer): their own created, stopped, cancelled and
+ * linked case.
+ */
+Datum
+cel_import_timers(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT64((int64) run_import("INSERT INTO cla_eventlog.timer"
+									   " (id, created_by, created, stopped, linked_case, cancelled, modified)"
+									   " SELECT id, created_by, created, stopped, linked_case, cancelled, modified"
+									   " FROM pg_temp.cel_import_timer WHERE problem IS NULL AND NOT existing"));
 }
