@@ -1115,22 +1115,92 @@ LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
+    -- the extension's own: table, trigger, the states it must be in
+    own constant text[] := ARRAY[
+        'log.log_validate', 'log.log_apply', 'log.log_append_only', 'log.log_no_truncate',
+        'role.registry_changed', 'event.registry_changed', 'code.registry_changed',
+        'case_binding.binding_changed',
+        'role.registry_replicated', 'event.registry_replicated', 'code.registry_replicated'];
     problems text[];
+    foreign_ text[];
+    others text[];
 BEGIN
-    SELECT array_agg(format('%s on %s %s', w.tgname, w.relname,
-                            CASE WHEN t.oid IS NULL THEN 'is missing' ELSE 'is disabled' END)
-                     ORDER BY w.relname, w.tgname)
+    SELECT array_agg(format('%s on %s %s', split_part(w.name, '.', 2), split_part(w.name, '.', 1),
+                            CASE WHEN t.oid IS NULL THEN 'is missing'
+                                 WHEN t.tgenabled = 'D' THEN 'is disabled'
+                                 ELSE 'fires for local rows only, not for replicated ones' END)
+                     ORDER BY w.name)
       INTO problems
-      FROM (VALUES ('log', 'log_validate'), ('log', 'log_apply'), ('log', 'log_append_only'), ('log', 'log_no_truncate'),
-                   ('role', 'registry_changed'), ('event', 'registry_changed'),
-                   ('code', 'registry_changed'), ('case_binding', 'binding_changed')) w(relname, tgname)
+      FROM unnest(own) w(name)
       LEFT JOIN pg_trigger t
-             ON t.tgrelid = to_regclass('@extschema@.' || w.relname) AND t.tgname = w.tgname
-     WHERE t.oid IS NULL OR t.tgenabled NOT IN ('O', 'A');
-    ok := problems IS NULL;
-    detail := CASE WHEN ok THEN 'the 8 triggers of the log and the registry are enabled'
-                   ELSE array_to_string(problems, '; ') || '; enable them with ALTER TABLE ... ENABLE TRIGGER'
-              END;
+             ON t.tgrelid = to_regclass('@extschema@.' || split_part(w.name, '.', 1))
+            AND t.tgname = split_part(w.name, '.', 2)
+     WHERE t.oid IS NULL
+        OR t.tgenabled <> ALL (CASE WHEN t.tgname = 'registry_replicated' THEN '{R,A}'::"char"[]
+                                    ELSE '{O,A}'::"char"[] END);
+
+    -- every other trigger of the log and the timers (foreign keys' internal
+    -- triggers aside), as name (timing events level, function, state)
+    WITH t AS (
+        SELECT c.relname, t.tgname, t.tgenabled,
+               (t.tgtype & 1) <> 0 AND (t.tgtype & 2) <> 0 AS before_row,
+               format('trigger %s on %s (%s %s for each %s, %s, %s)', t.tgname, c.relname,
+                      CASE WHEN (t.tgtype & 2) <> 0 THEN 'BEFORE' WHEN (t.tgtype & 64) <> 0 THEN 'INSTEAD OF' ELSE 'AFTER' END,
+                      array_to_string(ARRAY[CASE WHEN (t.tgtype & 4) <> 0 THEN 'INSERT' END,
+                                            CASE WHEN (t.tgtype & 16) <> 0 THEN 'UPDATE' END,
+                                            CASE WHEN (t.tgtype & 8) <> 0 THEN 'DELETE' END,
+                                            CASE WHEN (t.tgtype & 32) <> 0 THEN 'TRUNCATE' END], ' OR '),
+                      CASE WHEN (t.tgtype & 1) <> 0 THEN 'row' ELSE 'statement' END,
+                      t.tgfoid::regprocedure,
+                      CASE t.tgenabled WHEN 'O' THEN 'enabled' WHEN 'D' THEN 'disabled'
+                                       WHEN 'R' THEN 'enabled replica' ELSE 'enabled always' END) AS what
+          FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+         WHERE t.tgrelid IN ('@extschema@.log'::regclass, '@extschema@.timer'::regclass)
+           AND NOT t.tgisinternal
+           AND c.relname || '.' || t.tgname <> ALL (own))
+    SELECT array_agg(t.what ORDER BY t.relname, t.tgname) FILTER (WHERE t.before_row AND t.tgenabled <> 'D'),
+           array_agg(t.what ORDER BY t.relname, t.tgname) FILTER (WHERE NOT (t.before_row AND t.tgenabled <> 'D'))
+      INTO foreign_, others
+      FROM t;
+    IF problems IS NOT NULL THEN
+        problems[cardinality(problems)] := problems[cardinality(problems)]
+            || '; enable them with ALTER TABLE ... ENABLE TRIGGER (registry_replicated: ENABLE REPLICA TRIGGER)';
+    END IF;
+    problems := COALESCE(problems, '{}') || CASE WHEN foreign_ IS NULL THEN '{}'::text[] ELSE ARRAY[
+        array_to_string(foreign_, ', ') || ' can change, skip or redirect a row before the extension''s rules see it; drop it (partition or archive the log only as README "A logical copy" says)'] END;
+
+    -- rules and inheritance: rows that go around the triggers
+    problems := problems || ARRAY(
+        SELECT format('rule %s on %s can redirect rows around the triggers; drop it', r.rulename, c.relname)
+          FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class
+         WHERE r.ev_class IN ('@extschema@.log'::regclass, '@extschema@.timer'::regclass)
+           AND r.rulename <> '_RETURN'
+         ORDER BY c.relname, r.rulename);
+    problems := problems || ARRAY(
+        SELECT format('%s is %s of %s: %s; detach it (ALTER TABLE %s %s %s)',
+                      i.inhrelid::regclass, CASE WHEN p.relkind = 'p' THEN 'a partition' ELSE 'an inheritance child' END,
+                      i.inhparent::regclass,
+                      CASE WHEN i.inhrelid IN ('@extschema@.log'::regclass, '@extschema@.timer'::regclass)
+                           THEN format('rows inserted through %s into its other tables bypass the rules, and pg_dump does not keep the attachment', i.inhparent::regclass)
+                           ELSE format('its rows are read as the extension''s but were never checked by its rules') END,
+                      CASE WHEN p.relkind = 'p' THEN i.inhparent::regclass ELSE i.inhrelid::regclass END,
+                      CASE WHEN p.relkind = 'p' THEN 'DETACH PARTITION' ELSE 'NO INHERIT' END,
+                      CASE WHEN p.relkind = 'p' THEN i.inhrelid::regclass ELSE i.inhparent::regclass END)
+          FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent
+         WHERE '@extschema@.log'::regclass IN (i.inhrelid, i.inhparent)
+            OR '@extschema@.timer'::regclass IN (i.inhrelid, i.inhparent)
+         ORDER BY 1);
+    IF NOT EXISTS (SELECT 1 FROM pg_event_trigger e
+                    WHERE e.evtname = 'cla_eventlog_no_inheritance' AND e.evtenabled <> 'D') THEN
+        problems := problems || 'event trigger cla_eventlog_no_inheritance is missing or disabled; ALTER EVENT TRIGGER cla_eventlog_no_inheritance ENABLE ALWAYS'::text;
+    END IF;
+
+    ok := cardinality(problems) = 0;
+    detail := CASE WHEN ok THEN format('the %s triggers of the log and the registry are enabled', cardinality(own))
+                   ELSE array_to_string(problems, '; ')
+              END
+              || CASE WHEN others IS NULL THEN ''
+                      ELSE '; other triggers (they cannot change the row the rules check): ' || array_to_string(others, ', ') END;
 END
 $$;
 
@@ -1258,6 +1328,7 @@ DECLARE
     ids bigint[];
     logs bigint[];
     timers bigint[];
+    archived_rows bigint[];
 BEGIN
     IF case_ids IS NULL THEN
         RAISE EXCEPTION 'case_ids must not be null'
@@ -1285,18 +1356,20 @@ BEGIN
     -- takes FOR KEY SHARE) waits for this transaction, and fails once the
     -- application has deleted the case in it.
     PERFORM @extschema@._case_lock(ids, true);
-    SELECT array_agg((SELECT count(*) FROM @extschema@.log l WHERE l.case_id = u.id) ORDER BY u.id)
-      INTO logs FROM unnest(ids) u(id);
-    PERFORM @extschema@._erase_logs(ids);
-    -- the cases' timers go, except one that another case's log still names:
-    -- it is only unlinked
+    -- their rows in the log and in the archive (remove_duplicate_outcomes(),
+    -- apply_retention(archive => true)) go; so do their timers, except one
+    -- that another case's log still names: it is only unlinked
     WITH gone AS (
-        DELETE FROM @extschema@.timer t
-         WHERE t.linked_case = ANY (ids)
-           AND NOT EXISTS (SELECT 1 FROM @extschema@.log l WHERE l.timer_id = t.id)
-        RETURNING t.linked_case)
-    SELECT array_agg((SELECT count(*) FROM gone g WHERE g.linked_case = u.id) ORDER BY u.id)
-      INTO timers FROM unnest(ids) u(id);
+        DELETE FROM @extschema@.log_archive a WHERE a.case_id = ANY (ids) RETURNING a.case_id)
+    SELECT array_agg((SELECT count(*) FROM gone g WHERE g.case_id = u.id) ORDER BY u.id)
+      INTO archived_rows FROM unnest(ids) u(id);
+    SELECT array_agg(u.n + COALESCE(r.log_rows, 0) ORDER BY u.id), array_agg(COALESCE(r.timer_rows, 0) ORDER BY u.id)
+      INTO logs, timers
+      FROM unnest(ids, archived_rows) u(id, n)
+      LEFT JOIN @extschema@._remove_history(
+                    ARRAY(SELECT l.id FROM @extschema@.log l WHERE l.case_id = ANY (ids) ORDER BY l.id),
+                    ARRAY(SELECT t.id FROM @extschema@.timer t WHERE t.linked_case = ANY (ids) ORDER BY t.id),
+                    false, who, reason) r ON r.case_id = u.id;
     UPDATE @extschema@.timer t SET linked_case = NULL, modified = now()
      WHERE t.linked_case = ANY (ids);
     -- the cases now have no history: their outcome columns say so until
@@ -2702,36 +2775,6 @@ GRANT EXECUTE ON FUNCTION @extschema@._subscriptions(), @extschema@._database_de
 -- reports go stale, is red.  On a logical subscriber: every subscription
 -- is enabled, its apply worker runs and its tables are ready.  On the
 -- primary: ok.
-CREATE OR REPLACE FUNCTION @extschema@._check_standby(OUT ok boolean, OUT detail text)
-LANGUAGE plpgsql STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    receiver text;
-    lag interval;
-    limit_ interval := COALESCE(current_setting('cla_eventlog.max_standby_lag', true), '5min')::interval;
-BEGIN
-    IF NOT pg_is_in_recovery() THEN
-        SELECT COALESCE(bool_and(s.ok), true), string_agg(s.detail, '; ' ORDER BY s.name)
-          INTO ok, detail FROM @extschema@._subscriptions() s;
-        detail := CASE WHEN detail IS NULL THEN 'the primary'
-                       WHEN ok THEN 'a logical subscriber: ' || detail
-                       ELSE 'a logical subscriber: ' || detail || '; reports read here go stale: enable the subscription, reconnect the publisher, or drop the subscription after a switchover'
-                  END;
-        RETURN;
-    END IF;
-    SELECT r.status INTO receiver FROM pg_stat_wal_receiver r;
-    lag := CASE WHEN pg_last_wal_receive_lsn() IS NOT DISTINCT FROM pg_last_wal_replay_lsn() THEN interval '0'
-                ELSE now() - pg_last_xact_replay_timestamp() END;
-    ok := receiver IS NOT DISTINCT FROM 'streaming' AND COALESCE(lag <= limit_, false);
-    detail := CASE
-        WHEN receiver IS DISTINCT FROM 'streaming' THEN
-            format('the WAL receiver is %s: this standby no longer follows its primary (last transaction replayed at %s); reports read here go stale',
-                   COALESCE(receiver, 'not running'), COALESCE(pg_last_xact_replay_timestamp()::text, 'never'))
-        ELSE format('streaming, replay %s behind (limit %s)', date_trunc('second', COALESCE(lag, interval '0')), limit_)
-    END;
-END
-$$;
 COMMENT ON FUNCTION @extschema@._check_standby() IS
     'Internal: status check standby: on a standby, the WAL receiver streams and replay is at most cla_eventlog.max_standby_lag behind; on a logical subscriber, every subscription is enabled, applying and synchronised; ok on the primary';
 
@@ -2746,128 +2789,11 @@ COMMENT ON FUNCTION @extschema@._check_standby() IS
 -- triggers, and pg_dump does not keep the attachment; the event trigger
 -- cla_eventlog_no_inheritance refuses it, see 78_replication.sql).  Other
 -- foreign triggers are named in the detail.
-CREATE OR REPLACE FUNCTION @extschema@._check_triggers(OUT ok boolean, OUT detail text)
-LANGUAGE plpgsql STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    -- the extension's own: table, trigger, the states it must be in
-    own constant text[] := ARRAY[
-        'log.log_validate', 'log.log_apply', 'log.log_append_only', 'log.log_no_truncate',
-        'role.registry_changed', 'event.registry_changed', 'code.registry_changed',
-        'case_binding.binding_changed',
-        'role.registry_replicated', 'event.registry_replicated', 'code.registry_replicated'];
-    problems text[];
-    foreign_ text[];
-    others text[];
-BEGIN
-    SELECT array_agg(format('%s on %s %s', split_part(w.name, '.', 2), split_part(w.name, '.', 1),
-                            CASE WHEN t.oid IS NULL THEN 'is missing'
-                                 WHEN t.tgenabled = 'D' THEN 'is disabled'
-                                 ELSE 'fires for local rows only, not for replicated ones' END)
-                     ORDER BY w.name)
-      INTO problems
-      FROM unnest(own) w(name)
-      LEFT JOIN pg_trigger t
-             ON t.tgrelid = to_regclass('@extschema@.' || split_part(w.name, '.', 1))
-            AND t.tgname = split_part(w.name, '.', 2)
-     WHERE t.oid IS NULL
-        OR t.tgenabled <> ALL (CASE WHEN t.tgname = 'registry_replicated' THEN '{R,A}'::"char"[]
-                                    ELSE '{O,A}'::"char"[] END);
-
-    -- every other trigger of the log and the timers (foreign keys' internal
-    -- triggers aside), as name (timing events level, function, state)
-    WITH t AS (
-        SELECT c.relname, t.tgname, t.tgenabled,
-               (t.tgtype & 1) <> 0 AND (t.tgtype & 2) <> 0 AS before_row,
-               format('trigger %s on %s (%s %s for each %s, %s, %s)', t.tgname, c.relname,
-                      CASE WHEN (t.tgtype & 2) <> 0 THEN 'BEFORE' WHEN (t.tgtype & 64) <> 0 THEN 'INSTEAD OF' ELSE 'AFTER' END,
-                      array_to_string(ARRAY[CASE WHEN (t.tgtype & 4) <> 0 THEN 'INSERT' END,
-                                            CASE WHEN (t.tgtype & 16) <> 0 THEN 'UPDATE' END,
-                                            CASE WHEN (t.tgtype & 8) <> 0 THEN 'DELETE' END,
-                                            CASE WHEN (t.tgtype & 32) <> 0 THEN 'TRUNCATE' END], ' OR '),
-                      CASE WHEN (t.tgtype & 1) <> 0 THEN 'row' ELSE 'statement' END,
-                      t.tgfoid::regprocedure,
-                      CASE t.tgenabled WHEN 'O' THEN 'enabled' WHEN 'D' THEN 'disabled'
-                                       WHEN 'R' THEN 'enabled replica' ELSE 'enabled always' END) AS what
-          FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
-         WHERE t.tgrelid IN ('@extschema@.log'::regclass, '@extschema@.timer'::regclass)
-           AND NOT t.tgisinternal
-           AND c.relname || '.' || t.tgname <> ALL (own))
-    SELECT array_agg(t.what ORDER BY t.relname, t.tgname) FILTER (WHERE t.before_row AND t.tgenabled <> 'D'),
-           array_agg(t.what ORDER BY t.relname, t.tgname) FILTER (WHERE NOT (t.before_row AND t.tgenabled <> 'D'))
-      INTO foreign_, others
-      FROM t;
-    IF problems IS NOT NULL THEN
-        problems[cardinality(problems)] := problems[cardinality(problems)]
-            || '; enable them with ALTER TABLE ... ENABLE TRIGGER (registry_replicated: ENABLE REPLICA TRIGGER)';
-    END IF;
-    problems := COALESCE(problems, '{}') || CASE WHEN foreign_ IS NULL THEN '{}'::text[] ELSE ARRAY[
-        array_to_string(foreign_, ', ') || ' can change, skip or redirect a row before the extension''s rules see it; drop it (partition or archive the log only as README "A logical copy" says)'] END;
-
-    -- rules and inheritance: rows that go around the triggers
-    problems := problems || ARRAY(
-        SELECT format('rule %s on %s can redirect rows around the triggers; drop it', r.rulename, c.relname)
-          FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class
-         WHERE r.ev_class IN ('@extschema@.log'::regclass, '@extschema@.timer'::regclass)
-           AND r.rulename <> '_RETURN'
-         ORDER BY c.relname, r.rulename);
-    problems := problems || ARRAY(
-        SELECT format('%s is %s of %s: %s; detach it (ALTER TABLE %s %s %s)',
-                      i.inhrelid::regclass, CASE WHEN p.relkind = 'p' THEN 'a partition' ELSE 'an inheritance child' END,
-                      i.inhparent::regclass,
-                      CASE WHEN i.inhrelid IN ('@extschema@.log'::regclass, '@extschema@.timer'::regclass)
-                           THEN format('rows inserted through %s into its other tables bypass the rules, and pg_dump does not keep the attachment', i.inhparent::regclass)
-                           ELSE format('its rows are read as the extension''s but were never checked by its rules') END,
-                      CASE WHEN p.relkind = 'p' THEN i.inhparent::regclass ELSE i.inhrelid::regclass END,
-                      CASE WHEN p.relkind = 'p' THEN 'DETACH PARTITION' ELSE 'NO INHERIT' END,
-                      CASE WHEN p.relkind = 'p' THEN i.inhrelid::regclass ELSE i.inhparent::regclass END)
-          FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent
-         WHERE '@extschema@.log'::regclass IN (i.inhrelid, i.inhparent)
-            OR '@extschema@.timer'::regclass IN (i.inhrelid, i.inhparent)
-         ORDER BY 1);
-    IF NOT EXISTS (SELECT 1 FROM pg_event_trigger e
-                    WHERE e.evtname = 'cla_eventlog_no_inheritance' AND e.evtenabled <> 'D') THEN
-        problems := problems || 'event trigger cla_eventlog_no_inheritance is missing or disabled; ALTER EVENT TRIGGER cla_eventlog_no_inheritance ENABLE ALWAYS'::text;
-    END IF;
-
-    ok := cardinality(problems) = 0;
-    detail := CASE WHEN ok THEN format('the %s triggers of the log and the registry are enabled', cardinality(own))
-                   ELSE array_to_string(problems, '; ')
-              END
-              || CASE WHEN others IS NULL THEN ''
-                      ELSE '; other triggers (they cannot change the row the rules check): ' || array_to_string(others, ', ') END;
-END
-$$;
 
 COMMENT ON FUNCTION @extschema@._check_triggers() IS
     'Internal: status check triggers (the log''s and the registry''s triggers exist and are enabled; no foreign BEFORE row trigger, rule, inheritance or partitioning on the log or the timers)';
 
 -- status(): the health probe.
-CREATE OR REPLACE FUNCTION @extschema@.status()
-RETURNS TABLE(check_name text, ok boolean, detail text)
-LANGUAGE plpgsql STABLE SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-    -- database: this function ran, so the database answers.
-    -- No EXCEPTION block (see the header): each check reports its own
-    -- problems as a red row.
-    RETURN QUERY
-    SELECT 'database', true, @extschema@._database_detail();
-    RETURN QUERY SELECT 'library_version', c.ok, c.detail FROM @extschema@._check_library_version() c;
-    RETURN QUERY SELECT 'registry', c.ok, c.detail FROM @extschema@._check_registry() c;
-    RETURN QUERY SELECT 'case_binding', c.ok, c.detail FROM @extschema@._check_case_binding() c;
-    RETURN QUERY SELECT 'denormalised_outcomes', c.ok, c.detail
-                   FROM @extschema@._check_sampled_cases('denormalised_outcomes') c;
-    RETURN QUERY SELECT 'billable_time', c.ok, c.detail FROM @extschema@._check_sampled_cases('billable_time') c;
-    RETURN QUERY SELECT 'stale_timers', c.ok, c.detail FROM @extschema@._check_stale_timers() c;
-    RETURN QUERY SELECT 'log_id_headroom', c.ok, c.detail FROM @extschema@._check_log_id_headroom() c;
-    RETURN QUERY SELECT 'triggers', c.ok, c.detail FROM @extschema@._check_triggers() c;
-    RETURN QUERY SELECT 'disk_space', c.ok, c.detail FROM @extschema@._check_disk_space() c;
-    RETURN QUERY SELECT 'standby', c.ok, c.detail FROM @extschema@._check_standby() c;
-END
-$$;
 COMMENT ON FUNCTION @extschema@.status() IS
     'Health probe: one row per check (database, library_version, registry, case_binding, denormalised_outcomes, billable_time, stale_timers, log_id_headroom, triggers, disk_space, standby) with ok and a detail; cheap (index lookups only). See the README for what each check means';
 
@@ -3036,71 +2962,6 @@ $$;
 COMMENT ON FUNCTION @extschema@._remove_history(bigint[], bigint[], boolean, text, text) IS
     'Internal: deletes (or, archive, moves to log_archive) the given log rows, then deletes the given timers that no log or archived row names; per case the rows that went. The one path of erase_cases() and apply_retention()';
 
-CREATE OR REPLACE FUNCTION @extschema@.erase_cases(case_ids bigint[], reason text)
-RETURNS TABLE (case_id bigint, log_rows bigint, timer_rows bigint)
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    -- the caller (current_user is this function's owner here)
-    who constant text := @extschema@._caller();
-    b record;
-    ids bigint[];
-    logs bigint[];
-    timers bigint[];
-    archived_rows bigint[];
-BEGIN
-    IF case_ids IS NULL THEN
-        RAISE EXCEPTION 'case_ids must not be null'
-            USING ERRCODE = 'null_value_not_allowed';
-    END IF;
-    IF reason IS NULL OR btrim(reason) = '' THEN
-        RAISE EXCEPTION 'an erasure needs a reason'
-            USING ERRCODE = 'null_value_not_allowed',
-                  HINT = 'Say why, for example the retention rule or the request it carries out: it is kept in cla_eventlog.erasure.';
-    END IF;
-    b := @extschema@._require_binding();
-    IF to_regclass(format('%I.%I', b.case_schema, b.case_table)) IS NOT NULL
-       AND NOT has_table_privilege(who, format('%I.%I', b.case_schema, b.case_table), 'DELETE') THEN
-        RAISE EXCEPTION 'permission denied to erase cases of %.%', b.case_schema, b.case_table
-            USING ERRCODE = 'insufficient_privilege',
-                  DETAIL = format('Erasing a case''s history is for a role that may delete the case; role %s has no DELETE on the table.', who),
-                  HINT = 'Erase as the role that deletes cases, or have the table''s owner GRANT DELETE on it.';
-    END IF;
-    SELECT array_agg(DISTINCT u.id ORDER BY u.id) INTO ids FROM unnest(case_ids) u(id) WHERE u.id IS NOT NULL;
-    IF ids IS NULL THEN
-        RETURN;
-    END IF;
-
-    -- FOR UPDATE: a new log row for one of these cases (its foreign key
-    -- takes FOR KEY SHARE) waits for this transaction, and fails once the
-    -- application has deleted the case in it.
-    PERFORM @extschema@._case_lock(ids, true);
-    -- their rows in the log and in the archive (remove_duplicate_outcomes(),
-    -- apply_retention(archive => true)) go; so do their timers, except one
-    -- that another case's log still names: it is only unlinked
-    WITH gone AS (
-        DELETE FROM @extschema@.log_archive a WHERE a.case_id = ANY (ids) RETURNING a.case_id)
-    SELECT array_agg((SELECT count(*) FROM gone g WHERE g.case_id = u.id) ORDER BY u.id)
-      INTO archived_rows FROM unnest(ids) u(id);
-    SELECT array_agg(u.n + COALESCE(r.log_rows, 0) ORDER BY u.id), array_agg(COALESCE(r.timer_rows, 0) ORDER BY u.id)
-      INTO logs, timers
-      FROM unnest(ids, archived_rows) u(id, n)
-      LEFT JOIN @extschema@._remove_history(
-                    ARRAY(SELECT l.id FROM @extschema@.log l WHERE l.case_id = ANY (ids) ORDER BY l.id),
-                    ARRAY(SELECT t.id FROM @extschema@.timer t WHERE t.linked_case = ANY (ids) ORDER BY t.id),
-                    false, who, reason) r ON r.case_id = u.id;
-    UPDATE @extschema@.timer t SET linked_case = NULL, modified = now()
-     WHERE t.linked_case = ANY (ids);
-    -- the cases now have no history: their outcome columns say so until
-    -- the application deletes them
-    PERFORM @extschema@.repair_cases(ids);
-    INSERT INTO @extschema@.erasure (erased_by, reason, case_id, log_rows, timer_rows)
-    SELECT who, reason, u.id, u.l, u.t FROM unnest(ids, logs, timers) u(id, l, t);
-    RETURN QUERY SELECT u.id, u.l, u.t FROM unnest(ids, logs, timers) u(id, l, t);
-END
-$$;
 COMMENT ON FUNCTION @extschema@.erase_cases(bigint[], text) IS
     'Deletes the given cases'' log rows (also those in log_archive) and their timers, clears their outcome columns and records each case in cla_eventlog.erasure; the application then deletes the cases. For a role granted EXECUTE that holds DELETE on the case table';
 
@@ -3376,68 +3237,12 @@ REVOKE ALL ON FUNCTION @extschema@._remove_history(bigint[], bigint[], boolean, 
 -- without exception blocks, its checks reporting what would fail them by
 -- catalog lookups (_case_read_problem()); rebind_case_table() keeps
 -- unchanged keys and takes ACCESS EXCLUSIVE only to replace one, last.
--- (sql/parts/60_mi.sql, 72_status.sql, 30_binding.sql)
+-- (sql/parts/60_mi.sql, 72_status.sql, 30_binding.sql).  status(), its
+-- checks and rebind_case_table() are each defined once in this script, in
+-- their final form, where they first appear above.
 CREATE OR REPLACE FUNCTION @extschema@._iso_time(value text) RETURNS timestamptz
 LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'cel_iso_time';
-
-CREATE OR REPLACE FUNCTION @extschema@.rebind_case_table()
-RETURNS void
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    b record;
-    rel regclass;
-    idcol smallint;
-    k record;
-    missing bigint;
-    replace_ boolean;
-    newname text;
-BEGIN
-    b := @extschema@._require_binding();
-    rel := to_regclass(format('%I.%I', b.case_schema, b.case_table));
-    IF rel IS NULL THEN
-        RAISE EXCEPTION 'bound case table %.% does not exist', quote_ident(b.case_schema), quote_ident(b.case_table)
-            USING ERRCODE = 'undefined_table',
-                  HINT = 'Bind the case table again with cla_eventlog.bind_case_table().';
-    END IF;
-    SELECT a.attnum INTO idcol FROM pg_attribute a
-     WHERE a.attrelid = rel AND a.attname = b.columns ->> 'id' AND NOT a.attisdropped;
-    FOR k IN SELECT * FROM (VALUES ('@extschema@.log'::regclass, 'log_case_fkey', 'case_id'),
-                                   ('@extschema@.timer'::regclass, 'timer_linked_case_fkey', 'linked_case'))
-                        AS v(tab, conname, col) LOOP
-        CONTINUE WHEN EXISTS (SELECT 1 FROM pg_constraint c
-                               WHERE c.conrelid = k.tab AND c.conname = k.conname AND c.contype = 'f'
-                                 AND c.conkey = ARRAY[(SELECT a.attnum FROM pg_attribute a
-                                                        WHERE a.attrelid = k.tab AND a.attname = k.col)]
-                                 AND c.confrelid = rel AND c.confkey = ARRAY[idcol]
-                                 AND c.confupdtype = 'a' AND c.confdeltype = 'a' AND c.confmatchtype = 's'
-                                 AND NOT c.condeferrable);
-        replace_ := EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conrelid = k.tab AND c.conname = k.conname);
-        newname := CASE WHEN replace_ THEN k.conname || '_rebinding' ELSE k.conname END;
-        EXECUTE format('ALTER TABLE %s ADD CONSTRAINT %I FOREIGN KEY (%I) REFERENCES %I.%I (%I) NOT VALID',
-                       k.tab, newname, k.col, b.case_schema, b.case_table, b.columns ->> 'id');
-        EXECUTE format('WITH cases AS MATERIALIZED (SELECT c.case_id FROM @extschema@._case_rows(NULL) c)'
-                       ' SELECT min(r.id) FROM (SELECT DISTINCT t.%1$I AS id FROM %2$s t WHERE t.%1$I IS NOT NULL) r'
-                       ' WHERE NOT EXISTS (SELECT 1 FROM cases c WHERE c.case_id OPERATOR(pg_catalog.=) r.id)'
-                       ' AND EXISTS (SELECT 1 FROM %2$s t WHERE t.%1$I IS NOT NULL)',
-                       k.col, k.tab)
-            INTO missing;
-        IF missing IS NOT NULL THEN
-            RAISE EXCEPTION 'insert or update on table "%" violates foreign key constraint "%"',
-                            (SELECT r.relname FROM pg_class r WHERE r.oid = k.tab), k.conname
-                USING ERRCODE = 'foreign_key_violation',
-                      DETAIL = format('Key (%s)=(%s) is not present in table "%s".', k.col, missing, b.case_table);
-        END IF;
-        IF replace_ THEN
-            -- the only ACCESS EXCLUSIVE locks, held the short rest of the transaction
-            EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', k.tab, k.conname);
-            EXECUTE format('ALTER TABLE %s RENAME CONSTRAINT %I TO %I', k.tab, newname, k.conname);
-        END IF;
-    END LOOP;
-END
-$$;
 
 CREATE FUNCTION @extschema@._case_read_problem() RETURNS text
 LANGUAGE plpgsql STABLE
@@ -3483,111 +3288,6 @@ COMMENT ON FUNCTION @extschema@._case_read_problem() IS
     'Internal: why _case_rows() would refuse to read the bound case table for the current user (its error message), NULL when it can; catalog lookups only, for the status probe';
 REVOKE ALL ON FUNCTION @extschema@._case_read_problem() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@._case_read_problem() TO PUBLIC;
-
-CREATE OR REPLACE FUNCTION @extschema@._check_sampled_cases(check_name text, OUT ok boolean, OUT detail text)
-LANGUAGE plpgsql STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    problem constant text := @extschema@._case_read_problem();
-    sample bigint[];
-    bad bigint[];
-    what constant text := CASE check_name WHEN 'billable_time' THEN 'timers' ELSE 'latest HIGH outcome log' END;
-BEGIN
-    IF problem IS NOT NULL THEN
-        ok := false;
-        detail := 'the check failed: ' || problem;
-        RETURN;
-    END IF;
-    sample := @extschema@._status_sample();
-    SELECT array_agg(m.case_id ORDER BY m.case_id) INTO bad
-      FROM @extschema@._case_mismatches(sample) m WHERE m.check_name = _check_sampled_cases.check_name;
-    ok := bad IS NULL;
-    IF cardinality(sample) = 0 THEN
-        detail := 'no case has logs or timers yet';
-    ELSIF ok THEN
-        detail := format('%s recent cases sampled, all agree with their %s', cardinality(sample), what);
-    ELSE
-        detail := format('%s of %s recent cases sampled disagree with their %s: case %s%s; see cla_eventlog.verify(), fix with cla_eventlog.repair_cases()',
-                         cardinality(bad), cardinality(sample), what, array_to_string(bad[1:5], ', '),
-                         CASE WHEN cardinality(bad) > 5 THEN ', ...' ELSE '' END);
-    END IF;
-END
-$$;
-
-CREATE OR REPLACE FUNCTION @extschema@._check_disk_space(OUT ok boolean, OUT detail text, OUT locations jsonb)
-LANGUAGE sql VOLATILE
-SET search_path = pg_catalog, pg_temp
-AS $$
-    SELECT bool_and(COALESCE(d.free_percent > m.minimum, false)),
-           string_agg(CASE WHEN d.total IS NULL THEN format('%s: its free space could not be read', d.location)
-                           ELSE format('%s: %s free of %s (%s %%)', d.location, pg_size_pretty(d.available),
-                                       pg_size_pretty(d.total), round(d.free_percent::numeric, 1)) END,
-                      '; ' ORDER BY d.location)
-           || CASE WHEN bool_and(COALESCE(d.free_percent > m.minimum, false)) THEN ''
-                   ELSE format('; at most %s %% free: free space now, or the server stops writing', m.minimum) END,
-           jsonb_agg(jsonb_build_object('location', d.location, 'available', d.available, 'total', d.total,
-                                        'free_percent', round(d.free_percent::numeric, 2)) ORDER BY d.location)
-      FROM @extschema@._disk_space() d,
-           (SELECT current_setting('cla_eventlog.min_free_disk_percent')::float8 AS minimum) m
-     GROUP BY m.minimum
-$$;
-
-CREATE OR REPLACE FUNCTION @extschema@._check_standby(OUT ok boolean, OUT detail text)
-LANGUAGE plpgsql STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    receiver text;
-    lag interval;
-    limit_ interval := COALESCE(current_setting('cla_eventlog.max_standby_lag', true), '5min')::interval;
-BEGIN
-    IF NOT pg_is_in_recovery() THEN
-        SELECT COALESCE(bool_and(s.ok), true), string_agg(s.detail, '; ' ORDER BY s.name)
-          INTO ok, detail FROM @extschema@._subscriptions() s;
-        detail := CASE WHEN detail IS NULL THEN 'the primary'
-                       WHEN ok THEN 'a logical subscriber: ' || detail
-                       ELSE 'a logical subscriber: ' || detail || '; reports read here go stale: enable the subscription, reconnect the publisher, or drop the subscription after a switchover'
-                  END;
-        RETURN;
-    END IF;
-    SELECT r.status INTO receiver FROM pg_stat_wal_receiver r;
-    lag := CASE WHEN pg_last_wal_receive_lsn() IS NOT DISTINCT FROM pg_last_wal_replay_lsn() THEN interval '0'
-                ELSE now() - pg_last_xact_replay_timestamp() END;
-    ok := receiver IS NOT DISTINCT FROM 'streaming' AND COALESCE(lag <= limit_, false);
-    detail := CASE
-        WHEN receiver IS DISTINCT FROM 'streaming' THEN
-            format('the WAL receiver is %s: this standby no longer follows its primary (last transaction replayed at %s); reports read here go stale',
-                   COALESCE(receiver, 'not running'), COALESCE(pg_last_xact_replay_timestamp()::text, 'never'))
-        ELSE format('streaming, replay %s behind (limit %s)', date_trunc('second', COALESCE(lag, interval '0')), limit_)
-    END;
-END
-$$;
-
-CREATE OR REPLACE FUNCTION @extschema@.status()
-RETURNS TABLE(check_name text, ok boolean, detail text)
-LANGUAGE plpgsql STABLE SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-    -- database: this function ran, so the database answers.
-    -- No EXCEPTION block (see the header): each check reports its own
-    -- problems as a red row.
-    RETURN QUERY
-    SELECT 'database', true, @extschema@._database_detail();
-    RETURN QUERY SELECT 'library_version', c.ok, c.detail FROM @extschema@._check_library_version() c;
-    RETURN QUERY SELECT 'registry', c.ok, c.detail FROM @extschema@._check_registry() c;
-    RETURN QUERY SELECT 'case_binding', c.ok, c.detail FROM @extschema@._check_case_binding() c;
-    RETURN QUERY SELECT 'denormalised_outcomes', c.ok, c.detail
-                   FROM @extschema@._check_sampled_cases('denormalised_outcomes') c;
-    RETURN QUERY SELECT 'billable_time', c.ok, c.detail FROM @extschema@._check_sampled_cases('billable_time') c;
-    RETURN QUERY SELECT 'stale_timers', c.ok, c.detail FROM @extschema@._check_stale_timers() c;
-    RETURN QUERY SELECT 'log_id_headroom', c.ok, c.detail FROM @extschema@._check_log_id_headroom() c;
-    RETURN QUERY SELECT 'triggers', c.ok, c.detail FROM @extschema@._check_triggers() c;
-    RETURN QUERY SELECT 'disk_space', c.ok, c.detail FROM @extschema@._check_disk_space() c;
-    RETURN QUERY SELECT 'standby', c.ok, c.detail FROM @extschema@._check_standby() c;
-END
-$$;
 
 -- Issue 14: moving an existing cla_backend database: the compatibility
 -- views and the history import (new objects; administrators only).
