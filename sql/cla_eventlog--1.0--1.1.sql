@@ -3602,6 +3602,33 @@ $$;
 COMMENT ON FUNCTION @extschema@._import_source(text) IS
     'Internal: checks the source schema of a history import (cla_eventlog_log and timer_timer with their columns) and reports which optional tables it has';
 
+-- What the foreign keys of a batch's rows would lock, locked for the batch
+-- at once: FOR KEY SHARE the rows of target whose key_column is one of the
+-- distinct values of source_column among the source rows with ids in
+-- [lo, hi) (as an array: an index scan of just those rows).  The service's
+-- updates of those rows go on; a delete of one waits for the batch.
+CREATE FUNCTION @extschema@._import_lock(target regclass, key_column text, source regclass,
+                                         source_column text, lo bigint, hi bigint) RETURNS bigint
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+DECLARE
+    n bigint;
+BEGIN
+    EXECUTE format($q$
+        SELECT count(*) FROM (SELECT FROM %1$s t
+                               WHERE t.%2$I = ANY (ARRAY(SELECT DISTINCT s.%4$I FROM %3$s s
+                                                          WHERE s.id >= $1 AND s.id < $2 AND s.%4$I IS NOT NULL))
+                                 FOR KEY SHARE OF t) x
+        $q$, target, key_column, source, source_column)
+    INTO n
+    USING lo, hi;
+    RETURN n;
+END
+$$;
+COMMENT ON FUNCTION @extschema@._import_lock(regclass, text, regclass, text, bigint, bigint) IS
+    'Internal: locks FOR KEY SHARE the target rows that the source rows with ids in [lo, hi) refer to through source_column, as their foreign keys would; returns the number locked';
+
 -- Stage the source timers with ids in [lo, hi) that are new, or changed
 -- and newer than the imported copy, into pg_temp.cel_import_timer, each
 -- with its problem, if any.
@@ -3622,13 +3649,9 @@ BEGIN
     TRUNCATE pg_temp.cel_import_timer;
     -- the linked cases, locked as the timer's foreign key would lock them
     -- (see _import_log_rows())
-    EXECUTE format($q$
-        SELECT count(*) FROM (SELECT FROM %1$I.%2$I c
-                               WHERE c.%3$I = ANY (ARRAY(SELECT DISTINCT s.linked_case_id FROM %4$I.timer_timer s
-                                                          WHERE s.id >= $1 AND s.id < $2 AND s.linked_case_id IS NOT NULL))
-                                 FOR KEY SHARE OF c) x
-        $q$, b.case_schema, b.case_table, COALESCE(b.columns ->> 'id', 'id'), source_schema)
-    USING lo, hi;
+    PERFORM @extschema@._import_lock(format('%I.%I', b.case_schema, b.case_table)::regclass,
+                                     COALESCE(b.columns ->> 'id', 'id'),
+                                     format('%I.timer_timer', source_schema)::regclass, 'linked_case_id', lo, hi);
     EXECUTE format($q$
         INSERT INTO pg_temp.cel_import_timer
         SELECT s.id, s.created_by_id, s.created, s.stopped, s.linked_case_id, s.cancelled, s.modified,
@@ -3706,21 +3729,11 @@ BEGIN
     -- on; a delete of one waits): the rows are then stored without those
     -- checks (_import_logs()), and a case or timer found here stays.
     IF store THEN
-        -- (the distinct ids as an array: an index scan of just those rows)
-        EXECUTE format($q$
-            SELECT count(*) FROM (SELECT FROM %1$I.%2$I c
-                                   WHERE c.%3$I = ANY (ARRAY(SELECT DISTINCT s.case_id FROM %4$I.cla_eventlog_log s
-                                                              WHERE s.id >= $1 AND s.id < $2))
-                                     FOR KEY SHARE OF c) x
-            $q$, b.case_schema, b.case_table, COALESCE(b.columns ->> 'id', 'id'), source_schema)
-        USING lo, hi;
-        EXECUTE format($q$
-            SELECT count(*) FROM (SELECT FROM @extschema@.timer t
-                                   WHERE t.id = ANY (ARRAY(SELECT DISTINCT s.timer_id FROM %I.cla_eventlog_log s
-                                                            WHERE s.id >= $1 AND s.id < $2 AND s.timer_id IS NOT NULL))
-                                     FOR KEY SHARE OF t) x
-            $q$, source_schema)
-        USING lo, hi;
+        PERFORM @extschema@._import_lock(format('%I.%I', b.case_schema, b.case_table)::regclass,
+                                         COALESCE(b.columns ->> 'id', 'id'),
+                                         format('%I.cla_eventlog_log', source_schema)::regclass, 'case_id', lo, hi);
+        PERFORM @extschema@._import_lock('@extschema@.timer', 'id',
+                                         format('%I.cla_eventlog_log', source_schema)::regclass, 'timer_id', lo, hi);
     END IF;
 
     -- the distinct (code, type, level, roles) of the batch, resolved once each
@@ -4080,6 +4093,7 @@ REVOKE ALL ON FUNCTION @extschema@._import_patch(json) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@._import_resolve(text, text, integer, text[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@._import_register_unknown(text[], text[], integer[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@._import_source(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@._import_lock(regclass, text, regclass, text, bigint, bigint) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@._import_timer_rows(text, bigint, bigint) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@._import_log_rows(text, bigint, bigint, boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@._import_note(bigint, text, bigint[], text[], text[]) FROM PUBLIC;

@@ -24,12 +24,12 @@
  *	  - _set_log_contexts(), the one sanctioned change of a row's context
  *	    (add_sla_72h(), audited in log_change);
  *	  - _import_logs() and _import_timers(), the history import's rows,
- *	    stored as given
- *	    (import_history(), sql/parts/79_history_import.sql);
+ *	    stored as given with no trigger firing (import_history(),
+ *	    sql/parts/79_history_import.sql; see run_import());
  *	  - a superuser's restore of a dump (cel_loading_dump): the log triggers
  *	    store a restored row as given, since it was checked and applied
  *	    when it was first written; so do they for a row _restore_logs()
- *	    puts back and for an imported row.
+ *	    puts back.
  *
  *-------------------------------------------------------------------------
  */
