@@ -586,6 +586,9 @@ cel_registry_role_exists(const char *role)
  * Does the registered role "role" act as "as": is it "as", or a member of
  * it, transitively (README "Registry")?  add_role() makes only chains
  * without cycles; the bound keeps a hand-edited role table from looping.
+ * This is the trigger's answer, from the cache; the registry's readers
+ * (event_codes(), selectable_codes()) ask _role_lineage(), which walks the
+ * same member_of chain in the table.
  */
 bool
 cel_registry_role_acts_as(const char *role, const char *as)
