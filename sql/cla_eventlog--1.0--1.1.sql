@@ -3245,47 +3245,10 @@ LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'cel_iso_time';
 
 CREATE FUNCTION @extschema@._case_read_problem() RETURNS text
-LANGUAGE plpgsql STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    b record;
-    rel regclass;
-    qualified text;
-    col text;
-    coltype oid;
-BEGIN
-    SELECT * INTO b FROM @extschema@.case_binding;
-    IF NOT FOUND OR NOT b.columns ? 'id' THEN
-        RETURN 'no case table is bound to cla_eventlog';
-    END IF;
-    qualified := format('%I.%I', b.case_schema, b.case_table);
-    rel := to_regclass(qualified);
-    IF rel IS NULL THEN
-        RETURN format('bound case table %s does not exist', qualified);
-    END IF;
-    IF NOT has_table_privilege(rel, 'SELECT') THEN
-        RETURN format('permission denied for table %s', qualified);
-    END IF;
-    IF row_security_active(rel) THEN
-        RETURN format('row-level security of bound case table %s applies to role %s', qualified, current_user);
-    END IF;
-    FOR col IN SELECT r.value FROM jsonb_each_text(b.columns) r ORDER BY r.key LOOP
-        SELECT a.atttypid INTO coltype FROM pg_attribute a
-         WHERE a.attrelid = rel AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped;
-        IF NOT FOUND THEN
-            RETURN format('column "%s" of bound case table %s does not exist', col, qualified);
-        END IF;
-        IF coltype >= 16384 THEN    -- FirstNormalObjectId: not a built-in type
-            RETURN format('column "%s" of bound case table %s has the user-defined type %s',
-                          col, qualified, format_type(coltype, NULL));
-        END IF;
-    END LOOP;
-    RETURN NULL;
-END
-$$;
+LANGUAGE c STABLE
+AS 'MODULE_PATHNAME', 'cel_case_read_problem';
 COMMENT ON FUNCTION @extschema@._case_read_problem() IS
-    'Internal: why _case_rows() would refuse to read the bound case table for the current user (its error message), NULL when it can; catalog lookups only, for the status probe';
+    'Internal: why _case_rows() would refuse to read the bound case table for the current user (the message of its error), NULL when it would read it; the same checks, raising nothing, for the status probe';
 REVOKE ALL ON FUNCTION @extschema@._case_read_problem() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@._case_read_problem() TO PUBLIC;
 

@@ -76,6 +76,7 @@
 #include "utils/varlena.h"
 
 PG_FUNCTION_INFO_V1(cel_case_rows);
+PG_FUNCTION_INFO_V1(cel_case_read_problem);
 PG_FUNCTION_INFO_V1(cel_bound_case);
 PG_FUNCTION_INFO_V1(cel_case_lock);
 PG_FUNCTION_INFO_V1(cel_case_write);
@@ -374,15 +375,53 @@ binding_load(void)
 }
 
 /*
- * Make sure the binding cache is current and the bound table locked
- * (AccessShareLock, to the end of the transaction); error if nothing is
- * bound or the table does not exist.  The first lock of the transaction
- * processes pending invalidations, which may reload the binding: then the
- * newly bound table is locked in turn.  A missing table is looked up again
- * at every call, so a table created under the bound name is found.
+ * A reason the bound case table may not be read or written for the
+ * current user: the error that cel_case_rows() and its siblings raise, and
+ * the red row that status() shows without raising it (through
+ * cel_case_read_problem(): the probe opens no subtransaction to catch
+ * errors, README "Reports on a standby").  One set of checks for both.
  */
-void
-cel_binding_require(void)
+typedef struct CaseProblem
+{
+	int			sqlstate;
+	char	   *message;
+	char	   *detail;			/* or NULL */
+	char	   *hint;			/* or NULL */
+} CaseProblem;
+
+/* Fill *p and return true: for "if (x && problem(p, ...)) return true;" */
+static bool
+problem(CaseProblem *p, int sqlstate, char *message, char *detail, char *hint)
+{
+	p->sqlstate = sqlstate;
+	p->message = message;
+	p->detail = detail;
+	p->hint = hint;
+	return true;
+}
+
+static void
+raise_problem(const CaseProblem *p)
+{
+	ereport(ERROR,
+			(errcode(p->sqlstate),
+			 errmsg_internal("%s", p->message),
+			 p->detail ? errdetail_internal("%s", p->detail) : 0,
+			 p->hint ? errhint("%s", p->hint) : 0));
+	pg_unreachable();
+}
+
+/*
+ * Make sure the binding cache is current and the bound table locked
+ * (AccessShareLock, to the end of the transaction); false, with *p, if
+ * nothing is bound or the table does not exist.  The first lock of the
+ * transaction processes pending invalidations, which may reload the
+ * binding: then the newly bound table is locked in turn.  A missing table
+ * is looked up again at every call, so a table created under the bound name
+ * is found.
+ */
+static bool
+binding_problem(CaseProblem *p)
 {
 	bool		retried = false;
 
@@ -394,58 +433,75 @@ cel_binding_require(void)
 			retried = true;
 		}
 		if (!binding.bound || binding.columns[ROLE_ID] == NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_UNDEFINED_TABLE),
-					 errmsg("no case table is bound to cla_eventlog"),
-					 errdetail("Log rows refer to cases, and the extension does not know the application's case table yet."),
-					 errhint("Call cla_eventlog.bind_case_table('app.case_table') once, as the extension's administrator.")));
+			return problem(p, ERRCODE_UNDEFINED_TABLE,
+						   pstrdup("no case table is bound to cla_eventlog"),
+						   pstrdup("Log rows refer to cases, and the extension does not know the application's case table yet."),
+						   pstrdup("Call cla_eventlog.bind_case_table('app.case_table') once, as the extension's administrator."));
 		if (!OidIsValid(binding.case_relid))
-			ereport(ERROR,
-					(errcode(ERRCODE_UNDEFINED_TABLE),
-					 errmsg("bound case table %s does not exist", binding.qualified),
-					 errdetail("It was dropped or renamed after it was bound."),
-					 errhint("Create it again under that name, or bind another table with cla_eventlog.bind_case_table().")));
+			return problem(p, ERRCODE_UNDEFINED_TABLE,
+						   psprintf("bound case table %s does not exist", binding.qualified),
+						   pstrdup("It was dropped or renamed after it was bound."),
+						   pstrdup("Create it again under that name, or bind another table with cla_eventlog.bind_case_table()."));
 		if (!cel_lock_relation(binding.case_relid, AccessShareLock) || binding_valid)
-			return;
+			return false;
 	}
 }
 
+/* binding_problem(), raised */
+void
+cel_binding_require(void)
+{
+	CaseProblem p;
+
+	if (binding_problem(&p))
+		raise_problem(&p);
+}
+
 /*
- * Error unless the current user holds "mode" on the bound table: the
- * extension reads and writes it as its owner (see the header), on behalf
- * of a role that must be allowed to do so itself.  Table-level privileges,
- * and not for a role whose access row-level security would restrict (the
- * owner's reads are not restricted).  The last role found to pass is
- * remembered until the table or a role changes.
+ * False unless the current user holds "mode" on the bound table (then *p):
+ * the extension reads and writes it as its owner (see the header), on
+ * behalf of a role that must be allowed to do so itself.  Table-level
+ * privileges, and not for a role whose access row-level security would
+ * restrict (the owner's reads are not restricted).  The last role found to
+ * pass is remembered until the table or a role changes.
  */
-static void
-require_case_privilege(AclMode mode)
+static bool
+privilege_problem(AclMode mode, CaseProblem *p)
 {
 	Oid			user = GetUserId();
+	const char *what = mode == ACL_SELECT ? "SELECT" : "SELECT and UPDATE";
 
 	if (user == binding.granted_user && (binding.granted_mode & mode) == mode)
-		return;
+		return false;
 	if (pg_class_aclmask(binding.case_relid, user, mode, ACLMASK_ALL) != mode)
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("permission denied for table %s", binding.qualified),
-				 errdetail("Role %s needs %s on the bound case table.",
-						   GetUserNameFromId(user, false),
-						   mode == ACL_SELECT ? "SELECT" : "SELECT and UPDATE"),
-				 errhint("GRANT %s ON %s TO the role.",
-						 mode == ACL_SELECT ? "SELECT" : "SELECT, UPDATE", binding.qualified)));
+		return problem(p, ERRCODE_INSUFFICIENT_PRIVILEGE,
+					   psprintf("permission denied for table %s", binding.qualified),
+					   psprintf("Role %s needs %s on the bound case table.",
+								GetUserNameFromId(user, false), what),
+					   psprintf("GRANT %s ON %s TO the role.",
+								mode == ACL_SELECT ? "SELECT" : "SELECT, UPDATE", binding.qualified));
 	if (binding.row_security &&
 		check_enable_rls(binding.case_relid, InvalidOid, true) == RLS_ENABLED)
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("row-level security of bound case table %s applies to role %s",
-						binding.qualified, GetUserNameFromId(user, false)),
-				 errdetail("The extension reads and writes the case table as its owner, which would bypass the policies."),
-				 errhint("Disable row-level security on the case table, or use a role that bypasses it.")));
+		return problem(p, ERRCODE_INSUFFICIENT_PRIVILEGE,
+					   psprintf("row-level security of bound case table %s applies to role %s",
+								binding.qualified, GetUserNameFromId(user, false)),
+					   pstrdup("The extension reads and writes the case table as its owner, which would bypass the policies."),
+					   pstrdup("Disable row-level security on the case table, or use a role that bypasses it."));
 	if (user != binding.granted_user)
 		binding.granted_mode = 0;
 	binding.granted_user = user;
 	binding.granted_mode |= mode;
+	return false;
+}
+
+/* privilege_problem(), raised */
+static void
+require_case_privilege(AclMode mode)
+{
+	CaseProblem p;
+
+	if (privilege_problem(mode, &p))
+		raise_problem(&p);
 }
 
 /* Error if the bound table has rules (they would rewrite our UPDATE) */
@@ -460,51 +516,72 @@ require_no_rules(void)
 				 errhint("Drop the rules (DROP RULE), or use a trigger instead.")));
 }
 
-/* errhint() of a bound table that no longer fits its binding */
-static int
-errhint_rebind(void)
-{
-	return errhint("Bind the case table again with cla_eventlog.bind_case_table().");
-}
-
 /*
- * Error unless column "column" of table "relid" (shown as "qualified")
- * exists and has a built-in type.
+ * False unless column "column" of table "relid" (shown as "qualified")
+ * exists and has a built-in type (then *p).
  */
-static void
-require_builtin_column(Oid relid, const char *qualified, const char *column)
+static bool
+column_problem(Oid relid, const char *qualified, const char *column, CaseProblem *p)
 {
 	AttrNumber	attnum = get_attnum(relid, column);
 	Oid			type;
 
 	if (attnum == InvalidAttrNumber)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_COLUMN),
-				 errmsg("column \"%s\" of bound case table %s does not exist",
-						column, qualified),
-				 errhint_rebind()));
+		return problem(p, ERRCODE_UNDEFINED_COLUMN,
+					   psprintf("column \"%s\" of bound case table %s does not exist",
+								column, qualified),
+					   NULL,
+					   pstrdup("Bind the case table again with cla_eventlog.bind_case_table()."));
 	type = get_atttype(relid, attnum);
 	if (type >= FirstNormalObjectId)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATATYPE_MISMATCH),
-				 errmsg("column \"%s\" of bound case table %s has the user-defined type %s",
-						column, qualified, format_type_be(type)),
-				 errdetail("The extension reads the case table's columns as built-in types."),
-				 errhint("Give the column a built-in type, then bind the case table again with cla_eventlog.bind_case_table().")));
+		return problem(p, ERRCODE_DATATYPE_MISMATCH,
+					   psprintf("column \"%s\" of bound case table %s has the user-defined type %s",
+								column, qualified, format_type_be(type)),
+					   pstrdup("The extension reads the case table's columns as built-in types."),
+					   pstrdup("Give the column a built-in type, then bind the case table again with cla_eventlog.bind_case_table()."));
+	return false;
 }
 
 /*
- * Error unless every bound column still exists with a built-in type: MI
- * and status read the values as text, numbers and times.
+ * False unless every bound column still exists with a built-in type (then
+ * *p): MI and status read the values as text, numbers and times.
  */
-static void
-require_builtin_types(void)
+static bool
+columns_problem(CaseProblem *p)
 {
 	for (int r = 0; r < N_ROLES; r++)
 	{
-		if (binding.names[r] != NULL)
-			require_builtin_column(binding.case_relid, binding.qualified, binding.names[r]);
+		if (binding.names[r] != NULL &&
+			column_problem(binding.case_relid, binding.qualified, binding.names[r], p))
+			return true;
 	}
+	return false;
+}
+
+/*
+ * What cel_case_rows() checks before it reads the case table: the binding,
+ * the current user's SELECT and the columns' types.
+ */
+static bool
+case_rows_problem(CaseProblem *p)
+{
+	return binding_problem(p) || privilege_problem(ACL_SELECT, p) || columns_problem(p);
+}
+
+/*
+ * _case_read_problem() RETURNS text: the message of the error that
+ * _case_rows() would raise for the current user, NULL when it would read
+ * the case table.  For the status probe, which reports the problem as a
+ * red row instead of catching the error.
+ */
+Datum
+cel_case_read_problem(PG_FUNCTION_ARGS)
+{
+	CaseProblem p;
+
+	if (case_rows_problem(&p))
+		PG_RETURN_TEXT_P(cstring_to_text(p.message));
+	PG_RETURN_NULL();
 }
 
 /* Is the case-column role bound to a column? */
@@ -965,11 +1042,11 @@ cel_case_rows(PG_FUNCTION_ARGS)
 	Datum		values[3];
 	char		nulls[3];
 	const char *sep = "WHERE";
+	CaseProblem p;
 
 	InitMaterializedSRF(fcinfo, 0);
-	cel_binding_require();
-	require_case_privilege(ACL_SELECT);
-	require_builtin_types();
+	if (case_rows_problem(&p))
+		raise_problem(&p);
 	for (int i = 0; i < 3; i++)
 	{
 		values[i] = PG_ARGISNULL(i) ? (Datum) 0 : PG_GETARG_DATUM(i);
@@ -1088,6 +1165,13 @@ cel_case_write(PG_FUNCTION_ARGS)
 	PG_RETURN_INT64(written_rows);
 }
 
+/* errhint() of a bound table that no longer fits its binding */
+static int
+errhint_rebind(void)
+{
+	return errhint("Bind the case table again with cla_eventlog.bind_case_table().");
+}
+
 /* Before locking the case table: the caller may read it */
 static void
 case_table_lock_callback(const RangeVar *rv, Oid relid, Oid oldrelid, void *arg)
@@ -1126,6 +1210,7 @@ cel_case_table_check(PG_FUNCTION_ARGS)
 	Datum	   *names;
 	bool	   *nulls;
 	int			n;
+	CaseProblem p;
 
 	cel_require_arg("case table and columns", PG_ARGISNULL(0) || PG_ARGISNULL(1));
 	rv = makeRangeVarFromNameList(textToQualifiedNameList(PG_GETARG_TEXT_PP(0)));
@@ -1149,9 +1234,10 @@ cel_case_table_check(PG_FUNCTION_ARGS)
 					  &names, &nulls, &n);
 	for (int i = 0; i < n; i++)
 	{
-		if (!nulls[i])
-			require_builtin_column(relid, text_to_cstring(PG_GETARG_TEXT_PP(0)),
-								   TextDatumGetCString(names[i]));
+		if (!nulls[i] &&
+			column_problem(relid, text_to_cstring(PG_GETARG_TEXT_PP(0)),
+						   TextDatumGetCString(names[i]), &p))
+			raise_problem(&p);
 	}
 	PG_RETURN_VOID();
 }

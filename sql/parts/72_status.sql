@@ -11,7 +11,8 @@
 --    connection (README "Reports on a standby").  So no check may raise for
 --    what it reports: each finds the condition that would make it fail (no
 --    binding, a dropped table or column, ...) by catalog lookups first and
---    returns a red row saying so.
+--    returns a red row saying so (for the case table: _case_read_problem(),
+--    the checks of _case_rows() themselves).
 --  * The two consistency checks sample the 100 most recently logged cases
 --    (from the newest log rows, read backwards through the primary key) and
 --    the cases of the 100 newest timers, and compare them with
@@ -39,50 +40,14 @@ COMMENT ON FUNCTION @extschema@._status_sample() IS
 
 -- Why _case_rows() (30_binding.sql, src/binding.c) would refuse to read the
 -- bound case table for the current user, with the message of its error;
--- NULL when it can read it.  Catalog lookups only, so the status probe can
--- report the problem without catching an error (no subtransaction).
+-- NULL when it can read it.  The same C checks as _case_rows(), returning
+-- the problem instead of raising it, so the status probe can report it
+-- without catching an error (no subtransaction).
 CREATE FUNCTION @extschema@._case_read_problem() RETURNS text
-LANGUAGE plpgsql STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    b record;
-    rel regclass;
-    qualified text;
-    col text;
-    coltype oid;
-BEGIN
-    SELECT * INTO b FROM @extschema@.case_binding;
-    IF NOT FOUND OR NOT b.columns ? 'id' THEN
-        RETURN 'no case table is bound to cla_eventlog';
-    END IF;
-    qualified := format('%I.%I', b.case_schema, b.case_table);
-    rel := to_regclass(qualified);
-    IF rel IS NULL THEN
-        RETURN format('bound case table %s does not exist', qualified);
-    END IF;
-    IF NOT has_table_privilege(rel, 'SELECT') THEN
-        RETURN format('permission denied for table %s', qualified);
-    END IF;
-    IF row_security_active(rel) THEN
-        RETURN format('row-level security of bound case table %s applies to role %s', qualified, current_user);
-    END IF;
-    FOR col IN SELECT r.value FROM jsonb_each_text(b.columns) r ORDER BY r.key LOOP
-        SELECT a.atttypid INTO coltype FROM pg_attribute a
-         WHERE a.attrelid = rel AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped;
-        IF NOT FOUND THEN
-            RETURN format('column "%s" of bound case table %s does not exist', col, qualified);
-        END IF;
-        IF coltype >= 16384 THEN    -- FirstNormalObjectId: not a built-in type
-            RETURN format('column "%s" of bound case table %s has the user-defined type %s',
-                          col, qualified, format_type(coltype, NULL));
-        END IF;
-    END LOOP;
-    RETURN NULL;
-END
-$$;
+LANGUAGE c STABLE
+AS 'MODULE_PATHNAME', 'cel_case_read_problem';
 COMMENT ON FUNCTION @extschema@._case_read_problem() IS
-    'Internal: why _case_rows() would refuse to read the bound case table for the current user (its error message), NULL when it can; catalog lookups only, for the status probe';
+    'Internal: why _case_rows() would refuse to read the bound case table for the current user (the message of its error), NULL when it would read it; the same checks, raising nothing, for the status probe';
 
 ---------------------------------------------------------------------------
 -- The checks of status(), one function each: (ok, detail).  No check
