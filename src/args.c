@@ -19,7 +19,9 @@
  */
 #include "cla_eventlog.h"
 
+#include "access/xact.h"
 #include "mb/pg_wchar.h"
+#include "utils/builtins.h"
 #include "utils/rel.h"
 
 /* Error (22004) for a NULL argument of a SQL-callable function */
@@ -87,4 +89,27 @@ cel_require_name_length(const char *what, const char *value, Relation rel, int a
 			 errdetail("It is %zu bytes long; registered names are at most %d bytes.",
 					   len, CEL_MAX_NAME),
 			 rel != NULL ? errtablecol(rel, attnum) : 0));
+}
+
+PG_FUNCTION_INFO_V1(cel_require_own_transactions);
+
+/*
+ * _require_own_transactions(what text) RETURNS void: error 25001, as VACUUM
+ * gives, when called inside a transaction block.  For a procedure that
+ * commits after each batch: PostgreSQL runs a CALL inside a block (BEGIN,
+ * or several statements sent as one query) atomically, and its first
+ * COMMIT would fail with "invalid transaction termination" after the
+ * first batch's work.  This says why, before any work.
+ */
+Datum
+cel_require_own_transactions(PG_FUNCTION_ARGS)
+{
+	if (IsTransactionBlock())
+		ereport(ERROR,
+				(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
+				 errmsg("%s cannot run inside a transaction block",
+						text_to_cstring(DatumGetTextPP(cel_arg(fcinfo, 0, "what")))),
+				 errdetail("It commits after each batch, so that its work is kept as it goes."),
+				 errhint("CALL it on its own, outside BEGIN ... COMMIT and not with other statements in one query.")));
+	PG_RETURN_VOID();
 }

@@ -107,7 +107,7 @@ cel_guc_init(void)
 							NULL, &stale_timer_after, 12 * 60 * 60, 1, INT_MAX,
 							PGC_USERSET, GUC_UNIT_S, NULL, NULL, NULL);
 	DefineCustomIntVariable("cla_eventlog.max_standby_lag",
-							"On a standby, status check standby fails when replay is further behind than this.",
+							"On a standby or a logical subscriber, status check standby fails when the copy is further behind than this.",
 							NULL, &max_standby_lag, 5 * 60, 1, INT_MAX,
 							PGC_SUSET, GUC_UNIT_S, NULL, NULL, NULL);
 	DefineCustomBoolVariable("cla_eventlog.allow_log_maintenance",

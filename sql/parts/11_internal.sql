@@ -14,6 +14,16 @@ CREATE FUNCTION @extschema@._check_function(name text, kind text) RETURNS void
 COMMENT ON FUNCTION @extschema@._check_function(text, text) IS
     'Internal: checks that a registry function exists with the right signature';
 
+-- First statement of a procedure that commits after each batch
+-- (import_history, apply_retention): 25001 inside a transaction block,
+-- before any work, instead of "invalid transaction termination" at its
+-- first COMMIT.
+CREATE FUNCTION @extschema@._require_own_transactions(what text) RETURNS void
+    LANGUAGE c VOLATILE
+    AS 'MODULE_PATHNAME', 'cel_require_own_transactions';
+COMMENT ON FUNCTION @extschema@._require_own_transactions(text) IS
+    'Internal: error 25001 when called inside a transaction block, for a procedure that commits after each batch';
+
 -- Statement trigger on the registry tables: marks every backend's registry
 -- cache stale (transactionally, through a relcache invalidation), so raw DML
 -- on the catalog is seen as surely as register_event().

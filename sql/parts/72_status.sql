@@ -226,7 +226,9 @@ $$;
 -- each one's state, the tables it has synchronised, and how long ago the
 -- publisher's last message was sent (how far behind it is at most; the
 -- exact WAL distance is the publisher's confirmed_flush_lsn).  ok: enabled,
--- its apply worker running, every table ready.  Reads only the columns of
+-- its apply worker running, every table ready, and that message at most
+-- cla_eventlog.max_standby_lag old (an idle publisher sends one at least
+-- every wal_sender_timeout / 2).  Reads only the columns of
 -- pg_subscription that every role may read, so a pg_monitor probe gets it.
 CREATE FUNCTION @extschema@._subscriptions()
 RETURNS TABLE(name text, ok boolean, detail text)
@@ -234,7 +236,7 @@ LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT s.subname::text,
-           s.subenabled AND w.pid IS NOT NULL AND r.n_ready = r.n_tables,
+           s.subenabled AND w.pid IS NOT NULL AND r.n_ready = r.n_tables AND COALESCE(w.lag <= m.max_lag, true),
            format('subscription %s to %s: %s, %s of %s tables ready, %s',
                   s.subname, array_to_string(s.subpublications, ', '),
                   CASE WHEN NOT s.subenabled THEN 'disabled'
@@ -242,18 +244,21 @@ AS $$
                        ELSE 'streaming' END,
                   r.n_ready, r.n_tables,
                   CASE WHEN w.last_msg_send_time IS NULL THEN 'no message from the publisher yet'
-                       ELSE format('behind by at most %s (the publisher''s last message sent at %s, received up to WAL %s)',
-                                   date_trunc('second', greatest(now() - w.last_msg_send_time, interval '0')),
-                                   date_trunc('second', w.last_msg_send_time), w.received_lsn) END)
+                       ELSE format('behind by at most %s (the publisher''s last message sent at %s, received up to WAL %s)%s',
+                                   date_trunc('second', w.lag), date_trunc('second', w.last_msg_send_time), w.received_lsn,
+                                   CASE WHEN w.lag > m.max_lag
+                                        THEN format(', more than cla_eventlog.max_standby_lag (%s)', m.max_lag) ELSE '' END) END)
       FROM pg_subscription s
-      LEFT JOIN pg_stat_subscription w ON w.subid = s.oid AND w.relid IS NULL
+      LEFT JOIN (SELECT sw.*, greatest(now() - sw.last_msg_send_time, interval '0') AS lag
+                   FROM pg_stat_subscription sw WHERE sw.relid IS NULL) w ON w.subid = s.oid
       CROSS JOIN LATERAL (SELECT count(*) AS n_tables, count(*) FILTER (WHERE sr.srsubstate = 'r') AS n_ready
                             FROM pg_subscription_rel sr WHERE sr.srsubid = s.oid) r
+      CROSS JOIN (SELECT COALESCE(current_setting('cla_eventlog.max_standby_lag', true), '5min')::interval AS max_lag) m
      WHERE s.subdbid = (SELECT d.oid FROM pg_database d WHERE d.datname = current_database())
      ORDER BY s.subname
 $$;
 COMMENT ON FUNCTION @extschema@._subscriptions() IS
-    'Internal: the logical subscriptions of this database with their state, tables ready and lag, for status checks database and standby';
+    'Internal: the logical subscriptions of this database with their state, tables ready and lag (judged against cla_eventlog.max_standby_lag), for status checks database and standby';
 
 -- The detail of status check database: the primary, a standby, or a
 -- logical subscriber and its subscriptions.
@@ -273,8 +278,9 @@ COMMENT ON FUNCTION @extschema@._database_detail() IS
 -- most cla_eventlog.max_standby_lag behind (nothing to replay counts as no
 -- lag, so an idle primary does not turn it red); a cut-off standby, whose
 -- reports go stale, is red.  On a logical subscriber: every subscription
--- is enabled, its apply worker runs and its tables are ready.  On the
--- primary: ok.
+-- is enabled, its apply worker runs, its tables are ready and the
+-- publisher's last message is at most cla_eventlog.max_standby_lag old.
+-- On the primary: ok.
 CREATE FUNCTION @extschema@._check_standby(OUT ok boolean, OUT detail text)
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -306,7 +312,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@._check_standby() IS
-    'Internal: status check standby: on a standby, the WAL receiver streams and replay is at most cla_eventlog.max_standby_lag behind; on a logical subscriber, every subscription is enabled, applying and synchronised; ok on the primary';
+    'Internal: status check standby: on a standby, the WAL receiver streams and replay is at most cla_eventlog.max_standby_lag behind; on a logical subscriber, every subscription is enabled, applying, synchronised and at most cla_eventlog.max_standby_lag behind; ok on the primary';
 
 -- disk_space: the data directory and pg_wal each have more than
 -- cla_eventlog.min_free_disk_percent of their disk free (the service's

@@ -287,6 +287,7 @@ DECLARE
     run bigint;
     s record;
 BEGIN
+    PERFORM @extschema@._require_own_transactions('apply_retention()');
     run := @extschema@._retention_start(cutoff, archive, batch_size, reason);
     COMMIT;
     LOOP

@@ -659,6 +659,7 @@ DECLARE
     t0      timestamptz;
     r       @extschema@.import_run;
 BEGIN
+    PERFORM @extschema@._require_own_transactions('import_history()');
     IF on_problem IS NULL OR on_problem OPERATOR(pg_catalog.<>) ALL (ARRAY['report', 'stop']) THEN
         RAISE EXCEPTION 'on_problem must be ''report'' or ''stop'', not %', COALESCE(pg_catalog.quote_literal(on_problem), 'NULL')
             USING ERRCODE = 'invalid_parameter_value',

@@ -82,7 +82,10 @@ GRANT EXECUTE ON FUNCTION
     @extschema@._check_disk_space(),
     @extschema@._check_standby(),
     @extschema@._subscriptions(),
-    @extschema@._database_detail()
+    @extschema@._database_detail(),
+    -- the first step of the procedures that commit per batch (it only
+    -- refuses a transaction block): EXECUTE on the procedure decides
+    @extschema@._require_own_transactions(text)
 TO PUBLIC;
 
 -- The working-hours calendar is reference data: anyone may read it and

@@ -204,10 +204,16 @@ CALL cla_eventlog.import_history('halfway');
 CALL cla_eventlog.import_history('dj', on_problem => 'ignore');
 CALL cla_eventlog.import_history('dj', batch_size => 0);
 SELECT count(*) = :runs AS no_run_recorded FROM cla_eventlog.import_run;
--- Inside a transaction block the batches cannot commit.
+-- Inside a transaction block the batches cannot commit: refused (25001)
+-- before any work, also for a CALL sent with other statements as one query
+-- (PostgreSQL runs both atomically).
 BEGIN;
 CALL cla_eventlog.import_history('dj');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 ROLLBACK;
+SELECT 1 AS one \; CALL cla_eventlog.import_history('dj');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT count(*) = :runs AS no_run_recorded FROM cla_eventlog.import_run;
 
 -- Only an administrator imports: PUBLIC has no EXECUTE.
 CREATE ROLE cel_import_nobody;

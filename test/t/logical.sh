@@ -10,8 +10,9 @@
 #      code retired (also by raw DML) and a role added on the primary (the
 #      registry cache follows replicated rows);
 #   3. status() on the subscriber names its subscription and is green; a
-#      disabled subscription turns check standby red; the streaming standby
-#      says it is one;
+#      subscription further behind than cla_eventlog.max_standby_lag, or
+#      disabled, turns check standby red; the streaming standby says it is
+#      one;
 #   4. switchover: without sync_sequences() the new writer's log_event()
 #      collides (23505 on log_pkey); with it, logging, timers and
 #      registering work and status() is green;
@@ -251,6 +252,14 @@ expect "check database names the subscription" "$(row sub database)" \
     "true answers (a logical subscriber: subscription cla_eventlog_sub to cla_eventlog: streaming, 15 of 15 tables ready, behind by at most *)"
 expect "check standby is green while it applies" "$(row sub standby)" "true a logical subscriber: subscription cla_eventlog_sub to cla_eventlog: streaming*"
 expect "status_json on the subscriber is ok" "$(sub -c "SELECT cla_eventlog.status_json() ->> 'ok'")" true
+# The lag is judged against cla_eventlog.max_standby_lag: with a limit of
+# 1 s, a publisher that has sent nothing for longer turns the check red
+# (polled: a keepalive can arrive at any time and make it green again).
+wait_for 40 sub "SET cla_eventlog.max_standby_lag = '1s';
+    SELECT NOT ok AND detail LIKE '%, more than cla_eventlog.max_standby_lag (00:00:01)%'
+      FROM cla_eventlog.status() WHERE check_name = 'standby'" ||
+    bad "a subscription further behind than cla_eventlog.max_standby_lag should turn check standby red"
+expect "with the default limit the same subscription is green" "$(row sub standby)" "true a logical subscriber:*"
 sub -c "CREATE ROLE probe LOGIN; GRANT pg_monitor TO probe" > /dev/null
 expect "a pg_monitor probe sees the same" \
     "$(psql_ -p "$sport" -d app -U probe -c "SELECT detail FROM cla_eventlog.status() WHERE check_name = 'database'" 2>&1)" \
