@@ -65,27 +65,38 @@ caught_up() {
     return 1
 }
 # The recovery-conflict terminations in the standby's log after line $1,
-# printed as "ESCALATED AT_READ".  PostgreSQL 15 ends a connection for a
-# conflict by one of two paths, and its log tells them apart:
-#  - ESCALATED: the conflict struck inside a subtransaction (an exception
-#    block), and PostgreSQL terminated the session in the middle of the
-#    statement: FATAL with DETAIL, and no HINT.  That is the failure this
-#    test exists for, and the extension's probe and reports must never
-#    cause it.
-#  - AT_READ: the backend was waiting for the client's next command with a
-#    conflict still pending: FATAL with the HINT "In a moment you should be
-#    able to reconnect".  Our probes never sit idle in an open transaction
-#    (each is one query message), so each of these is PostgreSQL 15's own
-#    race: its signal handler decides while a statement, or the commit or
-#    abort that ends it, still runs, and the flag it leaves is taken for an
-#    idle session at the next read (README "Reports on a standby").
+# printed as "ESCALATED AT_READ".  A connection ends for a conflict in one
+# of two places, and the log tells them apart:
+#  - ESCALATED: inside a statement: the conflict struck inside a
+#    subtransaction (an exception block) and PostgreSQL terminated the
+#    session mid-statement.  The FATAL names the statement (STATEMENT:, and
+#    CONTEXT: inside a function), and on PostgreSQL 15 it has no HINT.
+#    That is the failure this test exists for: the extension's probe and
+#    reports must never cause it.
+#  - AT_READ: at a command read: the backend was waiting for the client's
+#    next command with a conflict still pending: no statement, and the HINT
+#    "In a moment you should be able to reconnect".  Our probes never sit
+#    idle in an open transaction (each is one query message), so each of
+#    these is PostgreSQL 15's own race: its signal handler decides while a
+#    statement, or the commit or abort that ends it, still runs, and the
+#    flag it leaves is taken for an idle session at the next read (README
+#    "Reports on a standby").
+# A message's lines are contiguous in the log (one write per message).
 conflict_fatals() {   # conflict_fatals FROM_LINE
     tail -n +"$(( $1 + 1 ))" "$work/standby.log" | awk '
-        $5 == "FATAL:" && /terminating connection due to conflict with recovery/ { open[$4] = 1; next }
-        ($4 in open) && $5 == "DETAIL:" { next }
-        ($4 in open) && $5 == "HINT:" && /reconnect/ { at_read++; delete open[$4]; next }
-        ($4 in open) { escalated++; delete open[$4] }
-        END { for (p in open) escalated++; print escalated + 0, at_read + 0 }'
+        function close_() {
+            if (cur != "") { if (stmt || !hint) escalated++; else at_read++ }
+            cur = ""
+        }
+        /^\t/ { next }
+        cur != "" && $4 == cur && ($5 == "DETAIL:" || $5 == "HINT:" || $5 == "CONTEXT:" || $5 == "STATEMENT:") {
+            if ($5 == "HINT:") hint = 1
+            if ($5 == "CONTEXT:" || $5 == "STATEMENT:") stmt = 1
+            next
+        }
+        { close_() }
+        $5 == "FATAL:" && /terminating connection due to conflict with recovery/ { cur = $4; hint = 0; stmt = 0 }
+        END { close_(); print escalated + 0, at_read + 0 }'
 }
 log_lines() { wc -l < "$work/standby.log"; }
 conflicts() { on_standby -c "SELECT confl_snapshot + confl_lock + confl_bufferpin + confl_deadlock FROM pg_stat_database_conflicts WHERE datname = 'postgres'"; }
