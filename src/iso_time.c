@@ -10,7 +10,7 @@
  *	  :SS and fraction, optional Z or +HH, +HHMM, +HH:MM.  A time without
  *	  an offset is UTC.  So the result depends neither on DateStyle nor on
  *	  TimeZone, and the function is IMMUTABLE (it is indexed:
- *	  log_cb1_requires_action_at).
+ *	  log_callback_requires_action_at).
  *	- Nothing here raises an error for the text it is given, and nothing
  *	  opens a subtransaction (README "Reports on a standby"): a recovery
  *	  conflict that arrives inside one ends the whole connection, and the

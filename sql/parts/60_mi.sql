@@ -102,10 +102,13 @@ AS 'MODULE_PATHNAME', 'cel_iso_time';
 COMMENT ON FUNCTION @extschema@._iso_time(text) IS
     'Internal: an ISO 8601 time from a log context as timestamptz (no offset = UTC); NULL when malformed';
 
--- CB1 rows by the start of their callback window, for mi_callback_sla.
-CREATE INDEX log_cb1_requires_action_at
-    ON @extschema@.log (@extschema@._iso_time(context OPERATOR(pg_catalog.->>) 'requires_action_at'))
-    WHERE code = 'CB1';
+-- Callback rows (CB1 to CB4) by the start of their callback window:
+-- mi_callback_sla reads CB1 through it, mi_callback_progression all four.
+-- The code is in the key, so a scan for CB1 alone skips the others in the
+-- index.
+CREATE INDEX log_callback_requires_action_at
+    ON @extschema@.log (@extschema@._iso_time(context OPERATOR(pg_catalog.->>) 'requires_action_at'), code)
+    WHERE code IN ('CB1', 'CB2', 'CB3', 'CB4');
 
 ---------------------------------------------------------------------------
 -- mi_outcomes: one row per outcome log.
@@ -579,7 +582,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.mi_callback_sla(timestamptz, timestamptz, timestamptz, text[]) IS
-    'MI: the callback SLA report (README "Management information"): one row per CB1 log whose context->>''requires_action_at'' lies strictly between from_ts and to_ts, with the first operator view and action, call started and terminal log after it, and missed_sla_1/missed_sla_2 as of at_ts. CB1 rows whose requires_action_at is missing or not an ISO 8601 time are skipped; a missing sla_120/sla_480/sla_72h makes the flag that needs it NULL. Reads CB1 rows through the index log_cb1_requires_action_at';
+    'MI: the callback SLA report (README "Management information"): one row per CB1 log whose context->>''requires_action_at'' lies strictly between from_ts and to_ts, with the first operator view and action, call started and terminal log after it, and missed_sla_1/missed_sla_2 as of at_ts. CB1 rows whose requires_action_at is missing or not an ISO 8601 time are skipped; a missing sla_120/sla_480/sla_72h makes the flag that needs it NULL. Reads CB1 rows through the index log_callback_requires_action_at';
 
 ---------------------------------------------------------------------------
 -- mi_callback_sla_agilisys: the service's CB1 extract for Agilisys (f.3):

@@ -16,7 +16,7 @@
 --    and PostgreSQL checks EXECUTE on them where a role cannot avoid calling
 --    them: the MI views call _mi_seconds, _report_days and
 --    _report_time_zone with the reader's rights, the index
---    log_cb1_requires_action_at evaluates _iso_time and the log's id
+--    log_callback_requires_action_at evaluates _iso_time and the log's id
 --    default evaluates _log_id with the inserting writer's rights (_log_id
 --    takes nextval of log_id_seq, so the writer still needs USAGE on it),
 --    and register_event() validates with the _reg_* functions and

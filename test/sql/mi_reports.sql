@@ -58,6 +58,16 @@ SELECT log_id > 0 AS has_id, case_id, code, callback_date, booking_slot, created
   FROM cla_eventlog.mi_callback_progression('2024-03-01', '2024-04-08');
 -- [from, to): only 04-01.
 SELECT case_id, code FROM cla_eventlog.mi_callback_progression('2024-04-01', '2024-04-02');
+-- Its query reads the callback rows of the range through the expression
+-- index log_callback_requires_action_at, not by scanning the log (the same
+-- WHERE clause as the function's).
+SET enable_seqscan = off;
+EXPLAIN (COSTS OFF)
+SELECT l.id FROM cla_eventlog.log l
+ CROSS JOIN LATERAL (SELECT cla_eventlog._iso_time(l.context ->> 'requires_action_at') AS at) w
+ WHERE l.code IN ('CB1', 'CB2', 'CB3', 'CB4')
+   AND w.at >= '2024-04-01' AND w.at < '2024-04-02';
+RESET enable_seqscan;
 
 ---------------------------------------------------------------------------
 -- mi_complaints: complaints by their first log, as of 2024-05-01.
