@@ -30,7 +30,11 @@
 --    write it) and then reads in a new statement: a writer's outcome the
 --    lock waited for is seen (the older outcome goes now), a writer that
 --    waits for the lock applies its outcome on top of the kept one (which
---    goes in a later run).  MINOR rows take no case lock, so logging goes on.
+--    goes in a later run).  MINOR rows take no case lock, so logging goes on,
+--    except on a case with rows of an application object (a complaint) in
+--    the batch: that case is locked FOR UPDATE, which conflicts with a
+--    writer's foreign-key FOR KEY SHARE, so a new row of the object in
+--    progress is waited for and seen (the object keeps its first row).
 --  * apply_retention() is a PROCEDURE that commits after every batch: a run
 --    over millions of rows holds its locks for one batch at a time, shows
 --    its progress (NOTICE per batch, retention_run to other sessions), and
@@ -143,6 +147,7 @@ DECLARE
     verb text;
     ids bigint[];
     high_cases bigint[];
+    object_cases bigint[];
     keep bigint[];
     read_cases bigint[];
     read_from bigint[];
@@ -180,18 +185,28 @@ BEGIN
 
     IF r.last_log_id < r.max_log_id THEN
         SELECT array_agg(c.id ORDER BY c.id), max(c.id),
-               array_agg(DISTINCT c.case_id) FILTER (WHERE c.type = 'outcome' AND c.level >= 29)
-          INTO ids, last_id, high_cases
-          FROM (SELECT l.id, l.case_id, l.type, l.level FROM @extschema@.log l
+               array_agg(DISTINCT c.case_id) FILTER (WHERE c.type = 'outcome' AND c.level >= 29),
+               array_agg(DISTINCT c.case_id) FILTER (WHERE c.content_type IS NOT NULL)
+          INTO ids, last_id, high_cases, object_cases
+          FROM (SELECT l.id, l.case_id, l.type, l.level, l.content_type FROM @extschema@.log l
                  WHERE l.id > r.last_log_id AND l.id <= r.max_log_id AND l.created < r.cutoff
                  ORDER BY l.id LIMIT r.batch_size) c;
         IF ids IS NULL THEN
             last_id := r.max_log_id;
         ELSE
-            IF high_cases IS NOT NULL THEN
-                PERFORM @extschema@._case_lock(high_cases);
+            -- The cases of the batch's rows of an application object (a
+            -- complaint) FOR UPDATE, which also conflicts with a writer's
+            -- foreign-key FOR KEY SHARE: a new row of the object in progress
+            -- is waited for and seen below, and one that comes later comes
+            -- after the batch.  The other cases of its HIGH outcomes FOR NO
+            -- KEY UPDATE, so MINOR logging on them goes on.
+            IF object_cases IS NOT NULL THEN
+                PERFORM @extschema@._case_lock(object_cases, true);
             END IF;
-            -- new statements: they see every outcome the lock waited for
+            IF high_cases IS NOT NULL THEN
+                PERFORM @extschema@._case_lock(ARRAY(SELECT unnest(high_cases) EXCEPT SELECT unnest(object_cases)));
+            END IF;
+            -- new statements: they see every row the locks waited for
             SELECT array_agg(e.outcome_code_id) INTO keep
               FROM @extschema@._case_expected(high_cases) e WHERE e.outcome_code_id IS NOT NULL;
             -- per case of the batch, the first row a report of the retained
