@@ -5,8 +5,9 @@
 # installs the extension (under the machine-wide test lock), starts a
 # throwaway cluster on port 55434 with the settings of test/lib.sh (fsync
 # off), prepares the databases and runs groups of pgbench workloads, 2
-# clients, every variant once per round, in a random order, then a bulk load
-# (COPY) alternating log / untriggered table, and prints the median of each
+# clients, every variant once per round, in pairs of rounds (a random order,
+# then its reverse), then a bulk load (COPY) into the log and into an
+# untriggered table in the same pairs, and prints the median of each
 # variant, the ratios and the targets, as a Markdown table (also written to
 # bench_results/latest.md).
 #
@@ -31,16 +32,16 @@
 #   6  history import of BENCH_IMPORT_CASES cases of Django-shaped history
 #      (import_history()) vs a plain INSERT ... SELECT of the same source rows
 #      into untriggered copies, and the stored rows copied (rows/s,
-#      BENCH_IMPORT_ROUNDS alternating runs)
+#      BENCH_IMPORT_ROUNDS runs, in pairs of rounds)
 #   registry size (72 vs BENCH_CODES codes), log size (empty vs BENCH_LOG_ROWS),
 #   registry cache memory.
 #
-# Environment: BENCH_SECONDS (6) per run, BENCH_ROUNDS (7) per group,
+# Environment: BENCH_SECONDS (6) per run, BENCH_ROUNDS (8, even) per group,
 # BENCH_WARMUP (3) seconds of uncounted warm-up per variant of each group,
 # BENCH_CASES (100000) cases in every database, BENCH_LOG_ROWS (1000000)
 # log rows of the "large log" database, BENCH_CODES (10000) codes of the
 # "large registry" database, BENCH_COPY_ROWS (1000000) rows of the bulk
-# load (3 alternating runs per side: BENCH_COPY_ROUNDS), BENCH_PORT (55434),
+# load (4 runs per side: BENCH_COPY_ROUNDS), BENCH_PORT (55434),
 # BENCH_SHARED_BUFFERS (2GB; the cluster's shared_buffers, full runs only),
 # BENCH_SEED (1; the order of the variants in each round),
 # BENCH_STRICT=1 to exit non-zero when a target is missed.
@@ -57,14 +58,14 @@ esac
 
 seconds=${BENCH_SECONDS:-6}
 warmup=${BENCH_WARMUP:-3}
-rounds=${BENCH_ROUNDS:-7}
+rounds=${BENCH_ROUNDS:-8}
 cases=${BENCH_CASES:-100000}
 log_rows=${BENCH_LOG_ROWS:-1000000}
 codes=${BENCH_CODES:-10000}
 copy_rows=${BENCH_COPY_ROWS:-1000000}
-copy_rounds=${BENCH_COPY_ROUNDS:-3}
+copy_rounds=${BENCH_COPY_ROUNDS:-4}
 import_cases=${BENCH_IMPORT_CASES:-168800}
-import_rounds=${BENCH_IMPORT_ROUNDS:-3}
+import_rounds=${BENCH_IMPORT_ROUNDS:-4}
 port=${BENCH_PORT:-55434}
 shared_buffers=${BENCH_SHARED_BUFFERS:-2GB}
 seed=${BENCH_SEED:-1}
@@ -186,9 +187,34 @@ results=$work/tps.tsv   # group <TAB> variant <TAB> round <TAB> tps (or rows/s)
 : > "$results"
 # group NAME DB:SCRIPT:LABEL ...: rounds of every variant in a random order, after an uncounted
 # warm-up of each variant
+# round_order ROUND shuffle|fixed ITEM...: sets order to the items in the
+# order of round ROUND.  Rounds come in pairs: the first of a pair in a
+# random order (seeded: BENCH_SEED; "fixed": as given), the second in the
+# reverse of it.  On this machine the first run of a round is faster than
+# the last by up to 20 % whatever it runs (drift within a round: see
+# test/bench/README.md), so each variant must hold every position equally
+# often; the ratio of a pair (ratio_median) then cancels the drift.  A
+# random first order keeps a periodic disturbance from lining up with one
+# variant.
+round_order() {
+    local r=$1 how=$2 i j v; shift 2
+    if (( r % 2 == 1 )); then
+        order=("$@")
+        if [ "$how" = shuffle ]; then
+            for (( i = ${#order[@]} - 1; i > 0; i-- )); do
+                j=$(( RANDOM % (i + 1) )); v=${order[i]}; order[i]=${order[j]}; order[j]=$v
+            done
+        fi
+    else
+        local reversed=()
+        for (( i = ${#order[@]} - 1; i >= 0; i-- )); do reversed+=("${order[i]}"); done
+        order=("${reversed[@]}")
+    fi
+}
+
 group() {
-    local name=$1 r v db sc label f tps order i j; shift
-    echo "== $name: $rounds rounds of ${seconds}s per variant, each round in a random order"
+    local name=$1 r v db sc label f tps i j; shift
+    echo "== $name: $rounds rounds of ${seconds}s per variant, in pairs of rounds (a random order, then its reverse)"
     for v in "$@"; do
         IFS=: read -r db sc label <<<"$v"
         bench_psql -d "$db" -c 'VACUUM ANALYZE'
@@ -200,13 +226,7 @@ group() {
         done
     fi
     for r in $(seq 1 "$rounds"); do
-        # each round in its own random order (seeded: BENCH_SEED): a drift
-        # or a periodic disturbance of the machine falls on every variant
-        # alike (a fixed A B, B A pattern lines up with a period of four runs)
-        order=("$@")
-        for (( i = ${#order[@]} - 1; i > 0; i-- )); do
-            j=$(( RANDOM % (i + 1) )); v=${order[i]}; order[i]=${order[j]}; order[j]=$v
-        done
+        round_order "$r" shuffle "$@"
         for v in "${order[@]}"; do
             IFS=: read -r db sc label <<<"$v"
             quiesce "$db"
@@ -239,7 +259,8 @@ copy_file=$(bench_copy_file benchcopy)
 bench_copy_generate benchcopy "$copy_rows" "$copy_file"
 echo "   file generated in $(( $(date +%s) - t0 ))s: $copy_file"
 for r in $(seq 1 "$copy_rounds"); do
-    for v in "bench.plain_log:COPY into plain table (limit)" "cla_eventlog.log:COPY into the log"; do
+    round_order "$r" fixed "bench.plain_log:COPY into plain table (limit)" "cla_eventlog.log:COPY into the log"
+    for v in "${order[@]}"; do
         IFS=: read -r table label <<<"$v"
         bench_copy_reset benchcopy
         quiesce benchcopy
@@ -258,7 +279,16 @@ t0=$(date +%s)
 bench_import_prepare benchimport "$import_cases"
 echo "   source generated in $(( $(date +%s) - t0 ))s: $(bench_psql -At -d benchimport -c "SELECT (SELECT count(*) FROM cla_eventlog_log) || ' logs, ' || (SELECT count(*) FROM timer_timer) || ' timers'")"
 : > "$work/import.tsv"
+# The baseline runs before the import in every second round (round_order);
+# the floor copies what the import stored, so it always follows it.  The
+# rows of a round are those the import stores (the same every round).
+import_baseline_round() {   # import_baseline_round ROUND: the plain INSERT ... SELECT
+    quiesce benchimport
+    baseline_secs=$(bench_import_copy benchimport import_baseline.sql) || exit 1
+}
 for r in $(seq 1 "$import_rounds"); do
+    round_order "$r" fixed import baseline
+    [ "${order[0]}" = baseline ] && import_baseline_round "$r"
     bench_import_reset benchimport
     quiesce benchimport
     read -r secs rows hwm anon problems < <(bench_import_load benchimport) || exit 1
@@ -266,10 +296,11 @@ for r in $(seq 1 "$import_rounds"); do
     printf '%s\t%s\t%s\t%s\n' "$r" "$secs" "$hwm" "$anon" >> "$work/import.tsv"
     printf '   round %s %-40s %8.2fs %10.1f rows/s (%s rows, %s problems; peak RSS %s kB, private %s kB)\n' \
         "$r" "import_history()" "$secs" "$(awk -v n="$rows" -v s="$secs" 'BEGIN { print n / s }')" "$rows" "$problems" "$hwm" "$anon"
-    for v in "import_limit.sql:the stored rows copied (floor)" "import_baseline.sql:plain INSERT ... SELECT"; do
-        IFS=: read -r file label <<<"$v"
-        quiesce benchimport
-        secs=$(bench_import_copy benchimport "$file") || exit 1
+    quiesce benchimport
+    floor_secs=$(bench_import_copy benchimport import_limit.sql) || exit 1
+    [ "${order[0]}" = import ] && import_baseline_round "$r"
+    for v in "$floor_secs:the stored rows copied (floor)" "$baseline_secs:plain INSERT ... SELECT"; do
+        IFS=: read -r secs label <<<"$v"
         printf '%s\t%s\t%s\t%s\n' "6 history import" "$label" "$r" "$(awk -v n="$rows" -v s="$secs" 'BEGIN { printf "%.1f", n / s }')" >> "$results"
         printf '   round %s %-40s %8.2fs %10.1f rows/s\n' "$r" "$label" "$secs" "$(awk -v n="$rows" -v s="$secs" 'BEGIN { print n / s }')"
     done
@@ -297,13 +328,21 @@ median() {   # median WORKLOAD VARIANT
         awk '{ a[NR] = $1 } END { if (NR == 0) print 0; else if (NR % 2) print a[(NR + 1) / 2];
                                   else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
 }
-# ratio_median WORKLOAD VARIANT_A VARIANT_B: the median over rounds of B / A
-# measured in the same round (paired: both ran minutes apart at most)
+# ratio_median WORKLOAD VARIANT_A VARIANT_B: the median over the pairs of
+# rounds (1-2, 3-4, ...; round_order runs the second of a pair in the
+# reverse order of the first) of the geometric mean of the pair's two B / A,
+# each measured in its own round: a drift within a round favours A in one
+# and B in the other, and cancels.  A round without its pair counts alone.
 ratio_median() {
     awk -F '\t' -v w="$1" -v va="$2" -v vb="$3" '
         $1 == w && $2 == va { a[$3] = $4 }
         $1 == w && $2 == vb { b[$3] = $4 }
-        END { for (r in a) if ((r in b) && a[r] > 0) print b[r] / a[r] }' "$results" | sort -g |
+        END {
+            for (r in a) if ((r in b) && a[r] > 0 && b[r] > 0) {
+                p = int((r + 1) / 2); lr[p] += log(b[r] / a[r]); n[p]++
+            }
+            for (p in lr) print exp(lr[p] / n[p])
+        }' "$results" | sort -g |
         awk '{ a[NR] = $1 } END { if (NR == 0) print 0; else if (NR % 2) printf "%.3f\n", a[(NR + 1) / 2];
                                   else printf "%.3f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
 }
@@ -330,12 +369,12 @@ mem_met=$(awk -v m="$mem10k" 'BEGIN { print (m > 0 && m < 10 * 1024 * 1024 ? "ye
 {
     echo "### cla_eventlog benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
     echo
-    echo "pgbench -M prepared -c 2 -j 2 -T $seconds (after ${warmup}s of uncounted warm-up per variant), $rounds rounds per group, each variant once per round in a random order (seed $seed), a checkpoint and sync before each run, median tps;"
-    echo "ratio = median over the rounds of second variant / first in the same round (tps, or rows/s for COPY).  $cases cases per database; PostgreSQL $(pg_config --version | awk '{print $2}'),"
+    echo "pgbench -M prepared -c 2 -j 2 -T $seconds (after ${warmup}s of uncounted warm-up per variant), $rounds rounds per group, each variant once per round, in pairs of rounds: a random order (seed $seed), then its reverse; a checkpoint and sync before each run, median tps;"
+    echo "ratio = median over the pairs of rounds of the geometric mean of the pair's two ratios second variant / first, each in its own round (tps, or rows/s for COPY and the import), so a drift within a round cancels.  $cases cases per database; PostgreSQL $(pg_config --version | awk '{print $2}'),"
     echo "cluster settings of test/lib.sh: **fsync = off** (commits are cheap, so the per-row cost of the rules"
     echo "is a larger share of each transaction and the ratios are strict), and for the benchmark shared_buffers = $shared_buffers, full_page_writes = off,"
     echo "autovacuum = off (VACUUM ANALYZE before each group); $(nproc) CPUs.  Workload 5: COPY FROM a"
-    echo "server-side CSV file of $copy_rows generated rows, $copy_rounds alternating runs per side from a fresh state, median rows/s."
+    echo "server-side CSV file of $copy_rows generated rows, $copy_rounds runs per side from a fresh state, in the same pairs of rounds, median rows/s."
     echo "PL/pgSQL: test/bench/plpgsql_baseline.sql (the same rules written by a DBA, on copies of the log and timer tables)."
     echo
     echo "| workload | variant | median tps | ratio | target | met? |"
