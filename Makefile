@@ -30,15 +30,16 @@ OBJS = \
 	src/import.o \
 	src/iso_time.o
 
-# The current version's install script is built from sql/parts (below);
-# released versions' scripts and the upgrade scripts are frozen files.  A new
-# version: bump EXTVERSION, default_version in the control file and
-# CEL_VERSION in src/cla_eventlog.h, commit the last built script as
-# sql/cla_eventlog--OLD.sql, add sql/cla_eventlog--OLD--NEW.sql to DATA.
+# The current version's install script and the upgrade to it are built
+# from sql/parts (below); released versions' scripts are frozen files.  A
+# new version: bump EXTVERSION, default_version in the control file and
+# CEL_VERSION in src/cla_eventlog.h, commit the last built scripts as
+# sql/cla_eventlog--OLD.sql and sql/cla_eventlog--PREV--OLD.sql (into
+# DATA), and start sql/upgrade/cla_eventlog--OLD--NEW.sql.
 EXTVERSION  = 1.1
-DATA_built  = sql/cla_eventlog--$(EXTVERSION).sql
-DATA        = sql/cla_eventlog--1.0.sql \
-              sql/cla_eventlog--1.0--1.1.sql
+DATA_built  = sql/cla_eventlog--$(EXTVERSION).sql \
+              sql/cla_eventlog--1.0--$(EXTVERSION).sql
+DATA        = sql/cla_eventlog--1.0.sql
 
 # pg_regress suites, one file per concept (test/sql/NAME.sql).
 REGRESS      = $(sort $(basename $(notdir $(wildcard test/sql/*.sql))))
@@ -60,6 +61,15 @@ endif
 
 # The current install script is assembled from sql/parts in name order.
 sql/cla_eventlog--$(EXTVERSION).sql: $(sort $(wildcard sql/parts/*.sql))
+	cat $^ > $@
+
+# The upgrade from 1.0: what changes in 1.0's objects (sql/upgrade), then the
+# parts 1.0 has nothing of, as they are, then the privileges of every object
+# as a fresh install sets them.
+UPGRADE_NEW_PARTS = sql/parts/78_replication.sql sql/parts/78_retention.sql \
+                    sql/parts/79_compat_views.sql sql/parts/79_history_import.sql
+sql/cla_eventlog--1.0--$(EXTVERSION).sql: sql/upgrade/cla_eventlog--1.0--$(EXTVERSION).sql \
+		$(UPGRADE_NEW_PARTS) sql/parts/80_privileges.sql
 	cat $^ > $@
 
 $(OBJS): src/cla_eventlog.h
